@@ -1,0 +1,116 @@
+"""The Python API that the CLI wraps: ``train``, ``load_run``, ``evaluate``."""
+
+from __future__ import annotations
+
+import platform
+import time
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vaelab.config import RunConfig, load_config, make_config, save_config
+from vaelab.config.shortcuts import shortcut_overrides
+from vaelab.data import load_data
+from vaelab.device import resolve_device
+from vaelab.errors import ConfigError, TrainingDiverged
+from vaelab.models import build_model
+from vaelab.runs import Run, load_run
+from vaelab.runs.io import read_jsonl, truncate_jsonl, write_json
+
+
+def _default_out(cfg: RunConfig) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{cfg.model.name}-{cfg.data.name}-{stamp}"
+
+
+def _resolve_config(config, overrides, shortcuts) -> RunConfig:
+    overrides = list(overrides) + shortcut_overrides(shortcuts)
+    if config is None or isinstance(config, (dict, RunConfig)):
+        return make_config(config, overrides)
+    return load_config(config, overrides)
+
+
+def _prepare_run_dir(out: Path, resume: bool) -> None:
+    if resume:
+        if not (out / "config.yaml").is_file():
+            raise ConfigError(f"cannot resume: '{out}' is not a run directory (no config.yaml)")
+        return
+    if out.exists() and any(out.iterdir()):
+        raise ConfigError(f"run directory '{out}' already exists and is not empty; "
+                          "pass --resume to continue it, or choose another --out")
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _versions() -> dict:
+    from vaelab import __version__
+
+    return {"vaelab": __version__, "torch": torch.__version__, "numpy": np.__version__,
+            "python": platform.python_version()}
+
+
+def _summary(cfg, trainer, device, status: str, wall: float, error: str | None = None) -> dict:
+    records = read_jsonl(trainer.run_dir / "metrics.jsonl")
+    last = records[-1] if records else {}
+    st = trainer.state
+    return {
+        "status": status, "error": error,
+        "epochs_completed": st.epoch, "epochs_planned": cfg.train.epochs,
+        "final": {k: v for k, v in last.items() if k.startswith(("train_", "valid_"))},
+        "best": {"checkpoint": st.best_name, "valid_neg_elbo": st.best_value},
+        "wall_time_s": wall, "train_time_s": st.elapsed_s,
+        "seed": cfg.train.seed, "device": str(device),
+        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine(),
+        "n_parameters": sum(p.numel() for p in trainer.model.parameters()),
+        "data": trainer.meta, "versions": _versions(),
+    }
+
+
+def train(config=None, *, out=None, resume: bool = False, overrides=(), **shortcuts) -> Run:
+    """Train a model and return its :class:`~vaelab.runs.Run`.
+
+    ``config`` is a YAML path, a dict, a RunConfig or None (defaults). Keyword
+    shortcuts (``model``, ``data``, ``epochs``, ``latent_dim``, ``seed``, ...) and
+    ``overrides=["section.key=value"]`` are applied on top. With ``resume=True``,
+    ``out`` names an existing run directory, which continues from its last
+    checkpoint; shortcuts (e.g. ``epochs``) may extend it.
+
+    >>> run = vaelab.train(model="vae", data="mnist5k", epochs=5)   # doctest: +SKIP
+    """
+    from vaelab.train import Trainer
+
+    if resume:
+        if out is None:
+            raise ConfigError("resume needs the run directory: --resume --out RUN_DIR")
+        cfg = _resolve_config(Path(out) / "config.yaml", overrides, shortcuts)
+    else:
+        cfg = _resolve_config(config, overrides, shortcuts)
+    out = Path(out) if out is not None else _default_out(cfg)
+    _prepare_run_dir(out, resume)
+    device = resolve_device(cfg.train.device)
+    torch.manual_seed(cfg.train.seed)
+    bundle = load_data(cfg.data)
+    model = build_model(cfg.model, bundle.event_shape, bundle.kind)
+    trainer = Trainer(model, bundle, cfg, out, device)
+    if resume:
+        trainer.restore("last")
+        truncate_jsonl(out / "metrics.jsonl", lambda r: r.get("epoch", 0) <= trainer.state.epoch)
+    save_config(cfg, out / "config.yaml")
+    t0 = time.perf_counter()
+    try:
+        state = trainer.fit()
+    except TrainingDiverged as err:
+        write_json(out / "summary.json", _summary(cfg, trainer, device, "diverged", time.perf_counter() - t0, str(err)))
+        raise
+    except KeyboardInterrupt:
+        write_json(out / "summary.json", _summary(cfg, trainer, device, "interrupted", time.perf_counter() - t0))
+        raise
+    status = "early-stopped" if state.stopped_early else "completed"
+    write_json(out / "summary.json", _summary(cfg, trainer, device, status, time.perf_counter() - t0))
+    return load_run(out, device=str(device))
+
+
+def evaluate(run_dir, split: str = "test", iw_samples: int = 1000, checkpoint: str = "best", **kwargs) -> dict:
+    """Load a run and write its ``diagnostics.json``; returns the figures."""
+    return load_run(run_dir, checkpoint=checkpoint).evaluate(split=split, iw_samples=iw_samples, **kwargs)

@@ -1,0 +1,95 @@
+"""The run configuration. Unknown keys are errors; every field has a default.
+
+A config has five sections: ``data``, ``model``, ``train``, ``optim`` and
+``kl_schedule``. ``vaelab train --set model.latent_dim=2`` addresses a field by its
+dotted path.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class DataConfig(Section):
+    name: str = Field("mnist5k", description="dataset name; see `vaelab datasets`")
+    data_dir: Optional[str] = Field(None, description="where files are looked for (default: $VAELAB_DATA)")
+    binarize: Literal["auto", "none", "dynamic", "threshold"] = Field(
+        "auto", description="auto = dynamic binarisation when a Bernoulli likelihood meets [0,1] data")
+    valid_fraction: float = Field(0.1, ge=0.0, lt=1.0, description="held out for validation when no official split")
+    test_fraction: float = Field(0.1, ge=0.0, lt=1.0, description="held out for test when no official split")
+    split_seed: int = Field(0, description="seed of the fixed train/valid/test split")
+    limit: Optional[PositiveInt] = Field(None, description="use only the first N training examples")
+    download: bool = Field(True, description="download into the cache when files are missing")
+    options: dict[str, Any] = Field(default_factory=dict, description="dataset-specific options")
+
+
+class ModelConfig(Section):
+    name: str = Field("vae", description="model variant; see `vaelab models`")
+    latent_dim: PositiveInt = 16
+    architecture: Literal["mlp", "conv"] = "mlp"
+    hidden: list[PositiveInt] = Field(default_factory=lambda: [200, 200], description="encoder hidden sizes")
+    decoder_hidden: Optional[list[PositiveInt]] = Field(None, description="default: hidden reversed (mlp), [256, 512, 512] (conv)")
+    conv_channels: list[PositiveInt] = Field(default_factory=lambda: [32, 32, 64, 64])
+    activation: Literal["softplus", "tanh", "relu", "elu", "leaky_relu", "gelu", "silu"] = "softplus"
+    batch_norm: bool = False
+    posterior: Literal["gaussian", "bounded-gaussian", "deterministic"] = "gaussian"
+    bound_m: PositiveFloat = Field(3.0, description="bounded posterior: mean = m*tanh(.)")
+    bound_s: float = Field(1.0, ge=0.0, description="bounded posterior: log-variance = s*tanh(.) - v")
+    bound_v: float = 0.0
+    likelihood: Literal["auto", "bernoulli", "gaussian", "gaussian-fixed"] = "auto"
+    likelihood_std: PositiveFloat = Field(1.0, description="gaussian-fixed: standard deviation")
+    logvar_bound: PositiveFloat = Field(1.0, description="gaussian: log-variance = bound*tanh(.)")
+    options: dict[str, Any] = Field(default_factory=dict, description="variant-specific options")
+
+
+class KLScheduleConfig(Section):
+    """beta(epoch): constant ``end``, or linear from ``start`` to ``end`` over ``epochs`` epochs."""
+
+    kind: Literal["constant", "linear"] = "constant"
+    start: float = Field(0.0, ge=0.0)
+    end: float = Field(1.0, ge=0.0)
+    epochs: int = Field(0, ge=0, description="warm-up length N_T in epochs")
+
+
+class OptimConfig(Section):
+    lr: PositiveFloat = 1e-3
+    betas: tuple[float, float] = (0.9, 0.999)
+    eps: PositiveFloat = 1e-8
+    weight_decay: float = Field(0.0, ge=0.0)
+    lr_schedule: Literal["constant", "cosine", "step"] = "constant"
+    lr_step_epochs: PositiveInt = Field(10, description="step schedule: decay every N epochs")
+    lr_gamma: PositiveFloat = Field(0.5, description="step schedule: decay factor")
+    grad_clip: Optional[PositiveFloat] = Field(None, description="max global gradient norm")
+    fused: Literal["auto", "on", "off"] = Field("auto", description="fused Adam kernel when available")
+
+
+class TrainConfig(Section):
+    epochs: PositiveInt = 10
+    batch_size: PositiveInt = 100
+    eval_batch_size: PositiveInt = 1000
+    seed: int = 0
+    device: str = Field("auto", description="auto (CUDA if available, else CPU), cpu, cuda, cuda:N, mps")
+    compile: bool = Field(False, description="torch.compile the model (falls back to eager on failure)")
+    early_stopping: Optional[PositiveInt] = Field(None, description="stop after N epochs without valid improvement")
+    log_every: PositiveInt = Field(50, description="progress-bar refresh (and NaN check) every N steps")
+    progress: bool = True
+
+
+class RunConfig(Section):
+    data: DataConfig = Field(default_factory=DataConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    optim: OptimConfig = Field(default_factory=OptimConfig)
+    kl_schedule: KLScheduleConfig = Field(default_factory=KLScheduleConfig)
+
+    @model_validator(mode="after")
+    def _check(self) -> "RunConfig":
+        if self.data.valid_fraction + self.data.test_fraction >= 1.0:
+            raise ValueError("data.valid_fraction + data.test_fraction must be below 1")
+        return self

@@ -1,0 +1,82 @@
+"""The common data interface: a dataset is a few tensors plus what kind of values they hold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Optional
+
+import numpy as np
+import torch
+
+from vaelab.errors import DataError
+
+# binary: values in {0, 1}; unit: continuous in [0, 1]; real: unbounded; tokens: integer ids
+DataKind = Literal["binary", "unit", "real", "tokens"]
+
+
+@dataclass
+class Split:
+    """One split: ``x`` is (N, *event_shape); ``y`` optional integer labels (N,)."""
+
+    x: torch.Tensor
+    y: Optional[torch.Tensor] = None
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+    def to(self, device) -> "Split":
+        return Split(self.x.to(device), None if self.y is None else self.y.to(device))
+
+    def take(self, n: int) -> "Split":
+        return Split(self.x[:n], None if self.y is None else self.y[:n])
+
+
+@dataclass
+class DataBundle:
+    """A dataset as train/valid/test splits that share an event shape and a kind."""
+
+    name: str
+    kind: DataKind
+    event_shape: tuple[int, ...]
+    train: Split
+    valid: Split
+    test: Split
+    info: dict = field(default_factory=dict)
+
+    def split(self, name: str) -> Split:
+        if name not in ("train", "valid", "test"):
+            raise DataError(f"unknown split '{name}'; choose train, valid or test")
+        return getattr(self, name)
+
+    def describe(self) -> str:
+        return (f"{self.name}: {self.kind}, event shape {self.event_shape}, "
+                f"{len(self.train)}/{len(self.valid)}/{len(self.test)} train/valid/test")
+
+
+def as_tensor(x, kind: DataKind) -> torch.Tensor:
+    """Convert an array to the storage dtype: uint8 for binary, int64 for tokens, float32 otherwise."""
+    arr = np.asarray(x)
+    if kind == "binary":
+        return torch.from_numpy(np.ascontiguousarray(arr.astype(np.uint8)))
+    if kind == "tokens":
+        return torch.from_numpy(np.ascontiguousarray(arr.astype(np.int64)))
+    return torch.from_numpy(np.ascontiguousarray(arr.astype(np.float32)))
+
+
+def as_labels(y) -> Optional[torch.Tensor]:
+    if y is None:
+        return None
+    return torch.from_numpy(np.ascontiguousarray(np.asarray(y).astype(np.int64)).reshape(-1))
+
+
+def validate_values(x: torch.Tensor, kind: DataKind, name: str) -> None:
+    """One pass over the data: no NaN/Inf, and values matching the declared kind."""
+    if x.is_floating_point() and not bool(torch.isfinite(x).all()):
+        bad = int((~torch.isfinite(x)).reshape(x.shape[0], -1).any(1).sum())
+        raise DataError(f"dataset '{name}' contains NaN or Inf values in {bad} examples; "
+                        "clean or impute them before training")
+    if kind == "binary" and x.numel() and int(x.max()) > 1:
+        raise DataError(f"dataset '{name}' is declared binary but holds values above 1")
+    if kind == "unit" and x.numel() and (float(x.min()) < 0.0 or float(x.max()) > 1.0):
+        raise DataError(f"dataset '{name}' is declared in [0, 1] but holds values outside it; "
+                        "rescale it or declare it 'real'")

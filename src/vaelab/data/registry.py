@@ -1,0 +1,146 @@
+"""The dataset registry: name -> loader, plus the shared path from raw arrays to a DataBundle."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from vaelab.data.base import DataBundle, DataKind, Split, as_labels, as_tensor, validate_values
+from vaelab.data.splits import split_indices
+from vaelab.errors import DataError
+
+
+def default_cache_dir() -> Path:
+    """$VAELAB_CACHE, else ~/.cache/vaelab."""
+    return Path(os.environ.get("VAELAB_CACHE") or Path.home() / ".cache" / "vaelab")
+
+
+@dataclass
+class LoadContext:
+    """Where a loader may look for files, and the dataset-specific options it was given."""
+
+    data_dir: Optional[Path]
+    cache_dir: Path
+    download: bool = True
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def search_dirs(self, sub: str) -> list[Path]:
+        """Folders a dataset's files are looked for in: <data dir>/<sub>, then <cache>/<sub>."""
+        dirs = [self.data_dir / sub] if self.data_dir is not None else []
+        return dirs + [self.cache_dir / sub]
+
+
+@dataclass
+class RawDataset:
+    """What a loader returns: arrays per available split (``train`` at least)."""
+
+    kind: DataKind
+    event_shape: tuple[int, ...]
+    splits: dict[str, tuple[Any, Any]]
+    info: dict = field(default_factory=dict)
+
+
+@dataclass
+class DatasetSpec:
+    name: str
+    description: str
+    loader: Callable[[LoadContext], RawDataset]
+    status: Callable[[LoadContext], str]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+DATASETS: dict[str, DatasetSpec] = {}
+
+
+def register_dataset(name: str, description: str, status: Callable[[LoadContext], str] | str,
+                     options: dict[str, Any] | None = None):
+    """Decorator: register ``loader(ctx) -> RawDataset`` under ``name``."""
+
+    def wrap(loader):
+        st = status if callable(status) else (lambda ctx, s=status: s)
+        DATASETS[name] = DatasetSpec(name, description, loader, st, dict(options or {}))
+        return loader
+
+    return wrap
+
+
+def get_spec(name: str) -> DatasetSpec:
+    _ensure_builtin()
+    if name not in DATASETS:
+        raise DataError(f"unknown dataset '{name}'. Available: {', '.join(sorted(DATASETS))} "
+                        "(see `vaelab datasets`)")
+    return DATASETS[name]
+
+
+def make_context(data_dir=None, download: bool = True, options: dict | None = None) -> LoadContext:
+    env = os.environ.get("VAELAB_DATA")
+    d = data_dir or env
+    return LoadContext(Path(d).expanduser() if d else None, default_cache_dir(), download, dict(options or {}))
+
+
+def _check_options(spec: DatasetSpec, options: dict) -> dict:
+    unknown = sorted(set(options) - set(spec.options))
+    if unknown:
+        valid = ", ".join(sorted(spec.options)) or "none"
+        raise DataError(f"unknown option(s) {', '.join(unknown)} for dataset '{spec.name}'. Valid options: {valid}")
+    return {**spec.options, **options}
+
+
+def _assemble(raw: RawDataset, valid_fraction: float, test_fraction: float, seed: int) -> dict[str, tuple]:
+    """Fill in missing splits from ``train`` with a fixed-seed split."""
+    splits = dict(raw.splits)
+    if "test" in splits and "valid" in splits:
+        return splits
+    x, y = splits.pop("train")
+    n = len(x)
+    vf = valid_fraction if "valid" not in splits else 0.0
+    tf = test_fraction if "test" not in splits else 0.0
+    idx = split_indices(n, vf, tf, seed)
+    pick = lambda a, i: None if a is None else np.asarray(a)[i]  # noqa: E731
+    out = {"train": (pick(x, idx["train"]), pick(y, idx["train"]))}
+    for part in ("valid", "test"):
+        out[part] = splits[part] if part in splits else (pick(x, idx[part]), pick(y, idx[part]))
+    return out
+
+
+def load_data(cfg) -> DataBundle:
+    """Load the dataset a :class:`~vaelab.config.DataConfig` names, as a DataBundle on the CPU."""
+    spec = get_spec(cfg.name)
+    options = _check_options(spec, cfg.options)
+    ctx = make_context(cfg.data_dir, cfg.download, options)
+    raw = spec.loader(ctx)
+    parts = _assemble(raw, cfg.valid_fraction, cfg.test_fraction, cfg.split_seed)
+    splits = {}
+    for part, (x, y) in parts.items():
+        t = as_tensor(x, raw.kind).reshape(-1, *raw.event_shape)
+        validate_values(t, raw.kind, cfg.name)
+        splits[part] = Split(t, as_labels(y))
+    if cfg.limit is not None:
+        splits["train"] = splits["train"].take(cfg.limit)
+    if len(splits["train"]) == 0:
+        raise DataError(f"dataset '{cfg.name}' has no training examples after splitting")
+    return DataBundle(cfg.name, raw.kind, tuple(raw.event_shape), splits["train"], splits["valid"],
+                      splits["test"], dict(raw.info))
+
+
+def dataset_table(data_dir=None) -> list[dict[str, str]]:
+    """One row per dataset: name, description, and where its data is (for `vaelab datasets`)."""
+    _ensure_builtin()
+    ctx = make_context(data_dir)
+    return [{"name": s.name, "status": s.status(ctx), "description": s.description}
+            for s in sorted(DATASETS.values(), key=lambda s: s.name)]
+
+
+def _ensure_builtin() -> None:
+    # Importing the modules registers their datasets.
+    import importlib
+
+    for module in _BUILTIN_MODULES:
+        importlib.import_module(module)
+
+
+_BUILTIN_MODULES = ["vaelab.data.embedded", "vaelab.data.synthetic", "vaelab.data.mnist", "vaelab.data.files"]

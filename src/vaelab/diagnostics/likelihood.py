@@ -1,0 +1,41 @@
+"""Bounds on log p(x): the ELBO and its terms, and the importance-weighted NLL."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from vaelab.objectives import iw_bound
+
+
+@torch.no_grad()
+def elbo_terms_mean(model, x: torch.Tensor, batch_size: int = 1000) -> dict[str, float]:
+    """Mean -ELBO, reconstruction and KL (beta = 1) over ``x``, in nats per example."""
+    totals = torch.zeros(2, device=x.device, dtype=torch.float64)
+    for start in range(0, x.shape[0], batch_size):
+        out = model(x[start : start + batch_size], beta=1.0)
+        totals += torch.stack((out.rec.sum(), out.kl.sum())).double()
+    rec, kl = (totals / x.shape[0]).tolist()  # one host sync
+    return {"neg_elbo": rec + kl, "rec": rec, "kl": kl}
+
+
+def _sample_chunk(model, batch: int, k: int, budget: int) -> int:
+    """Samples per chunk so that chunk * batch * (data size + widest layer) stays under ``budget`` floats."""
+    width = model.likelihood_head.n_out * getattr(model.likelihood_head, "n_params", 1)
+    width += max((m.out_features for m in model.decoder.modules() if hasattr(m, "out_features")), default=0)
+    return max(1, min(k, budget // max(1, batch * width)))
+
+
+@torch.no_grad()
+def iw_nll(model, x: torch.Tensor, k: int = 5000, batch_size: int = 100,
+           budget: int = 2**25) -> dict[str, float]:
+    """-log p(x) estimated by -L_k (Burda et al. 2015, sec. 5: k = 5000), batched and chunked over samples.
+
+    Returns the mean and the standard error across examples, in nats.
+    """
+    chunk = _sample_chunk(model, min(batch_size, x.shape[0]), k, budget)
+    parts = [-iw_bound(model, x[s : s + batch_size], k, chunk=chunk) for s in range(0, x.shape[0], batch_size)]
+    nll = torch.cat(parts).double()  # (N,)
+    se = float(nll.std() / math.sqrt(nll.numel())) if nll.numel() > 1 else 0.0
+    return {"iw_nll": float(nll.mean()), "iw_nll_se": se, "iw_samples": k}

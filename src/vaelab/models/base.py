@@ -1,0 +1,60 @@
+"""The shared pipeline every variant uses: encode -> sample -> decode -> objective.
+
+A variant subclasses :class:`LatentVariableModel` and overrides :meth:`objective`
+(and nothing else, usually). The parts it owns are swappable: an encoder backbone
+and posterior head give q(z|x); a decoder backbone and likelihood head give p(x|z);
+the prior gives p(z).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from vaelab.distributions import Distribution
+from vaelab.objectives import LossOutput
+
+
+class LatentVariableModel(nn.Module):
+    """Owns encoder, posterior head, decoder, likelihood head and prior."""
+
+    #: registry name, set by :func:`vaelab.models.register_model`
+    name = "base"
+    #: variant-specific options (``model.options``) and their defaults
+    option_defaults: dict = {}
+
+    def __init__(self, encoder: nn.Module, posterior_head: nn.Module, decoder: nn.Module,
+                 likelihood_head: nn.Module, prior: nn.Module, options: dict | None = None):
+        super().__init__()
+        self.encoder = encoder
+        self.posterior_head = posterior_head
+        self.decoder = decoder
+        self.likelihood_head = likelihood_head
+        self.prior = prior
+        self.options = dict(options or {})
+
+    @property
+    def latent_dim(self) -> int:
+        return self.prior.latent_dim
+
+    def encode(self, x: torch.Tensor) -> Distribution:
+        """q(z|x) for a batch x of shape (B, *event_shape)."""
+        return self.posterior_head(self.encoder(x))
+
+    def decode(self, z: torch.Tensor) -> Distribution:
+        """p(x|z) for z of shape (*lead, d); leading sample dimensions are allowed."""
+        lead = z.shape[:-1]
+        p = self.likelihood_head(self.decoder(z.reshape(-1, z.shape[-1])))  # batch (prod(lead),)
+        return p if len(lead) == 1 else p.reshape_batch(tuple(lead))
+
+    @torch.no_grad()
+    def sample(self, n: int, mean: bool = True, generator: torch.Generator | None = None) -> torch.Tensor:
+        """n draws from the model: z ~ p(z), then the likelihood's mean (or a sample): (n, *event)."""
+        p = self.decode(self.prior.sample(n, generator=generator))
+        return p.mean if mean else p.sample()
+
+    def objective(self, x: torch.Tensor, beta) -> LossOutput:
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor, beta=1.0) -> LossOutput:
+        return self.objective(x, beta)

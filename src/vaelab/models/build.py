@@ -1,0 +1,54 @@
+"""Build a model from its config and the data it will see."""
+
+from __future__ import annotations
+
+from vaelab.distributions import StandardNormalPrior, build_likelihood_head, build_posterior_head
+from vaelab.errors import ConfigError
+from vaelab.models.registry import get_model_class
+from vaelab.nn import MLP, ConvEncoder, xavier_init_
+
+
+def resolve_likelihood(model_cfg, kind: str) -> str:
+    """auto -> bernoulli for binary and [0,1] data, gaussian for unbounded real data."""
+    if model_cfg.likelihood != "auto":
+        return model_cfg.likelihood
+    if kind == "tokens":
+        raise ConfigError("token data needs a sequence model (not available yet)")
+    return "gaussian" if kind == "real" else "bernoulli"
+
+
+def _check_options(cls, options: dict) -> dict:
+    """Variant options (``model.options``) against the defaults the variant declares."""
+    defaults = getattr(cls, "option_defaults", {})
+    unknown = sorted(set(options) - set(defaults))
+    if unknown:
+        valid = ", ".join(sorted(defaults)) or "none"
+        raise ConfigError(f"unknown model option(s) {', '.join(unknown)} for model '{cls.name}'. "
+                          f"Valid options: {valid}")
+    return {**defaults, **options}
+
+
+def _backbones(cfg, event_shape):
+    if cfg.architecture == "conv":
+        encoder = ConvEncoder(event_shape, cfg.conv_channels, act=cfg.activation, batch_norm=cfg.batch_norm)
+        dec_hidden = cfg.decoder_hidden or [256, 512, 512]
+    else:
+        encoder = MLP(event_shape, cfg.hidden, cfg.activation, cfg.batch_norm)
+        dec_hidden = cfg.decoder_hidden or list(reversed(cfg.hidden))
+    decoder = MLP(cfg.latent_dim, dec_hidden, cfg.activation, cfg.batch_norm)
+    return encoder, decoder
+
+
+def build_model(cfg, event_shape: tuple[int, ...], kind: str):
+    """Assemble parts named by a :class:`~vaelab.config.ModelConfig` into the registered variant."""
+    cls = get_model_class(cfg.name)
+    options = _check_options(cls, cfg.options)
+    encoder, decoder = _backbones(cfg, event_shape)
+    posterior = build_posterior_head(cfg.posterior, encoder.out_features, cfg.latent_dim,
+                                     m=cfg.bound_m, s=cfg.bound_s, v=cfg.bound_v)
+    mean_act = "identity" if kind == "real" else "sigmoid"
+    likelihood = build_likelihood_head(resolve_likelihood(cfg, kind), decoder.out_features, event_shape,
+                                       mean_activation=mean_act, logvar_bound=cfg.logvar_bound,
+                                       std=cfg.likelihood_std)
+    model = cls(encoder, posterior, decoder, likelihood, StandardNormalPrior(cfg.latent_dim), options)
+    return xavier_init_(model)

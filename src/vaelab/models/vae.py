@@ -1,0 +1,13 @@
+"""The variational autoencoder (Kingma & Welling 2013; seed 003, eq. 2 and 4)."""
+
+from __future__ import annotations
+
+from vaelab.models.base import LatentVariableModel
+from vaelab.models.registry import register_model
+from vaelab.objectives.elbo import elbo_terms
+
+
+@register_model("vae", "VAE: one-sample ELBO with KL weight beta (beta-VAE, warm-up via kl_schedule)")
+class VAE(LatentVariableModel):
+    def objective(self, x, beta):
+        return elbo_terms(self, x, beta)

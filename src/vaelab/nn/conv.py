@@ -1,0 +1,40 @@
+"""The convolutional image encoder of the molecule article (seed 000): four conv layers.
+
+The article fixes only the depth (four convolutions in the encoder, four fully
+connected layers in the decoder); widths, kernels and strides here are our choice:
+3x3 kernels with strides 1, 2, 1, 2, so a 28x28 image becomes 7x7 feature maps.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from vaelab.nn.mlp import activation
+
+
+class ConvEncoder(nn.Module):
+    """Four ``Conv2d -> [BatchNorm2d] -> activation`` blocks, then flatten: (B, C, H, W) -> (B, F)."""
+
+    def __init__(self, in_shape, channels=(32, 32, 64, 64), strides=(1, 2, 1, 2), kernel: int = 3,
+                 act: str = "relu", batch_norm: bool = False):
+        super().__init__()
+        if len(in_shape) == 2:
+            in_shape = (1, *in_shape)
+        if len(in_shape) != 3:
+            raise ValueError(f"the conv encoder needs image data (C, H, W); got event shape {tuple(in_shape)}")
+        self.in_shape = tuple(in_shape)
+        layers: list[nn.Module] = []
+        c = in_shape[0]
+        for out_c, stride in zip(channels, strides):
+            layers.append(nn.Conv2d(c, out_c, kernel, stride=stride, padding=kernel // 2, bias=not batch_norm))
+            if batch_norm:
+                layers.append(nn.BatchNorm2d(out_c))
+            layers.append(activation(act))
+            c = out_c
+        self.layers = nn.Sequential(*layers, nn.Flatten())
+        with torch.no_grad():
+            self.out_features = int(self.layers(torch.zeros(1, *self.in_shape)).shape[-1])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layers(x.reshape(x.shape[0], *self.in_shape))  # (B, C, H, W) -> (B, F)

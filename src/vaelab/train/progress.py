@@ -1,0 +1,50 @@
+"""A rich progress bar over steps, with one summary line per epoch."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+
+class ProgressReporter:
+    """Shows loss, reconstruction and KL as training runs; silent when disabled."""
+
+    def __init__(self, enabled: bool, total_epochs: int, console: Console | None = None):
+        self.enabled = enabled
+        self.total_epochs = total_epochs
+        self.console = console or Console(stderr=True)
+        self._progress = None
+        self._task = None
+
+    def __enter__(self):
+        if self.enabled:
+            self._progress = Progress(
+                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.fields[stats]}"), TimeElapsedColumn(),
+                console=self.console, transient=True,
+            )
+            self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self._progress is not None:
+            self._progress.__exit__(*exc)
+        return False
+
+    def start_epoch(self, epoch: int, steps: int) -> None:
+        if self._progress is None:
+            return
+        desc = f"epoch {epoch + 1}/{self.total_epochs}"
+        if self._task is None:
+            self._task = self._progress.add_task(desc, total=steps, stats="")
+        else:
+            self._progress.reset(self._task, total=steps, description=desc, stats="")
+
+    def update(self, done: int, stats: dict[str, float]) -> None:
+        if self._progress is not None:
+            text = "  ".join(f"{k} {v:.2f}" for k, v in stats.items())
+            self._progress.update(self._task, completed=done, stats=text)
+
+    def log(self, text: str) -> None:
+        if self.enabled:
+            self.console.print(text, highlight=False, soft_wrap=True)

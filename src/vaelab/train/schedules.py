@@ -1,0 +1,31 @@
+"""Schedules are functions of the epoch, kept outside the model and passed in.
+
+Being stateless, they make resume exact: epoch e gets the same value whether the run
+went straight through or was restarted.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def kl_weight(cfg, epoch: int) -> float:
+    """beta at (0-based) ``epoch``.
+
+    ``constant``: beta = end. ``linear``: beta rises from ``start`` at epoch 0 to ``end``
+    at epoch N_T = ``epochs`` and stays there (seed 003, sec. 2.6, eq. 4: start=0,
+    end=1; the NE-VAE setting is start=0.1, end=1, epochs=10).
+    """
+    if cfg.kind == "constant" or cfg.epochs == 0:
+        return float(cfg.end)
+    t = min(1.0, epoch / cfg.epochs)
+    return float(cfg.start + (cfg.end - cfg.start) * t)
+
+
+def learning_rate(cfg, epoch: int, total_epochs: int) -> float:
+    """Learning rate at (0-based) ``epoch``: constant, cosine to zero, or step decay."""
+    if cfg.lr_schedule == "cosine":
+        return cfg.lr * 0.5 * (1.0 + math.cos(math.pi * epoch / max(1, total_epochs)))
+    if cfg.lr_schedule == "step":
+        return cfg.lr * cfg.lr_gamma ** (epoch // cfg.lr_step_epochs)
+    return cfg.lr

@@ -1,0 +1,208 @@
+"""The training loop: read top to bottom.
+
+The training split lives on the device as one tensor; a batch is a slice of a
+per-epoch permutation. The loop never synchronises with the host except every
+``train.log_every`` steps (progress bar and NaN check) and at the end of an epoch:
+per-step figures go into a device buffer that is read once.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from vaelab.data import DataBundle, dynamic_binarize
+from vaelab.data.transforms import prepare_eval, resolve_binarize, threshold_binarize
+from vaelab.diagnostics.likelihood import elbo_terms_mean
+from vaelab.errors import TrainingDiverged
+from vaelab.models import resolve_likelihood
+from vaelab.runs.io import append_jsonl
+from vaelab.train import checkpoint as ckpt
+from vaelab.train.optim import make_adam, set_lr
+from vaelab.train.progress import ProgressReporter
+from vaelab.train.schedules import kl_weight, learning_rate
+
+
+def epoch_seed(seed: int, epoch: int) -> int:
+    """A distinct, reproducible seed per (run seed, epoch): resume needs no RNG state."""
+    return (seed * 1_000_003 + epoch * 7_919 + 17) % (2**63)
+
+
+@dataclass
+class TrainState:
+    """What a checkpoint must hold besides the weights to continue exactly."""
+
+    epoch: int = 0  # epochs completed
+    best_value: float = math.inf
+    best_name: str | None = None
+    bad_epochs: int = 0
+    elapsed_s: float = 0.0
+    stopped_early: bool = False
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in ("epoch", "best_value", "best_name", "bad_epochs",
+                                               "elapsed_s", "stopped_early")}
+
+
+class Trainer:
+    """Fits a model to a DataBundle under a RunConfig, writing into ``run_dir``."""
+
+    def __init__(self, model, bundle: DataBundle, cfg, run_dir, device: torch.device):
+        self.cfg, self.run_dir, self.device = cfg, Path(run_dir), device
+        self.model = model.to(device)
+        self.likelihood = resolve_likelihood(cfg.model, bundle.kind)
+        self.binarize = resolve_binarize(cfg.data.binarize, bundle.kind, self.likelihood)
+        self.x_train = self._train_tensor(bundle.train.x).to(device)  # (N, *event)
+        self.x_valid = prepare_eval(bundle.valid.x, self.binarize, cfg.train.seed).to(device)
+        self.optimizer = make_adam(self.model.parameters(), cfg.optim, device)
+        self.forward = self._compiled() if cfg.train.compile else self.model
+        self.meta = {"event_shape": list(bundle.event_shape), "kind": bundle.kind,
+                     "likelihood": self.likelihood, "binarize": self.binarize}
+        self.state = TrainState()
+
+    # -- setup -------------------------------------------------------------------------
+    def _train_tensor(self, x: torch.Tensor) -> torch.Tensor:
+        if self.binarize == "threshold":
+            return threshold_binarize(x.float()).to(torch.uint8)
+        return x  # uint8 binary data stays uint8 on the device; converted per batch
+
+    def _compiled(self):
+        try:
+            return torch.compile(self.model)
+        except Exception as err:  # compile support varies by platform; eager always works
+            warnings.warn(f"torch.compile unavailable ({err}); training eagerly", stacklevel=2)
+            return self.model
+
+    def restore(self, which: str = "last") -> None:
+        """Load weights, optimizer and loop state from the run's checkpoint (for --resume)."""
+        path = ckpt.checkpoint_dir(self.run_dir / "checkpoints", which)
+        weights, _ = ckpt.load_weights(path)
+        self.model.load_state_dict(weights)
+        st = ckpt.load_trainer_state(path)
+        self.optimizer.load_state_dict(st["optimizer"])
+        self.state = TrainState(**st["loop"])
+
+    # -- one step, one epoch -----------------------------------------------------------
+    def _batch(self, idx: torch.Tensor) -> torch.Tensor:
+        xb = self.x_train[idx].float()  # (B, *event)
+        return dynamic_binarize(xb) if self.binarize == "dynamic" else xb
+
+    def _step(self, xb: torch.Tensor, beta: torch.Tensor):
+        out = self.forward(xb, beta)
+        self.optimizer.zero_grad(set_to_none=True)
+        out.loss.backward()
+        if self.cfg.optim.grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.optim.grad_clip, foreach=True)
+        self.optimizer.step()
+        return out
+
+    def _first_step(self, xb, beta):
+        """Run the first step; if the compiled model fails, fall back to eager once."""
+        if self.forward is self.model:
+            return self._step(xb, beta)
+        try:
+            return self._step(xb, beta)
+        except Exception as err:  # inductor needs a C++ toolchain; not every machine has one
+            warnings.warn(f"torch.compile failed ({type(err).__name__}: {err}); training eagerly", stacklevel=2)
+            self.forward = self.model
+            return self._step(xb, beta)
+
+    @staticmethod
+    def _terms(out) -> torch.Tensor:
+        parts = [out.loss.detach(), out.rec.detach().mean(), out.kl.detach().mean()]
+        parts += [v.detach().mean() for v in out.extras.values()]
+        return torch.stack(parts)  # (n_terms,)
+
+    def train_epoch(self, epoch: int, beta: float, progress: ProgressReporter) -> dict[str, float]:
+        n, bs = self.x_train.shape[0], self.cfg.train.batch_size
+        steps = math.ceil(n / bs)
+        gen = torch.Generator(device=self.device).manual_seed(epoch_seed(self.cfg.train.seed, epoch))
+        perm = torch.randperm(n, device=self.device, generator=gen)
+        beta_t = torch.tensor(beta, device=self.device)
+        self.model.train()
+        progress.start_epoch(epoch, steps)
+        buf, names = None, None
+        for s in range(steps):
+            xb = self._batch(perm[s * bs : (s + 1) * bs])
+            out = self._first_step(xb, beta_t) if (s == 0 and epoch == self.state.epoch) else self._step(xb, beta_t)
+            if buf is None:
+                names = ["loss", "rec", "kl", *out.extras]
+                buf = torch.empty(steps, len(names), device=self.device)  # per-step means
+            buf[s] = self._terms(out)
+            if (s + 1) % self.cfg.train.log_every == 0 or s == steps - 1:
+                self._check_finite(buf[: s + 1, 0], epoch)
+                progress.update(s + 1, dict(zip(names, buf[: s + 1].mean(0).tolist())))
+        sizes = torch.full((steps,), float(bs), device=self.device)
+        sizes[-1] = n - bs * (steps - 1)
+        means = ((buf * sizes[:, None]).sum(0) / n).tolist()  # size-weighted epoch means
+        return dict(zip(names, means))
+
+    def _check_finite(self, losses: torch.Tensor, epoch: int) -> None:
+        bad = ~torch.isfinite(losses)
+        if bool(bad.any()):
+            step = int(bad.nonzero()[0, 0]) + 1
+            last = f"epoch {self.state.epoch}" if self.state.epoch else None
+            raise TrainingDiverged(
+                f"training diverged: the loss became NaN or Inf at epoch {epoch + 1}, step {step}. "
+                f"The last good checkpoint ({last or 'none: no epoch had finished'}) is kept. "
+                "Lower optim.lr, set optim.grad_clip, or check the data for extreme values.")
+
+    @torch.no_grad()
+    def validate(self) -> dict[str, float]:
+        self.model.eval()
+        return elbo_terms_mean(self.model, self.x_valid, self.cfg.train.eval_batch_size)
+
+    # -- the loop ----------------------------------------------------------------------
+    def fit(self) -> TrainState:
+        cfg, st = self.cfg, self.state
+        metrics_path = self.run_dir / "metrics.jsonl"
+        with ProgressReporter(cfg.train.progress, cfg.train.epochs) as progress:
+            for epoch in range(st.epoch, cfg.train.epochs):
+                if st.stopped_early:
+                    break
+                t0 = time.perf_counter()
+                beta = kl_weight(cfg.kl_schedule, epoch)
+                lr = learning_rate(cfg.optim, epoch, cfg.train.epochs)
+                set_lr(self.optimizer, lr)
+                torch.manual_seed(epoch_seed(cfg.train.seed, epoch))  # sampling noise, binarisation
+                train = self.train_epoch(epoch, beta, progress)
+                valid = self.validate()
+                dt = time.perf_counter() - t0
+                record = self._record(epoch, beta, lr, train, valid, dt)
+                append_jsonl(metrics_path, record)
+                self._end_epoch(epoch, valid["neg_elbo"], dt)
+                progress.log(self._line(record))
+        return st
+
+    def _record(self, epoch, beta, lr, train, valid, dt) -> dict:
+        train = {**train, "neg_elbo": train["rec"] + train["kl"]}
+        return {"epoch": epoch + 1, "beta": beta, "lr": lr,
+                **{f"train_{k}": v for k, v in train.items()},
+                **{f"valid_{k}": v for k, v in valid.items()},
+                "epoch_time_s": dt}
+
+    @staticmethod
+    def _line(r: dict) -> str:
+        return (f"epoch {r['epoch']:>3}  beta {r['beta']:.2f}  train -elbo {r['train_neg_elbo']:.2f}  "
+                f"valid -elbo {r['valid_neg_elbo']:.2f}  (rec {r['valid_rec']:.2f}, kl {r['valid_kl']:.2f})  "
+                f"{r['epoch_time_s']:.1f}s")
+
+    def _end_epoch(self, epoch: int, value: float, dt: float) -> None:
+        """Update early-stopping state, then checkpoint atomically."""
+        st = self.state
+        name = f"epoch_{epoch + 1:04d}"
+        st.epoch, st.elapsed_s = epoch + 1, st.elapsed_s + dt
+        if math.isfinite(value) and value < st.best_value:
+            st.best_value, st.best_name, st.bad_epochs = value, name, 0
+        else:
+            st.bad_epochs += 1
+        patience = self.cfg.train.early_stopping
+        st.stopped_early = patience is not None and st.bad_epochs >= patience
+        trainer_state = {"optimizer": self.optimizer.state_dict(), "loop": st.to_dict()}
+        ckpt.save_checkpoint(self.run_dir / "checkpoints", name, self.model, trainer_state,
+                             {**self.meta, "epoch": epoch + 1}, st.best_name)
