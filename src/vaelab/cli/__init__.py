@@ -1,0 +1,1 @@
+"""The `vaelab` command line: thin commands over the Python API."""

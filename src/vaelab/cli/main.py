@@ -1,0 +1,79 @@
+"""Entry point: ``vaelab <command> ...``. User errors print one line and exit non-zero."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from vaelab.cli import commands
+from vaelab.cli.output import print_error
+
+
+def _add_train(sub) -> None:
+    p = sub.add_parser("train", help="train a model; writes a run directory",
+                       description="Train a model. Settings come from CONFIG (YAML), then --set key=value, "
+                                   "then the short flags.")
+    p.add_argument("config", nargs="?", help="YAML config file (optional)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key, e.g. model.latent_dim=2")
+    p.add_argument("--out", help="run directory (default runs/<model>-<data>-<time>)")
+    p.add_argument("--resume", nargs="?", const=True, metavar="RUN_DIR",
+                   help="continue a run from its last checkpoint (RUN_DIR or --out)")
+    for flag, typ, key in [("--model", str, "model.name"), ("--data", str, "data.name"),
+                           ("--data-dir", str, "data.data_dir"), ("--epochs", int, "train.epochs"),
+                           ("--latent-dim", int, "model.latent_dim"), ("--seed", int, "train.seed"),
+                           ("--batch-size", int, "train.batch_size"), ("--lr", float, "optim.lr"),
+                           ("--device", str, "train.device"), ("--beta", float, "kl_schedule.end"),
+                           ("--posterior", str, "model.posterior"), ("--likelihood", str, "model.likelihood")]:
+        p.add_argument(flag, type=typ, help=f"= --set {key}=...")
+    p.add_argument("--compile", action="store_true", help="torch.compile the model (= --set train.compile=true)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=commands.cmd_train)
+
+
+def _add_evaluate(sub) -> None:
+    p = sub.add_parser("evaluate", help="diagnostics of a run on a split; writes diagnostics.json")
+    p.add_argument("run_dir")
+    p.add_argument("--split", default="test", choices=["train", "valid", "test"])
+    p.add_argument("--iw-samples", type=int, default=1000, help="K of the importance-weighted NLL (0 to skip)")
+    p.add_argument("--checkpoint", default="best", choices=["best", "last"])
+    p.add_argument("--limit", type=int, help="evaluate only the first N examples")
+    p.add_argument("--batch-size", type=int, default=100)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=commands.cmd_evaluate)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from vaelab import __version__
+
+    parser = argparse.ArgumentParser(prog="vaelab", description="Train VAE-family models and study their latent spaces.")
+    parser.add_argument("--version", action="version", version=f"vaelab {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_train(sub)
+    _add_evaluate(sub)
+    p = sub.add_parser("datasets", help="list datasets and whether their data is present")
+    p.add_argument("--data-dir", help="data directory to check (default $VAELAB_DATA)")
+    p.set_defaults(func=commands.cmd_datasets)
+    sub.add_parser("models", help="list model variants, posteriors and likelihoods").set_defaults(func=commands.cmd_models)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from vaelab.errors import VaelabError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 1
+    try:
+        return args.func(args)
+    except VaelabError as err:
+        print_error(str(err))
+        return err.exit_code
+    except KeyboardInterrupt:
+        print_error("interrupted; the last finished epoch is checkpointed: continue with `vaelab train --resume RUN_DIR`")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
