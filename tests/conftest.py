@@ -1,0 +1,44 @@
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = (REPO / ".." / "shared" / "data").resolve()
+
+
+def pytest_addoption(parser):
+    parser.addoption("--runslow", action="store_true", default=False, help="run tests marked slow")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--runslow"):
+        return
+    skip = pytest.mark.skip(reason="slow test: run with --runslow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path_factory, monkeypatch):
+    """Tests never touch the user's cache or pick up their data directory."""
+    monkeypatch.setenv("VAELAB_CACHE", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.delenv("VAELAB_DATA", raising=False)
+    monkeypatch.delenv("VAELAB_MIRROR", raising=False)
+
+
+def tiny_config(**train):
+    """A config that trains in well under a second on synthetic data."""
+    return {
+        "data": {"name": "synthetic", "options": {"n": 600, "dim": 32}},
+        "model": {"latent_dim": 4, "hidden": [32, 32]},
+        "train": {"epochs": 2, "batch_size": 50, "progress": False, **train},
+    }
+
+
+@pytest.fixture
+def shared_data():
+    if not (SHARED_DATA / "binarized_mnist").is_dir():
+        pytest.skip(f"needs the shared data folder {SHARED_DATA}/binarized_mnist (absent on this machine)")
+    return SHARED_DATA
