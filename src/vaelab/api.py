@@ -82,12 +82,14 @@ def train(config=None, *, out=None, resume: bool = False, overrides=(), **shortc
 
     if resume:
         if out is None:
-            raise ConfigError("resume needs the run directory: --resume --out RUN_DIR")
+            raise ConfigError("resume needs the run directory: --resume RUN_DIR")
+        _prepare_run_dir(Path(out), resume=True)
         cfg = _resolve_config(Path(out) / "config.yaml", overrides, shortcuts)
     else:
         cfg = _resolve_config(config, overrides, shortcuts)
     out = Path(out) if out is not None else _default_out(cfg)
-    _prepare_run_dir(out, resume)
+    if not resume:
+        _prepare_run_dir(out, resume=False)
     device = resolve_device(cfg.train.device)
     torch.manual_seed(cfg.train.seed)
     bundle = load_data(cfg.data)

@@ -38,7 +38,6 @@ def main(argv: list[str] | None = None) -> int:
         return err.exit_code
     s = run.summary
     print_table("vaelab demo: VAE on mnist5k", [
-        ("run directory", str(run.path.resolve())),
         ("epochs / train time", f"{s['epochs_completed']} / {s['train_time_s']:.1f} s on {s['device']}"),
         ("valid -ELBO (best)", s["best"]["valid_neg_elbo"]),
         ("test -ELBO", d["neg_elbo"]),
@@ -46,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         (f"test IW NLL (K={d['iw_samples']})", f"{d['iw_nll']:.2f} ± {d['iw_nll_se']:.2f}"),
         ("total time", f"{time.perf_counter() - t0:.1f} s"),
     ])
-    console.print("wrote: " + ", ".join(sorted(p.name for p in run.path.iterdir())), highlight=False)
+    console.print(f"run directory: {run.path.resolve()}", highlight=False, soft_wrap=True)
+    console.print("  holds: " + ", ".join(sorted(p.name for p in run.path.iterdir())), highlight=False)
     return 0
 
 

@@ -40,6 +40,7 @@ def cmd_train(args) -> int:
         ("train time (s)", s.get("train_time_s")),
         ("device", s.get("device")),
     ])
+    console.print(f"run directory: {run.path}", highlight=False, soft_wrap=True)
     return 0
 
 
@@ -53,8 +54,8 @@ def cmd_evaluate(args) -> int:
         ("reconstruction", d["rec"]),
         ("KL", d["kl"]),
         (f"IW NLL, K={d.get('iw_samples')}", f"{d['iw_nll']:.2f} ± {d['iw_nll_se']:.2f}" if "iw_nll" in d else "skipped"),
-        ("written to", str(Path(args.run_dir) / "diagnostics.json")),
     ])
+    console.print(f"wrote {Path(args.run_dir) / 'diagnostics.json'}", highlight=False, soft_wrap=True)
     return 0
 
 
