@@ -1,0 +1,177 @@
+"""Training speed of the Kingma-Welling MLP VAE against the GEMM floor, measured in one process.
+
+The model is 784-200-200-50 (softplus, Bernoulli decoder) on binarized MNIST, batch
+100, trained by vaelab's own Trainer (the code path `vaelab train` uses). The GEMM
+floor is the time of just the matrix products one epoch needs, run in isolation at
+the same shapes: for every linear layer, the forward product X W^T and the two
+backward products dY W (input gradient) and dY^T X (weight gradient).
+
+Machines are noisy, so epochs and floor measurements are interleaved in rounds and
+the ratio is taken per round; the median is reported.
+
+    python bench/train_speed.py                       # binarized MNIST from $VAELAB_DATA or ../shared/data
+    python bench/train_speed.py --compile             # with torch.compile
+    python bench/train_speed.py --synthetic           # random binary data of the same shape (no files needed)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--rounds", type=int, default=5, help="measured epochs (each paired with a floor measurement)")
+    p.add_argument("--batch-size", type=int, default=100)
+    p.add_argument("--activation", default="softplus", choices=["softplus", "tanh"])
+    p.add_argument("--compile", action="store_true", help="torch.compile the model")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's choice)")
+    p.add_argument("--data-dir", default=None, help="folder holding binarized_mnist/ (default $VAELAB_DATA, ../shared/data)")
+    p.add_argument("--synthetic", action="store_true", help="random binary data of MNIST's shape instead of files")
+    p.add_argument("--out", default=None, help="JSON output (default bench/results/train_speed-<device>[-compile].json)")
+    return p.parse_args(argv)
+
+
+def make_trainer(args, run_dir: Path):
+    from vaelab.config import make_config
+    from vaelab.data import DataBundle, Split, load_data
+    from vaelab.device import resolve_device
+    from vaelab.models import build_model
+    from vaelab.train import Trainer
+
+    data_dir = args.data_dir or os.environ.get("VAELAB_DATA") or str(REPO.parent / "shared" / "data")
+    cfg = make_config({
+        "data": {"name": "binarized-mnist", "data_dir": data_dir, "download": False},
+        "model": {"latent_dim": 50, "hidden": [200, 200], "activation": args.activation},
+        "train": {"batch_size": args.batch_size, "compile": args.compile, "progress": False,
+                  "device": args.device, "epochs": args.rounds + 1},
+    })
+    if args.synthetic:
+        g = torch.Generator().manual_seed(0)
+        split = lambda n: Split((torch.rand(n, 1, 28, 28, generator=g) < 0.13).to(torch.uint8))  # noqa: E731
+        bundle = DataBundle("synthetic-binary", "binary", (1, 28, 28), split(50000), split(10000), split(10000))
+    else:
+        bundle = load_data(cfg.data)
+    device = resolve_device(cfg.train.device)
+    model = build_model(cfg.model, bundle.event_shape, bundle.kind)
+    return Trainer(model, bundle, cfg, run_dir, device), bundle
+
+
+def linear_shapes(model) -> list[tuple[int, int]]:
+    """(in_features, out_features) of every linear layer the training step runs."""
+    return [(m.in_features, m.out_features) for m in model.modules() if isinstance(m, torch.nn.Linear)]
+
+
+class GemmFloor:
+    """The epoch's matrix products alone: per layer X W^T, dY W and dY^T X at batch size B."""
+
+    def __init__(self, shapes, batch: int, device):
+        mk = lambda *s: torch.randn(*s, device=device)  # noqa: E731
+        self.ops = [(mk(batch, i), mk(o, i), mk(batch, o)) for i, o in shapes]
+        self.device = device
+
+    def flops_per_step(self, strict: bool = False) -> int:
+        """2*B*in*out per product; ``strict`` drops the first layer's input gradient, which autograd skips."""
+        per = [2 * x.shape[0] * w.shape[0] * w.shape[1] for x, w, _ in self.ops]
+        return 3 * sum(per) - (per[0] if strict else 0)
+
+    def run(self, steps: int, strict: bool = False) -> float:
+        _sync(self.device)
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            for j, (x, w, dy) in enumerate(self.ops):
+                torch.mm(x, w.t())
+                if not (strict and j == 0):
+                    torch.mm(dy, w)
+                torch.mm(dy.t(), x)
+        _sync(self.device)
+        return time.perf_counter() - t0
+
+
+def _sync(device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def main(argv=None) -> int:
+    import tempfile
+
+    from vaelab.train.progress import ProgressReporter
+
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            trainer, bundle = make_trainer(args, Path(tmp))
+        except Exception as err:  # the data is the usual culprit
+            print(f"error: {err}\n(pass --data-dir, set VAELAB_DATA, or use --synthetic)", file=sys.stderr)
+            return 2
+        device = trainer.device
+        n, bs = trainer.x_train.shape[0], args.batch_size
+        steps = -(-n // bs)
+        floor = GemmFloor(linear_shapes(trainer.model), bs, device)
+        quiet = ProgressReporter(False, 1)
+        t0 = time.perf_counter()
+        trainer.train_epoch(0, 1.0, quiet)  # warm-up: allocations, compile
+        _sync(device)
+        warmup_s = time.perf_counter() - t0
+        floor.run(20)
+        epochs, floors, strict = [], [], []
+        for r in range(args.rounds):
+            _sync(device)
+            t0 = time.perf_counter()
+            stats = trainer.train_epoch(r + 1, 1.0, quiet)
+            _sync(device)
+            epochs.append(time.perf_counter() - t0)
+            floors.append(floor.run(steps))
+            strict.append(floor.run(steps, strict=True))
+            print(f"round {r + 1}: epoch {epochs[-1]:.3f}s  floor {floors[-1]:.3f}s  ratio {epochs[-1] / floors[-1]:.2f}"
+                  f"  (train -elbo {stats['rec'] + stats['kl']:.1f})", flush=True)
+    result = summarise(args, device, bundle, steps, floor, epochs, floors, strict, warmup_s)
+    out = Path(args.out) if args.out else REPO / "bench" / "results" / (
+        f"train_speed-{device.type}{'-compile' if args.compile else ''}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps({k: result[k] for k in ("seconds_per_epoch", "gflops_achieved", "gemm_floor_seconds",
+                                            "ratio_to_floor", "ratio_to_strict_floor")}, indent=2))
+    print(f"wrote {out}")
+    return 0
+
+
+def summarise(args, device, bundle, steps, floor, epochs, floors, strict, warmup_s) -> dict:
+    med = statistics.median
+    ratios = [e / f for e, f in zip(epochs, floors)]
+    strict_ratios = [e / f for e, f in zip(epochs, strict)]
+    flops = floor.flops_per_step() * steps
+    return {
+        "model": f"VAE 784-200-200-50 {args.activation}, Bernoulli decoder",
+        "data": bundle.name, "n_train": len(bundle.train), "batch_size": args.batch_size,
+        "steps_per_epoch": steps, "compile": args.compile,
+        "seconds_per_epoch": med(epochs), "seconds_per_epoch_all": epochs,
+        "gflops_achieved": flops / med(epochs) / 1e9,
+        "gemm_floor_seconds": med(floors), "gemm_floor_gflops": flops / med(floors) / 1e9,
+        "ratio_to_floor": med(ratios), "ratio_to_floor_all": ratios,
+        "ratio_to_strict_floor": med(strict_ratios),
+        "strict_floor_note": "strict floor omits the first layer's input gradient, which training never computes",
+        "warmup_epoch_seconds": warmup_s,
+        "device": str(device), "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine(),
+        "threads": torch.get_num_threads(), "cpu_count": os.cpu_count(),
+        "torch": torch.__version__, "python": platform.python_version(),
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
