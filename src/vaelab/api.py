@@ -32,7 +32,7 @@ def _resolve_config(config, overrides, shortcuts) -> RunConfig:
     return load_config(config, overrides)
 
 
-def _prepare_run_dir(out: Path, resume: bool) -> None:
+def _check_run_dir(out: Path, resume: bool) -> None:
     if resume:
         if not (out / "config.yaml").is_file():
             raise ConfigError(f"cannot resume: '{out}' is not a run directory (no config.yaml)")
@@ -40,7 +40,6 @@ def _prepare_run_dir(out: Path, resume: bool) -> None:
     if out.exists() and any(out.iterdir()):
         raise ConfigError(f"run directory '{out}' already exists and is not empty; "
                           "pass --resume to continue it, or choose another --out")
-    out.mkdir(parents=True, exist_ok=True)
 
 
 def _versions() -> dict:
@@ -83,17 +82,17 @@ def train(config=None, *, out=None, resume: bool = False, overrides=(), **shortc
     if resume:
         if out is None:
             raise ConfigError("resume needs the run directory: --resume RUN_DIR")
-        _prepare_run_dir(Path(out), resume=True)
+        _check_run_dir(Path(out), resume=True)
         cfg = _resolve_config(Path(out) / "config.yaml", overrides, shortcuts)
     else:
         cfg = _resolve_config(config, overrides, shortcuts)
     out = Path(out) if out is not None else _default_out(cfg)
-    if not resume:
-        _prepare_run_dir(out, resume=False)
+    _check_run_dir(out, resume)
     device = resolve_device(cfg.train.device)
     torch.manual_seed(cfg.train.seed)
     bundle = load_data(cfg.data)
     model = build_model(cfg.model, bundle.event_shape, bundle.kind)
+    out.mkdir(parents=True, exist_ok=True)  # only now: bad config or data leaves no folder behind
     trainer = Trainer(model, bundle, cfg, out, device)
     if resume:
         trainer.restore("last")

@@ -355,12 +355,11 @@ def test_as_tensor_storage_dtypes():
     assert as_tensor(np.array([[0.5]]), "real").dtype == torch.float32
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: as_tensor casts binary data to uint8 before validate_values "
-                                       "runs, so fractional values (0.5 -> 0) are silently truncated")
-def test_binary_dataset_with_fractional_values_is_rejected(tmp_path):
+@pytest.mark.parametrize("bad", [0.5, -1.0])
+def test_binary_dataset_with_non_binary_values_is_rejected(tmp_path, bad):
     path = tmp_path / "x.npy"
-    np.save(path, np.array([[0.5, 1.0, 0.0, 0.7]] * 20, dtype=np.float32))
-    with pytest.raises(DataError):
+    np.save(path, np.array([[bad, 1.0, 0.0, 0.7]] * 20, dtype=np.float32))
+    with pytest.raises(DataError, match="other than 0 and 1"):
         load_data(DataConfig(name="array", options={"path": str(path), "kind": "binary"}))
 
 

@@ -181,3 +181,10 @@ def test_conv_encoder_batch_norm_drops_conv_bias():
 def test_conv_encoder_rejects_non_image_event_shapes(shape):
     with pytest.raises(ValueError, match=r"conv encoder needs image data \(C, H, W\); got event shape"):
         ConvEncoder(shape)
+
+
+def test_conv_encoder_depth_follows_channels_and_rejects_mismatched_strides():
+    enc = ConvEncoder((1, 28, 28), channels=(8, 8, 8, 8, 8, 8))
+    assert sum(isinstance(m, torch.nn.Conv2d) for m in enc.modules()) == 6
+    with pytest.raises(ValueError, match="strides"):
+        ConvEncoder((1, 28, 28), channels=(8, 8), strides=(1, 2, 2))

@@ -60,3 +60,9 @@ def test_make_adam_respects_fused_off():
     opt = make_adam(_model().parameters(), OptimConfig(fused="off"), torch.device("cpu"))
     assert not isinstance(opt, LeanFusedAdam)
     assert isinstance(make_adam(_model().parameters(), OptimConfig(), torch.device("cpu")), LeanFusedAdam)
+
+
+def test_lean_step_counter_is_visible_in_state_dict():
+    _, opt = _train(lambda p: LeanFusedAdam(p, lr=0.01), steps=7)
+    steps = [float(s["step"]) for s in opt.state_dict()["state"].values()]
+    assert steps == [7.0] * 4

@@ -53,10 +53,13 @@ class DataBundle:
                 f"{len(self.train)}/{len(self.valid)}/{len(self.test)} train/valid/test")
 
 
-def as_tensor(x, kind: DataKind) -> torch.Tensor:
+def as_tensor(x, kind: DataKind, name: str = "data") -> torch.Tensor:
     """Convert an array to the storage dtype: uint8 for binary, int64 for tokens, float32 otherwise."""
     arr = np.asarray(x)
     if kind == "binary":
+        if not ((arr == 0) | (arr == 1)).all():  # check before the uint8 cast would hide 0.5 or -1
+            raise DataError(f"dataset '{name}' is declared binary but holds values other than 0 and 1; "
+                            "binarise it first or declare it 'unit' (values in [0, 1])")
         return torch.from_numpy(np.ascontiguousarray(arr.astype(np.uint8)))
     if kind == "tokens":
         return torch.from_numpy(np.ascontiguousarray(arr.astype(np.int64)))

@@ -116,7 +116,7 @@ def load_data(cfg) -> DataBundle:
     parts = _assemble(raw, cfg.valid_fraction, cfg.test_fraction, cfg.split_seed)
     splits = {}
     for part, (x, y) in parts.items():
-        t = as_tensor(x, raw.kind).reshape(-1, *raw.event_shape)
+        t = as_tensor(x, raw.kind, cfg.name).reshape(-1, *raw.event_shape)
         validate_values(t, raw.kind, cfg.name)
         splits[part] = Split(t, as_labels(y))
     if cfg.limit is not None:

@@ -22,6 +22,8 @@ class LatentVariableModel(nn.Module):
     name = "base"
     #: variant-specific options (``model.options``) and their defaults
     option_defaults: dict = {}
+    #: posterior heads the objective can use (None: any)
+    supported_posteriors: tuple[str, ...] | None = None
 
     def __init__(self, encoder: nn.Module, posterior_head: nn.Module, decoder: nn.Module,
                  likelihood_head: nn.Module, prior: nn.Module, options: dict | None = None):

@@ -30,6 +30,9 @@ def _check_options(cls, options: dict) -> dict:
 
 def _backbones(cfg, event_shape):
     if cfg.architecture == "conv":
+        if len(event_shape) not in (2, 3):
+            raise ConfigError(f"config key 'model.architecture': conv needs image data (C, H, W); "
+                              f"this dataset's examples have shape {tuple(event_shape)}. Use architecture=mlp")
         encoder = ConvEncoder(event_shape, cfg.conv_channels, act=cfg.activation, batch_norm=cfg.batch_norm)
         dec_hidden = cfg.decoder_hidden or [256, 512, 512]
     else:
@@ -43,6 +46,9 @@ def build_model(cfg, event_shape: tuple[int, ...], kind: str):
     """Assemble parts named by a :class:`~vaelab.config.ModelConfig` into the registered variant."""
     cls = get_model_class(cfg.name)
     options = _check_options(cls, cfg.options)
+    if cls.supported_posteriors is not None and cfg.posterior not in cls.supported_posteriors:
+        raise ConfigError(f"config key 'model.posterior': model '{cls.name}' needs one of "
+                          f"{', '.join(cls.supported_posteriors)}, not '{cfg.posterior}'")
     encoder, decoder = _backbones(cfg, event_shape)
     posterior = build_posterior_head(cfg.posterior, encoder.out_features, cfg.latent_dim,
                                      m=cfg.bound_m, s=cfg.bound_s, v=cfg.bound_v)

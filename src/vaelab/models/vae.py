@@ -9,5 +9,7 @@ from vaelab.objectives.elbo import elbo_terms
 
 @register_model("vae", "VAE: one-sample ELBO with KL weight beta (beta-VAE, warm-up via kl_schedule)")
 class VAE(LatentVariableModel):
+    supported_posteriors = ("gaussian", "bounded-gaussian")
+
     def objective(self, x, beta):
         return elbo_terms(self, x, beta)

@@ -14,11 +14,17 @@ from vaelab.nn.mlp import activation
 
 
 class ConvEncoder(nn.Module):
-    """Four ``Conv2d -> [BatchNorm2d] -> activation`` blocks, then flatten: (B, C, H, W) -> (B, F)."""
+    """``Conv2d -> [BatchNorm2d] -> activation`` blocks (four by default), then flatten: (B, C, H, W) -> (B, F).
 
-    def __init__(self, in_shape, channels=(32, 32, 64, 64), strides=(1, 2, 1, 2), kernel: int = 3,
+    Strides alternate 1, 2, 1, 2, ... unless given.
+    """
+
+    def __init__(self, in_shape, channels=(32, 32, 64, 64), strides=None, kernel: int = 3,
                  act: str = "relu", batch_norm: bool = False):
         super().__init__()
+        strides = tuple(strides) if strides is not None else tuple(1 + i % 2 for i in range(len(channels)))
+        if len(strides) != len(channels):
+            raise ValueError(f"conv encoder: {len(channels)} channel sizes but {len(strides)} strides")
         if len(in_shape) == 2:
             in_shape = (1, *in_shape)
         if len(in_shape) != 3:

@@ -27,34 +27,63 @@ class LeanFusedAdam(torch.optim.Adam):
         self._lists = None
 
     def _build_lists(self) -> None:
+        """Cache each group's tensor lists; parameters that stepped together share one step counter."""
         lists = []
         for group in self.param_groups:
-            params = [p for p in group["params"]]
+            params = list(group["params"])
             state = [self.state.get(p, {}) for p in params]
-            if group["amsgrad"] or group["maximize"] or any("exp_avg" not in s for s in state):
+            if group["amsgrad"] or group["maximize"] or any("exp_avg" not in st for st in state):
                 self._lists = None
                 return
-            lists.append((params, [s["exp_avg"] for s in state], [s["exp_avg_sq"] for s in state],
-                          [s["step"] for s in state]))
+            steps = [st["step"] for st in state]
+            shared = all(bool(t == steps[0]) for t in steps)
+            if shared:  # one private counter, incremented once per step, read by every tensor's update
+                steps = [steps[0].clone()] * len(params)
+            lists.append((params, [st["exp_avg"] for st in state], [st["exp_avg_sq"] for st in state], steps, shared))
         self._lists = lists
+
+    def _sync_steps(self) -> None:
+        """Copy the private shared counters back into each parameter's state."""
+        for group, (params, _, _, steps, shared) in zip(self.param_groups, self._lists or []):
+            if shared:
+                for p in params:
+                    self.state[p]["step"].copy_(steps[0])
+
+    def state_dict(self):
+        self._sync_steps()
+        return super().state_dict()
 
     @torch.no_grad()
     def step(self, closure=None):
         if closure is not None or self._lists is None:
+            self._sync_steps()
             loss = super().step(closure)
             self._build_lists()
             return loss
-        for group, (params, exp_avgs, exp_avg_sqs, steps) in zip(self.param_groups, self._lists):
+        self.lean_step()
+        return None
+
+    @torch.no_grad()
+    def lean_step(self) -> None:
+        """The update without ``Optimizer.step``'s hook and profiling wrapper (the trainer's hot path)."""
+        if self._lists is None:
+            self.step()
+            return
+        for group, (params, exp_avgs, exp_avg_sqs, steps, shared) in zip(self.param_groups, self._lists):
             grads = [p.grad for p in params]
             if any(g is None for g in grads):
+                self._sync_steps()
                 self._lists = None
-                return self.step()
-            torch._foreach_add_(steps, 1)
+                self.step()
+                return
+            if shared:
+                steps[0].add_(1)
+            else:
+                torch._foreach_add_(steps, 1)
             torch._fused_adam_(params, grads, exp_avgs, exp_avg_sqs, [], steps, amsgrad=False,
                                lr=group["lr"], beta1=group["betas"][0], beta2=group["betas"][1],
                                weight_decay=group["weight_decay"], eps=group["eps"], maximize=False,
                                grad_scale=None, found_inf=None)
-        return None
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         if not set_to_none:
