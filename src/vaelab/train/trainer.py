@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from vaelab.runs.io import append_jsonl
 from vaelab.train import checkpoint as ckpt
 from vaelab.train.optim import make_adam, set_lr
 from vaelab.train.progress import ProgressReporter
+from vaelab.train.step import TrainStep
 from vaelab.train.schedules import kl_weight, learning_rate
 
 
@@ -60,9 +60,9 @@ class Trainer:
         self.x_train = self._train_tensor(bundle.train.x).to(device)  # (N, *event)
         self.x_valid = prepare_eval(bundle.valid.x, self.binarize, cfg.train.seed).to(device)
         self.optimizer = make_adam(self.model.parameters(), cfg.optim, device)
-        self.forward = self._compiled() if cfg.train.compile else self._loss_and_terms
-        self._opt_step = getattr(self.optimizer, "lean_step", self.optimizer.step)
-        self.term_names = self._term_names()
+        self.step = TrainStep(self.model, self.optimizer, cfg.optim.grad_clip, compile=cfg.train.compile)
+        probe = torch.index_select(self.x_train, 0, torch.arange(min(2, len(self.x_train)), device=device))
+        self.term_names = self.step.term_names(probe.float())
         self.meta = {"event_shape": list(bundle.event_shape), "kind": bundle.kind,
                      "likelihood": self.likelihood, "binarize": self.binarize}
         self.state = TrainState()
@@ -72,31 +72,6 @@ class Trainer:
         if self.binarize == "threshold":
             return threshold_binarize(x.float()).to(torch.uint8)
         return x  # uint8 binary data stays uint8 on the device; converted per batch
-
-    def _compiled(self):
-        try:
-            return torch.compile(self._loss_and_terms)
-        except Exception as err:  # compile support varies by platform; eager always works
-            warnings.warn(f"torch.compile unavailable ({err}); training eagerly", stacklevel=2)
-            return self._loss_and_terms
-
-    def _loss_and_terms(self, xb: torch.Tensor, beta: torch.Tensor):
-        """The loss to differentiate and the per-step figures to log, (n_terms,), in one call.
-
-        Computing the figures here lets torch.compile fuse them into the forward graph.
-        """
-        out = self.model(xb, beta)
-        parts = [out.loss.detach(), out.rec.detach().mean(), out.kl.detach().mean()]
-        parts += [v.detach().mean() for v in out.extras.values()]
-        return out.loss, torch.stack(parts)
-
-    @torch.no_grad()
-    def _term_names(self) -> list[str]:
-        """Names of the logged figures: loss, rec, kl and the variant's extras (one eval-mode forward)."""
-        self.model.eval()
-        with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
-            out = self.model(torch.index_select(self.x_train, 0, torch.arange(2, device=self.device)).float(), 1.0)
-        return ["loss", "rec", "kl", *out.extras]
 
     def restore(self, which: str = "last") -> None:
         """Load weights, optimizer and loop state from the run's checkpoint (for --resume)."""
@@ -112,26 +87,6 @@ class Trainer:
         xb = torch.index_select(self.x_train, 0, idx).float()  # (B, *event); index_select beats x[idx] ~3x
         return dynamic_binarize(xb) if self.binarize == "dynamic" else xb
 
-    def _step(self, xb: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
-        loss, terms = self.forward(xb, beta)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if self.cfg.optim.grad_clip is not None:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.optim.grad_clip, foreach=True)
-        self._opt_step()
-        return terms
-
-    def _first_step(self, xb, beta):
-        """Run the first step; if the compiled model fails, fall back to eager once."""
-        if self.forward == self._loss_and_terms:
-            return self._step(xb, beta)
-        try:
-            return self._step(xb, beta)
-        except Exception as err:  # inductor needs a C++ toolchain; not every machine has one
-            warnings.warn(f"torch.compile failed ({type(err).__name__}: {err}); training eagerly", stacklevel=2)
-            self.forward = self._loss_and_terms
-            return self._step(xb, beta)
-
     def train_epoch(self, epoch: int, beta: float, progress: ProgressReporter) -> dict[str, float]:
         n, bs = self.x_train.shape[0], self.cfg.train.batch_size
         steps = math.ceil(n / bs)
@@ -145,7 +100,7 @@ class Trainer:
         for s in range(steps):
             xb = self._batch(perm[s * bs : (s + 1) * bs])
             first = s == 0 and epoch == self.state.epoch
-            buf[s] = self._first_step(xb, beta_t) if first else self._step(xb, beta_t)
+            buf[s] = self.step.first(xb, beta_t) if first else self.step(xb, beta_t)
             if (s + 1) % self.cfg.train.log_every == 0 or s == steps - 1:
                 self._check_finite(buf[: s + 1, 0], epoch)
                 progress.update(s + 1, dict(zip(names, buf[: s + 1].mean(0).tolist())))
