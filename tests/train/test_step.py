@@ -34,7 +34,7 @@ def test_functional_step_matches_autograd_step(batch_norm):
 
 def test_first_step_falls_back_to_autograd_with_a_warning(monkeypatch):
     model, _ = _pair(False)
-    step = TrainStep(model.train(), torch.optim.Adam(model.parameters()), grad_clip=None)
+    step = TrainStep(model.train(), torch.optim.Adam(model.parameters()), grad_clip=None, functional=True)
 
     def broken(*args):
         raise RuntimeError("cannot transform this forward")
@@ -56,3 +56,9 @@ def test_term_names_leave_the_rng_untouched():
     torch.manual_seed(3)
     assert step.term_names(torch.zeros(2, 12)) == ["loss", "rec", "kl"]
     assert torch.equal(torch.rand(3), expected)
+
+
+def test_eager_steps_use_autograd_and_compiled_steps_the_functional_path():
+    model, _ = _pair(False)
+    assert not TrainStep(model, torch.optim.Adam(model.parameters()), None).functional
+    assert TrainStep(model, torch.optim.Adam(model.parameters()), None, compile=True).functional

@@ -124,3 +124,13 @@ def test_existing_run_dir_is_not_overwritten(tmp_path):
     vaelab.train(tiny_config(epochs=1), out=tmp_path / "r")
     with pytest.raises(vaelab.VaelabError, match="already exists"):
         vaelab.train(tiny_config(epochs=1), out=tmp_path / "r")
+
+
+def test_compiled_training_with_a_partial_last_batch(tmp_path):
+    # 424 training examples, batch 50: 8 full batches and one of 24, which must not reuse the full-batch graph.
+    cfg = tiny_config(epochs=3, compile=True)
+    cfg["data"]["options"] = {"n": 530, "dim": 32}
+    run = vaelab.train(cfg, out=tmp_path / "r")
+    records = run.metrics()
+    assert len(records) == 3 and all(torch.isfinite(torch.tensor(r["train_loss"])) for r in records)
+    assert records[-1]["train_neg_elbo"] < records[0]["train_neg_elbo"]
