@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import time
 from datetime import datetime
@@ -30,6 +31,14 @@ def _resolve_config(config, overrides, shortcuts) -> RunConfig:
     if config is None or isinstance(config, (dict, RunConfig)):
         return make_config(config, overrides)
     return load_config(config, overrides)
+
+
+def _resolve_paths(cfg: RunConfig) -> RunConfig:
+    """Record where the data came from as an absolute path, so later stages find it from anywhere."""
+    data_dir = cfg.data.data_dir or os.environ.get("VAELAB_DATA")
+    if data_dir:
+        cfg.data.data_dir = str(Path(data_dir).expanduser().resolve())
+    return cfg
 
 
 def _check_run_dir(out: Path, resume: bool) -> None:
@@ -86,6 +95,7 @@ def train(config=None, *, out=None, resume: bool = False, overrides=(), **shortc
         cfg = _resolve_config(Path(out) / "config.yaml", overrides, shortcuts)
     else:
         cfg = _resolve_config(config, overrides, shortcuts)
+    cfg = _resolve_paths(cfg)
     out = Path(out) if out is not None else _default_out(cfg)
     _check_run_dir(out, resume)
     device = resolve_device(cfg.train.device)

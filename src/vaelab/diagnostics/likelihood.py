@@ -29,13 +29,20 @@ def _sample_chunk(model, batch: int, k: int, budget: int) -> int:
 
 @torch.no_grad()
 def iw_nll(model, x: torch.Tensor, k: int = 5000, batch_size: int = 100,
-           budget: int = 2**25) -> dict[str, float]:
+           budget: int = 2**21, progress=None) -> dict[str, float]:
     """-log p(x) estimated by -L_k (Burda et al. 2015, sec. 5: k = 5000), batched and chunked over samples.
 
+    ``budget`` bounds the floats held per chunk; 8 MB chunks stay in the allocator's
+    heap instead of being mapped and zeroed by the OS on every chunk (2.5x faster on
+    CPU than 128 MB chunks). ``progress(n_done)`` is called after each batch.
     Returns the mean and the standard error across examples, in nats.
     """
     chunk = _sample_chunk(model, min(batch_size, x.shape[0]), k, budget)
-    parts = [-iw_bound(model, x[s : s + batch_size], k, chunk=chunk) for s in range(0, x.shape[0], batch_size)]
+    parts = []
+    for s in range(0, x.shape[0], batch_size):
+        parts.append(-iw_bound(model, x[s : s + batch_size], k, chunk=chunk))  # (b,)
+        if progress is not None:
+            progress(min(s + batch_size, x.shape[0]))
     nll = torch.cat(parts).double()  # (N,)
     se = float(nll.std() / math.sqrt(nll.numel())) if nll.numel() > 1 else 0.0
     return {"iw_nll": float(nll.mean()), "iw_nll_se": se, "iw_samples": k}
