@@ -11,8 +11,7 @@ def _train_kwargs(args) -> dict:
     keys = ["model", "data", "data_dir", "epochs", "latent_dim", "seed", "batch_size", "lr", "device",
             "beta", "posterior", "likelihood"]
     kw = {k: getattr(args, k) for k in keys}
-    if args.compile:
-        kw["compile"] = True
+    kw["compile"] = args.compile  # None (auto) is skipped
     return kw
 
 

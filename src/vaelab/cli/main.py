@@ -25,7 +25,8 @@ def _add_train(sub) -> None:
                            ("--device", str, "train.device"), ("--beta", float, "kl_schedule.end"),
                            ("--posterior", str, "model.posterior"), ("--likelihood", str, "model.likelihood")]:
         p.add_argument(flag, type=typ, help=f"= --set {key}=...")
-    p.add_argument("--compile", action="store_true", help="torch.compile the model (= --set train.compile=true)")
+    p.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None,
+                   help="torch.compile the training step (default: auto, for runs of 20,000+ steps)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=commands.cmd_train)
 

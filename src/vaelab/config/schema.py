@@ -7,7 +7,7 @@ dotted path.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
 
@@ -75,7 +75,9 @@ class TrainConfig(Section):
     eval_batch_size: PositiveInt = 1000
     seed: int = 0
     device: str = Field("auto", description="auto (CUDA if available, else CPU), cpu, cuda, cuda:N, mps")
-    compile: bool = Field(False, description="torch.compile the model (falls back to eager on failure)")
+    compile: Union[bool, Literal["auto"]] = Field(
+        "auto", description="torch.compile the training step; auto = when the run has >= 20,000 steps "
+                            "(compiling takes ~20 s once); falls back to eager on failure")
     early_stopping: Optional[PositiveInt] = Field(None, description="stop after N epochs without valid improvement")
     log_every: PositiveInt = Field(50, description="progress-bar refresh (and NaN check) every N steps")
     progress: bool = True
