@@ -157,6 +157,8 @@ def main(argv=None) -> int:
 
 
 def summarise(args, device, bundle, steps, floor, epochs, floors, stricts, warmup_s) -> dict:
+    from vaelab.device import describe_device
+
     med = statistics.median
     flops = floor.flops_per_step() * steps
     ratios = [e / f for e, f in zip(epochs, floors)]
@@ -172,7 +174,7 @@ def summarise(args, device, bundle, steps, floor, epochs, floors, stricts, warmu
         "ratio_method": "median over rounds of epoch time / mean of the floor measured just before and after",
         "strict_floor_note": "strict floor omits the first layer's input gradient, which training never computes",
         "warmup_epoch_seconds": warmup_s,
-        "device": str(device), "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine(),
+        "device": str(device), "device_name": describe_device(device),
         "threads": torch.get_num_threads(), "cpu_count": os.cpu_count(),
         "torch": torch.__version__, "python": platform.python_version(),
     }

@@ -14,7 +14,7 @@ import torch
 from vaelab.config import RunConfig, load_config, make_config, save_config
 from vaelab.config.shortcuts import shortcut_overrides
 from vaelab.data import load_data
-from vaelab.device import resolve_device
+from vaelab.device import describe_device, resolve_device
 from vaelab.errors import ConfigError, TrainingDiverged
 from vaelab.models import build_model
 from vaelab.runs import Run, load_run
@@ -69,7 +69,7 @@ def _summary(cfg, trainer, device, status: str, wall: float, error: str | None =
         "best": {"checkpoint": st.best_name, "valid_neg_elbo": st.best_value},
         "wall_time_s": wall, "train_time_s": st.elapsed_s,
         "seed": cfg.train.seed, "device": str(device),
-        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine(),
+        "device_name": describe_device(device),
         "n_parameters": sum(p.numel() for p in trainer.model.parameters()),
         "data": trainer.meta, "versions": _versions(),
     }

@@ -20,3 +20,19 @@ def resolve_device(name: str = "auto") -> torch.device:
     if device.type == "mps" and not torch.backends.mps.is_available():
         raise ConfigError("config key 'train.device': MPS was requested but is not available; use device=auto or cpu")
     return device
+
+
+def describe_device(device: torch.device) -> str:
+    """A human-readable name: the GPU's model, or the CPU's model name and core count."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    import os
+    import platform
+
+    name = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            name = next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), name)
+    except OSError:
+        pass
+    return f"{name} ({os.cpu_count()} cores, {torch.get_num_threads()} threads)"

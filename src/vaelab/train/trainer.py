@@ -154,7 +154,9 @@ class Trainer:
                 record = self._record(epoch, beta, lr, train, valid, dt)
                 append_jsonl(metrics_path, record)
                 self._end_epoch(epoch, valid["neg_elbo"], dt)
-                progress.log(self._line(record))
+                every = max(1, cfg.train.epochs // 20)  # about 20 summary lines per run
+                if (epoch + 1) % every == 0 or epoch + 1 == cfg.train.epochs or st.stopped_early:
+                    progress.log(self._line(record))
         return st
 
     def _record(self, epoch, beta, lr, train, valid, dt) -> dict:
