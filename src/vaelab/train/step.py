@@ -116,7 +116,8 @@ class TrainStep:
         """Names of the logged figures (one eval-mode forward; the global RNG is left untouched)."""
         was_training = self.model.training
         self.model.eval()
-        devices = [x_probe.device] if x_probe.device.type == "cuda" else []
+        dev = x_probe.device
+        devices = [dev.index if dev.index is not None else torch.cuda.current_device()] if dev.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
             out = self.model(x_probe, 1.0)
         self.model.train(was_training)
