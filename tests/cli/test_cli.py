@@ -87,3 +87,32 @@ def test_listings():
     assert r.returncode == 0 and "mnist5k" in r.stdout and "embedded" in r.stdout
     r = vaelab("models")
     assert r.returncode == 0 and "vae" in r.stdout and "bounded-gaussian" in r.stdout
+
+
+def test_resume_with_a_different_model_is_a_clear_error(tmp_path):
+    out = tmp_path / "run"
+    base = ["--data", "synthetic", "--set", "data.options.n=300", "--no-progress"]
+    assert vaelab("train", *base, "--epochs", "1", "--latent-dim", "2", "--out", out).returncode == 0
+    r = vaelab("train", "--resume", out, "--epochs", "2", "--latent-dim", "3", "--no-progress")
+    assert r.returncode == 2 and "does not fit this model" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_ctrl_c_keeps_the_last_checkpoint_and_says_how_to_resume(tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "vaelab", "train", "--data", "synthetic", "--set",
+                             "data.options.n=20000", "--batch-size", "20", "--epochs", "50", "--out", str(out),
+                             "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (out / "checkpoints" / "latest.json").exists() and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "--resume" in err and "Traceback" not in err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "interrupted" and summary["epochs_completed"] >= 1
+    r = vaelab("train", "--resume", out, "--epochs", str(summary["epochs_completed"] + 1), "--no-progress")
+    assert r.returncode == 0, r.stderr

@@ -18,7 +18,7 @@ import torch
 from vaelab.data import DataBundle, dynamic_binarize
 from vaelab.data.transforms import prepare_eval, resolve_binarize, threshold_binarize
 from vaelab.diagnostics.likelihood import elbo_terms_mean
-from vaelab.errors import TrainingDiverged
+from vaelab.errors import CheckpointError, TrainingDiverged
 from vaelab.models import resolve_likelihood
 from vaelab.runs.io import append_jsonl
 from vaelab.train import checkpoint as ckpt
@@ -88,10 +88,15 @@ class Trainer:
         """Load weights, optimizer and loop state from the run's checkpoint (for --resume)."""
         path = ckpt.checkpoint_dir(self.run_dir / "checkpoints", which)
         weights, _ = ckpt.load_weights(path)
-        self.model.load_state_dict(weights)
         st = ckpt.load_trainer_state(path)
-        self.optimizer.load_state_dict(st["optimizer"])
-        self.state = TrainState(**st["loop"])
+        try:
+            self.model.load_state_dict(weights)
+            self.optimizer.load_state_dict(st["optimizer"])
+            self.state = TrainState(**st["loop"])
+        except (RuntimeError, ValueError, KeyError, TypeError) as err:
+            raise CheckpointError(f"checkpoint '{path}' does not fit this model ({str(err).splitlines()[0]}); "
+                                  "a resumed run must keep its model settings: drop the model overrides, "
+                                  "or start a new run with another --out") from None
 
     # -- one step, one epoch -----------------------------------------------------------
     def _batch(self, idx: torch.Tensor) -> torch.Tensor:
