@@ -101,7 +101,7 @@ def train(config=None, *, out=None, resume: bool = False, overrides=(), **shortc
     device = resolve_device(cfg.train.device)
     torch.manual_seed(cfg.train.seed)
     bundle = load_data(cfg.data)
-    model = build_model(cfg.model, bundle.event_shape, bundle.kind)
+    model = build_model(cfg.model, bundle.event_shape, bundle.kind, bundle.n_classes)
     out.mkdir(parents=True, exist_ok=True)  # only now: bad config or data leaves no folder behind
     trainer = Trainer(model, bundle, cfg, out, device)
     if resume:

@@ -91,10 +91,10 @@ def test_nan_loss_stops_with_epoch_and_step_and_keeps_last_good_checkpoint(tmp_p
 
     def poisoned(self, idx):
         calls["n"] += 1
-        xb = original(self, idx)
-        if calls["n"] == 10 + 3:  # epoch 2 (480 examples, batch 50: 10 steps per epoch), step 3
+        xb, side = original(self, idx)
+        if calls["n"] == 1 + 10 + 3:  # after the names probe: epoch 2 (480 examples, batch 50: 10 steps/epoch), step 3
             xb = xb * float("nan")
-        return xb
+        return xb, side
 
     monkeypatch.setattr(Trainer, "_batch", poisoned)
     cfg = tiny_config(epochs=4, log_every=1)

@@ -62,10 +62,36 @@ def make_config(raw: dict | RunConfig | None = None, overrides: Iterable[str] = 
     raw = dict(raw or {})
     raw = apply_overrides(raw, overrides)
     _check_keys(raw, RunConfig)
+    raw = _apply_preset(raw)
     try:
         return RunConfig.model_validate(raw)
     except ValidationError as err:
         raise ConfigError(_format_validation_error(err)) from None
+
+
+def _is_set(raw: dict, dotted: str) -> bool:
+    node = raw
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def _apply_preset(raw: dict) -> dict:
+    """Fill in a named preset's settings (``--model bounded-mean``) wherever the user set nothing."""
+    from vaelab.models.registry import get_entry
+
+    name = (raw.get("model") or {}).get("name")
+    if not isinstance(name, str):
+        return raw
+    entry = get_entry(name)
+    missing = [f"{k}={_dump(v)}" for k, v in entry.settings.items() if not _is_set(raw, k)]
+    return apply_overrides(raw, missing)
+
+
+def _dump(value) -> str:
+    return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
 
 
 def _parse_value(text: str) -> Any:

@@ -39,6 +39,7 @@ class ModelConfig(Section):
     activation: Literal["softplus", "tanh", "relu", "elu", "leaky_relu", "gelu", "silu"] = "softplus"
     batch_norm: bool = False
     posterior: Literal["gaussian", "bounded-gaussian", "deterministic"] = "gaussian"
+    bound: Literal["both", "mean", "logvar"] = Field("both", description="bounded posterior: which parameter is bounded")
     bound_m: PositiveFloat = Field(3.0, description="bounded posterior: mean = m*tanh(.)")
     bound_s: float = Field(1.0, ge=0.0, description="bounded posterior: log-variance = s*tanh(.) - v")
     bound_v: float = 0.0
@@ -55,6 +56,7 @@ class KLScheduleConfig(Section):
     start: float = Field(0.0, ge=0.0)
     end: float = Field(1.0, ge=0.0)
     epochs: int = Field(0, ge=0, description="warm-up length N_T in epochs")
+    cap: Optional[float] = Field(None, ge=0.0, description="beta never exceeds this (beta-VAE: anneal, then stay at beta)")
 
 
 class OptimConfig(Section):
@@ -81,6 +83,8 @@ class TrainConfig(Section):
     early_stopping: Optional[PositiveInt] = Field(None, description="stop after N epochs without valid improvement")
     log_every: PositiveInt = Field(50, description="progress-bar refresh (and NaN check) every N steps")
     progress: bool = True
+    step: Literal["standard", "aggressive"] = Field("standard", description="the training step: standard, or "
+                                                    "aggressive encoder updates (He et al. 2019)")
 
 
 class RunConfig(Section):

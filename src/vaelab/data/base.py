@@ -48,6 +48,14 @@ class DataBundle:
             raise DataError(f"unknown split '{name}'; choose train, valid or test")
         return getattr(self, name)
 
+    @property
+    def n_classes(self) -> int | None:
+        """Number of label classes: from the dataset's class list, else the largest label + 1; None without labels."""
+        if "classes" in self.info:
+            return len(self.info["classes"])
+        labels = [s.y for s in (self.train, self.valid, self.test) if s.y is not None and len(s.y)]
+        return int(max(int(y.max()) for y in labels)) + 1 if labels else None
+
     def describe(self) -> str:
         return (f"{self.name}: {self.kind}, event shape {self.event_shape}, "
                 f"{len(self.train)}/{len(self.valid)}/{len(self.test)} train/valid/test")

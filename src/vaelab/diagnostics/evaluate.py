@@ -35,14 +35,15 @@ def evaluate_run(run, split: str = "test", iw_samples: int = 1000, batch_size: i
     t0 = time.perf_counter()
     torch.manual_seed(seed)
     x = run.eval_data(split)
+    side = run.eval_side(split)
     if limit is not None:
-        x = x[:limit]
+        x, side = x[:limit], {k: v[:limit] for k, v in side.items()}
     run.model.eval()
     result = {"split": split, "n": int(x.shape[0]), "checkpoint": run.checkpoint, "seed": seed}
-    result.update(elbo_terms_mean(run.model, x, batch_size=max(batch_size, 1000)))
+    result.update(elbo_terms_mean(run.model, x, batch_size=max(batch_size, 1000), side=side))
     if iw_samples > 0:
         with _bar(progress, f"IW NLL, K={iw_samples}", int(x.shape[0])) as update:
-            result.update(iw_nll(run.model, x, k=iw_samples, batch_size=batch_size, progress=update))
+            result.update(iw_nll(run.model, x, k=iw_samples, batch_size=batch_size, progress=update, side=side))
     result["time_s"] = time.perf_counter() - t0
     if write:
         write_json(run.path / "diagnostics.json", result)

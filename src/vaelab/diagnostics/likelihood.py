@@ -10,11 +10,16 @@ from vaelab.objectives import iw_bound
 
 
 @torch.no_grad()
-def elbo_terms_mean(model, x: torch.Tensor, batch_size: int = 1000) -> dict[str, float]:
-    """Mean -ELBO, reconstruction and KL (beta = 1) over ``x``, in nats per example."""
+def elbo_terms_mean(model, x: torch.Tensor, batch_size: int = 1000, side: dict | None = None) -> dict[str, float]:
+    """Mean -ELBO, reconstruction and KL (beta = 1) over ``x``, in nats per example.
+
+    ``side`` holds per-example side inputs (labels for conditional models), sliced alongside x.
+    """
+    side = side or {}
     totals = torch.zeros(2, device=x.device, dtype=torch.float64)
     for start in range(0, x.shape[0], batch_size):
-        out = model(x[start : start + batch_size], beta=1.0)
+        sl = slice(start, start + batch_size)
+        out = model(x[sl], beta=1.0, **{k: v[sl] for k, v in side.items()})
         totals += torch.stack((out.rec.sum(), out.kl.sum())).double()
     rec, kl = (totals / x.shape[0]).tolist()  # one host sync
     return {"neg_elbo": rec + kl, "rec": rec, "kl": kl}
@@ -29,7 +34,7 @@ def _sample_chunk(model, batch: int, k: int, budget: int) -> int:
 
 @torch.no_grad()
 def iw_nll(model, x: torch.Tensor, k: int = 5000, batch_size: int = 100,
-           budget: int = 2**21, progress=None) -> dict[str, float]:
+           budget: int = 2**21, progress=None, side: dict | None = None) -> dict[str, float]:
     """-log p(x) estimated by -L_k (Burda et al. 2015, sec. 5: k = 5000), batched and chunked over samples.
 
     ``budget`` bounds the floats held per chunk; 8 MB chunks stay in the allocator's
@@ -37,10 +42,12 @@ def iw_nll(model, x: torch.Tensor, k: int = 5000, batch_size: int = 100,
     CPU than 128 MB chunks). ``progress(n_done)`` is called after each batch.
     Returns the mean and the standard error across examples, in nats.
     """
+    side = side or {}
     chunk = _sample_chunk(model, min(batch_size, x.shape[0]), k, budget)
     parts = []
     for s in range(0, x.shape[0], batch_size):
-        parts.append(-iw_bound(model, x[s : s + batch_size], k, chunk=chunk))  # (b,)
+        sl = slice(s, s + batch_size)
+        parts.append(-iw_bound(model, x[sl], k, chunk=chunk, **{n: v[sl] for n, v in side.items()}))  # (b,)
         if progress is not None:
             progress(min(s + batch_size, x.shape[0]))
     nll = torch.cat(parts).double()  # (N,)

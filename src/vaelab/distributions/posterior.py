@@ -36,18 +36,23 @@ class BoundedGaussianHead(GaussianPosteriorHead):
     shrink without limit.
     """
 
-    def __init__(self, in_features: int, latent_dim: int, m: float = 3.0, s: float = 1.0, v: float = 0.0):
+    def __init__(self, in_features: int, latent_dim: int, m: float = 3.0, s: float = 1.0, v: float = 0.0,
+                 bound: str = "both"):
         super().__init__(in_features, latent_dim)
         if m <= 0 or s < 0:
             raise ValueError("bounded posterior needs m > 0 and s >= 0")
-        self.m, self.s, self.v = float(m), float(s), float(v)
+        if bound not in ("both", "mean", "logvar"):
+            raise ValueError(f"bound must be both, mean or logvar, not {bound!r}")
+        self.m, self.s, self.v, self.bound = float(m), float(s), float(v), bound
 
     def params(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         a, b = self.linear(h).chunk(2, dim=-1)  # (B, d), (B, d)
-        return self.m * torch.tanh(a), self.s * torch.tanh(b) - self.v
+        mean = self.m * torch.tanh(a) if self.bound != "logvar" else a
+        logvar = self.s * torch.tanh(b) - self.v if self.bound != "mean" else b
+        return mean, logvar
 
     def extra_repr(self) -> str:
-        return f"m={self.m}, s={self.s}, v={self.v}"
+        return f"bound={self.bound}, m={self.m}, s={self.s}, v={self.v}"
 
 
 class DeterministicHead(nn.Module):
@@ -69,11 +74,12 @@ POSTERIORS = {
 }
 
 
-def build_posterior_head(kind: str, in_features: int, latent_dim: int, m=3.0, s=1.0, v=0.0) -> nn.Module:
+def build_posterior_head(kind: str, in_features: int, latent_dim: int, m=3.0, s=1.0, v=0.0,
+                         bound: str = "both") -> nn.Module:
     if kind == "gaussian":
         return GaussianPosteriorHead(in_features, latent_dim)
     if kind == "bounded-gaussian":
-        return BoundedGaussianHead(in_features, latent_dim, m=m, s=s, v=v)
+        return BoundedGaussianHead(in_features, latent_dim, m=m, s=s, v=v, bound=bound)
     if kind == "deterministic":
         return DeterministicHead(in_features, latent_dim)
     raise ValueError(f"unknown posterior {kind!r}; choose one of {sorted(POSTERIORS)}")

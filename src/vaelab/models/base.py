@@ -39,15 +39,26 @@ class LatentVariableModel(nn.Module):
     def latent_dim(self) -> int:
         return self.prior.latent_dim
 
-    def encode(self, x: torch.Tensor) -> Distribution:
+    #: per-example side inputs the objective needs from the data (e.g. ("y",) for labels)
+    side_inputs: tuple[str, ...] = ()
+
+    @classmethod
+    def check_options(cls, options: dict) -> None:
+        """Raise ValueError for option values the variant cannot use (called when building)."""
+
+    def encode(self, x: torch.Tensor, **side) -> Distribution:
         """q(z|x) for a batch x of shape (B, *event_shape)."""
         return self.posterior_head(self.encoder(x))
 
-    def decode(self, z: torch.Tensor) -> Distribution:
+    def decode(self, z: torch.Tensor, **side) -> Distribution:
         """p(x|z) for z of shape (*lead, d); leading sample dimensions are allowed."""
         lead = z.shape[:-1]
-        p = self.likelihood_head(self.decoder(z.reshape(-1, z.shape[-1])))  # batch (prod(lead),)
-        return p if len(lead) == 1 else p.reshape_batch(tuple(lead))
+        p = self.likelihood_head(self.decoder(self.decoder_input(z.reshape(-1, z.shape[-1]), **side)))
+        return p if len(lead) == 1 else p.reshape_batch(tuple(lead))  # batch (*lead,)
+
+    def decoder_input(self, z: torch.Tensor, **side) -> torch.Tensor:
+        """What the decoder backbone sees for codes z (N, d); conditional variants append to it."""
+        return z
 
     @torch.no_grad()
     def sample(self, n: int, mean: bool = True, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -55,8 +66,8 @@ class LatentVariableModel(nn.Module):
         p = self.decode(self.prior.sample(n, generator=generator))
         return p.mean if mean else p.sample()
 
-    def objective(self, x: torch.Tensor, beta) -> LossOutput:
+    def objective(self, x: torch.Tensor, beta, **side) -> LossOutput:
         raise NotImplementedError
 
-    def forward(self, x: torch.Tensor, beta=1.0) -> LossOutput:
-        return self.objective(x, beta)
+    def forward(self, x: torch.Tensor, beta=1.0, **side) -> LossOutput:
+        return self.objective(x, beta, **side)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from vaelab.distributions import StandardNormalPrior, build_likelihood_head, build_posterior_head
 from vaelab.errors import ConfigError
 from vaelab.models.registry import get_model_class
@@ -25,10 +27,18 @@ def _check_options(cls, options: dict) -> dict:
         valid = ", ".join(sorted(defaults)) or "none"
         raise ConfigError(f"unknown model option(s) {', '.join(unknown)} for model '{cls.name}'. "
                           f"Valid options: {valid}")
-    return {**defaults, **options}
+    merged = {**defaults, **options}
+    try:
+        cls.check_options(merged)
+    except (ValueError, TypeError) as err:
+        raise ConfigError(f"model '{cls.name}': {err}") from None
+    return merged
 
 
-def _backbones(cfg, event_shape):
+def _backbones(cfg, event_shape, extra_inputs: int = 0):
+    """Encoder and decoder backbones; ``extra_inputs`` widens both inputs (a conditional model's one-hot labels)."""
+    if cfg.architecture == "conv" and extra_inputs:
+        raise ConfigError("config key 'model.architecture': conditional models need architecture=mlp")
     if cfg.architecture == "conv":
         if len(event_shape) not in (2, 3):
             raise ConfigError(f"config key 'model.architecture': conv needs image data (C, H, W); "
@@ -36,25 +46,32 @@ def _backbones(cfg, event_shape):
         encoder = ConvEncoder(event_shape, cfg.conv_channels, act=cfg.activation, batch_norm=cfg.batch_norm)
         dec_hidden = cfg.decoder_hidden or [256, 512, 512]
     else:
-        encoder = MLP(event_shape, cfg.hidden, cfg.activation, cfg.batch_norm)
+        encoder = MLP(math.prod(event_shape) + extra_inputs, cfg.hidden, cfg.activation, cfg.batch_norm)
         dec_hidden = cfg.decoder_hidden or list(reversed(cfg.hidden))
-    decoder = MLP(cfg.latent_dim, dec_hidden, cfg.activation, cfg.batch_norm)
+    decoder = MLP(cfg.latent_dim + extra_inputs, dec_hidden, cfg.activation, cfg.batch_norm)
     return encoder, decoder
 
 
-def build_model(cfg, event_shape: tuple[int, ...], kind: str):
-    """Assemble parts named by a :class:`~vaelab.config.ModelConfig` into the registered variant."""
+def build_model(cfg, event_shape: tuple[int, ...], kind: str, n_classes: int | None = None):
+    """Assemble parts named by a :class:`~vaelab.config.ModelConfig` into the registered variant.
+
+    ``n_classes`` (from the training labels) sizes conditional models' inputs.
+    """
     cls = get_model_class(cfg.name)
     options = _check_options(cls, cfg.options)
     if cls.supported_posteriors is not None and cfg.posterior not in cls.supported_posteriors:
         raise ConfigError(f"config key 'model.posterior': model '{cls.name}' needs one of "
                           f"{', '.join(cls.supported_posteriors)}, not '{cfg.posterior}'")
-    encoder, decoder = _backbones(cfg, event_shape)
+    conditional = getattr(cls, "conditional", False)
+    if conditional and not n_classes:
+        raise ConfigError(f"model '{cfg.name}' is conditional and needs labelled data; this dataset has no labels")
+    encoder, decoder = _backbones(cfg, event_shape, n_classes if conditional else 0)
     posterior = build_posterior_head(cfg.posterior, encoder.out_features, cfg.latent_dim,
-                                     m=cfg.bound_m, s=cfg.bound_s, v=cfg.bound_v)
+                                     m=cfg.bound_m, s=cfg.bound_s, v=cfg.bound_v, bound=cfg.bound)
     mean_act = "identity" if kind == "real" else "sigmoid"
     likelihood = build_likelihood_head(resolve_likelihood(cfg, kind), decoder.out_features, event_shape,
                                        mean_activation=mean_act, logvar_bound=cfg.logvar_bound,
                                        std=cfg.likelihood_std)
     model = cls(encoder, posterior, decoder, likelihood, StandardNormalPrior(cfg.latent_dim), options)
+    model.n_classes = n_classes
     return xavier_init_(model)

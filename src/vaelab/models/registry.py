@@ -1,35 +1,65 @@
-"""Model registry: name -> variant class."""
+"""Model registry: variant classes (an objective each) and presets (named settings over one).
+
+``vaelab train --model NAME`` accepts both. A preset such as ``bounded-mean`` is a
+variant plus config values (``model.posterior=bounded-gaussian``, ...); values the user
+sets explicitly win over the preset's.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 from vaelab.errors import ConfigError
 
+
+@dataclass
+class ModelEntry:
+    name: str
+    description: str
+    source: str
+    base: str  # the variant class's registry name (itself for a variant)
+    settings: dict[str, Any] = field(default_factory=dict)  # dotted config keys -> values (presets)
+
+
 MODELS: dict[str, type] = {}
-DESCRIPTIONS: dict[str, str] = {}
+ENTRIES: dict[str, ModelEntry] = {}
 
 
-def register_model(name: str, description: str):
+def register_model(name: str, description: str, source: str):
+    """Class decorator: register a variant (a subclass of LatentVariableModel) under ``name``."""
+
     def wrap(cls):
         cls.name = name
         MODELS[name] = cls
-        DESCRIPTIONS[name] = description
+        ENTRIES[name] = ModelEntry(name, description, source, name)
         return cls
 
     return wrap
 
 
-def get_model_class(name: str) -> type:
+def register_preset(name: str, base: str, settings: dict[str, Any], description: str, source: str) -> None:
+    """Register ``name`` as the variant ``base`` with config ``settings`` (dotted keys)."""
+    ENTRIES[name] = ModelEntry(name, description, source, base, dict(settings))
+
+
+def get_entry(name: str) -> ModelEntry:
     _ensure_builtin()
-    if name not in MODELS:
+    if name not in ENTRIES:
         raise ConfigError(f"config key 'model.name': unknown model '{name}'. "
-                          f"Available: {', '.join(sorted(MODELS))} (see `vaelab models`)")
-    return MODELS[name]
+                          f"Available: {', '.join(sorted(ENTRIES))} (see `vaelab models`)")
+    return ENTRIES[name]
+
+
+def get_model_class(name: str) -> type:
+    return MODELS[get_entry(name).base]
 
 
 def model_table() -> list[dict[str, str]]:
     _ensure_builtin()
-    return [{"name": n, "description": DESCRIPTIONS[n]} for n in sorted(MODELS)]
+    return [{"name": e.name, "description": e.description, "source": e.source,
+             "settings": ", ".join(f"{k}={v}" for k, v in e.settings.items())} for e in ENTRIES.values()]
 
 
 def _ensure_builtin() -> None:
-    from vaelab.models import vae  # noqa: F401
+    from vaelab.models import presets  # noqa: F401  (imports every variant, then registers presets)

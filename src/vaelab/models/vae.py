@@ -7,9 +7,10 @@ from vaelab.models.registry import register_model
 from vaelab.objectives.elbo import elbo_terms
 
 
-@register_model("vae", "VAE: one-sample ELBO with KL weight beta (beta-VAE, warm-up via kl_schedule)")
+@register_model("vae", "VAE: one-sample ELBO with KL weight beta from kl_schedule",
+                "Kingma & Welling 2013, 'Auto-encoding variational Bayes'")
 class VAE(LatentVariableModel):
     supported_posteriors = ("gaussian", "bounded-gaussian")
 
-    def objective(self, x, beta):
-        return elbo_terms(self, x, beta)
+    def objective(self, x, beta, **side):
+        return elbo_terms(self, x, beta, **side)

@@ -16,6 +16,7 @@ from vaelab.errors import CheckpointError
 from vaelab.models import build_model, resolve_likelihood
 from vaelab.runs.io import read_json, read_jsonl
 from vaelab.train import checkpoint as ckpt
+from vaelab.train.trainer import side_tensors
 
 
 class Run:
@@ -52,6 +53,10 @@ class Run:
         """The split as the model sees it at evaluation (binarised with the fixed seed if needed)."""
         x = self.data.split(split).x
         return prepare_eval(x, self.meta.get("binarize", "none"), self.config.train.seed).to(self.device)
+
+    def eval_side(self, split: str = "test") -> dict[str, torch.Tensor]:
+        """The per-example side inputs (e.g. labels) the model needs, for a split."""
+        return side_tensors(self.model, self.data.split(split), self.device)
 
     # -- the model -----------------------------------------------------------------------
     def _tensor(self, a) -> torch.Tensor:
@@ -101,7 +106,7 @@ def load_run(path, checkpoint: str = "best", device: str = "auto") -> Run:
                               f"likelihood but the checkpoint was trained with {meta['likelihood']}; "
                               "was config.yaml edited after training?")
     dev = resolve_device(device)
-    model = build_model(config.model, tuple(meta["event_shape"]), meta["kind"])
+    model = build_model(config.model, tuple(meta["event_shape"]), meta["kind"], meta.get("n_classes"))
     try:
         model.load_state_dict(weights)
     except RuntimeError as err:

@@ -14,12 +14,15 @@ def kl_weight(cfg, epoch: int) -> float:
 
     ``constant``: beta = end. ``linear``: beta rises from ``start`` at epoch 0 to ``end``
     at epoch N_T = ``epochs`` and stays there (seed 003, sec. 2.6, eq. 4: start=0,
-    end=1; the NE-VAE setting is start=0.1, end=1, epochs=10).
+    end=1; the NE-VAE setting is start=0.1, end=1, epochs=10). ``cap`` stops the rise at
+    a value: the NE-VAE paper's beta-VAE baselines anneal like the others "other than that
+    the KL weight stops annealing once it arrives at the respective value".
     """
     if cfg.kind == "constant" or cfg.epochs == 0:
-        return float(cfg.end)
-    t = min(1.0, epoch / cfg.epochs)
-    return float(cfg.start + (cfg.end - cfg.start) * t)
+        beta = float(cfg.end)
+    else:
+        beta = float(cfg.start + (cfg.end - cfg.start) * min(1.0, epoch / cfg.epochs))
+    return beta if cfg.cap is None else min(beta, float(cfg.cap))
 
 
 def learning_rate(cfg, epoch: int, total_epochs: int) -> float:

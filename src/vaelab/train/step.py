@@ -45,11 +45,11 @@ class TrainStep:
             self._compile()
 
     # -- the two ways to get gradients ---------------------------------------------------
-    def _functional_loss(self, params, buffers, xb, beta):
-        return loss_and_terms(functional_call(self.model, (params, buffers), (xb, beta)))
+    def _functional_loss(self, params, buffers, xb, beta, side):
+        return loss_and_terms(functional_call(self.model, (params, buffers), (xb, beta), side))
 
-    def _autograd_loss(self, xb, beta):
-        return loss_and_terms(self.model(xb, beta))
+    def _autograd_loss(self, xb, beta, side):
+        return loss_and_terms(self.model(xb, beta, **side))
 
     def _compile(self) -> None:
         # fallback_random: ATen's RNG instead of inductor's per-element Philox, which is much
@@ -62,7 +62,7 @@ class TrainStep:
         except Exception as err:  # compile support varies by platform; eager always works
             warnings.warn(f"torch.compile unavailable ({err}); training eagerly", stacklevel=3)
 
-    def _call_grad_fn(self, xb: torch.Tensor, beta: torch.Tensor):
+    def _call_grad_fn(self, xb: torch.Tensor, beta: torch.Tensor, side: dict):
         """The compiled gradient function, skipping dynamo's guard checks once warmed up.
 
         Guards re-verify every parameter and buffer on every call (~60 us here). In the
@@ -71,7 +71,7 @@ class TrainStep:
         last partial batch, take the guarded path). Torch raises rather than reusing a
         graph if a recompilation would be needed.
         """
-        args = (self._detached, self._buffers, xb, beta)
+        args = (self._detached, self._buffers, xb, beta, side)
         if self.compiled and xb.shape == self._warm_shape:
             with torch.compiler.set_stance(skip_guard_eval_unsafe=True):
                 return self._grad_fn(*args)
@@ -80,45 +80,45 @@ class TrainStep:
             self._warm_shape = xb.shape
         return out
 
-    def _gradients(self, xb: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
+    def _gradients(self, xb: torch.Tensor, beta: torch.Tensor, side: dict) -> torch.Tensor:
         if self.functional:
-            grads, (_, terms) = self._call_grad_fn(xb, beta)
+            grads, (_, terms) = self._call_grad_fn(xb, beta, side)
             for name, p in self.params.items():
                 p.grad = grads[name]
             return terms
-        loss, terms = self._forward(xb, beta)
+        loss, terms = self._forward(xb, beta, side)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         return terms
 
     # -- the step ------------------------------------------------------------------------
-    def __call__(self, xb: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
-        terms = self._gradients(xb, beta)
+    def __call__(self, xb: torch.Tensor, beta: torch.Tensor, side: dict | None = None) -> torch.Tensor:
+        terms = self._gradients(xb, beta, side or {})
         if self.grad_clip is not None:
             torch.nn.utils.clip_grad_norm_(self.params.values(), self.grad_clip, foreach=True)
         self._opt_step()
         return terms
 
-    def first(self, xb: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
+    def first(self, xb: torch.Tensor, beta: torch.Tensor, side: dict | None = None) -> torch.Tensor:
         """The first step of a fit: falls back to eager autograd if the fast paths fail."""
         try:
-            return self(xb, beta)
+            return self(xb, beta, side)
         except Exception as err:  # e.g. a forward the transform cannot trace, or no C++ toolchain
             if not (self.functional or self.compiled):
                 raise
             warnings.warn(f"fast training step failed ({type(err).__name__}: {err}); "
                           "falling back to eager autograd", stacklevel=2)
             self.functional, self.compiled, self._forward = False, False, self._autograd_loss
-            return self(xb, beta)
+            return self(xb, beta, side)
 
     @torch.no_grad()
-    def term_names(self, x_probe: torch.Tensor) -> list[str]:
+    def term_names(self, x_probe: torch.Tensor, side: dict | None = None) -> list[str]:
         """Names of the logged figures (one eval-mode forward; the global RNG is left untouched)."""
         was_training = self.model.training
         self.model.eval()
         dev = x_probe.device
         devices = [dev.index if dev.index is not None else torch.cuda.current_device()] if dev.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
-            out = self.model(x_probe, 1.0)
+            out = self.model(x_probe, 1.0, **(side or {}))
         self.model.train(was_training)
         return ["loss", "rec", "kl", *out.extras]

@@ -18,7 +18,7 @@ import torch
 from vaelab.data import DataBundle, dynamic_binarize
 from vaelab.data.transforms import prepare_eval, resolve_binarize, threshold_binarize
 from vaelab.diagnostics.likelihood import elbo_terms_mean
-from vaelab.errors import CheckpointError, TrainingDiverged
+from vaelab.errors import CheckpointError, DataError, TrainingDiverged
 from vaelab.models import resolve_likelihood
 from vaelab.runs.io import append_jsonl
 from vaelab.train import checkpoint as ckpt
@@ -30,6 +30,19 @@ from vaelab.train.schedules import kl_weight, learning_rate
 
 #: ``train.compile=auto`` compiles runs with at least this many steps (about 0.2 ms/step saved on CPU).
 COMPILE_AUTO_STEPS = 20_000
+
+
+def side_tensors(model, split, device) -> dict[str, torch.Tensor]:
+    """The per-example side inputs ``model.side_inputs`` names, taken from a split (labels: ``y``)."""
+    side = {}
+    for name in model.side_inputs:
+        if name != "y":
+            raise DataError(f"model '{model.name}' needs side input '{name}', which datasets do not provide yet")
+        if split.y is None:
+            raise DataError(f"model '{model.name}' needs labels, and this dataset has none; "
+                            "use a labelled dataset (mnist5k, digits, mnist, synthetic, array with y)")
+        side[name] = split.y.to(device)
+    return side
 
 
 def epoch_seed(seed: int, epoch: int) -> int:
@@ -63,11 +76,12 @@ class Trainer:
         self.binarize = resolve_binarize(cfg.data.binarize, bundle.kind, self.likelihood)
         self.x_train = self._train_tensor(bundle.train.x).to(device)  # (N, *event)
         self.x_valid = prepare_eval(bundle.valid.x, self.binarize, cfg.train.seed).to(device)
+        self.side_train = side_tensors(self.model, bundle.train, device)
+        self.side_valid = side_tensors(self.model, bundle.valid, device)
         self.optimizer = make_adam(self.model.parameters(), cfg.optim, device)
         self.step = TrainStep(self.model, self.optimizer, cfg.optim.grad_clip, compile=self._want_compile())
-        probe = torch.index_select(self.x_train, 0, torch.arange(min(2, len(self.x_train)), device=device))
-        self.term_names = self.step.term_names(probe.float())
-        self.meta = {"event_shape": list(bundle.event_shape), "kind": bundle.kind,
+        self.term_names = self.step.term_names(*self._batch(torch.arange(min(2, len(self.x_train)), device=device)))
+        self.meta = {"event_shape": list(bundle.event_shape), "kind": bundle.kind, "n_classes": bundle.n_classes,
                      "likelihood": self.likelihood, "binarize": self.binarize}
         self.state = TrainState()
 
@@ -99,9 +113,11 @@ class Trainer:
                                   "or start a new run with another --out") from None
 
     # -- one step, one epoch -----------------------------------------------------------
-    def _batch(self, idx: torch.Tensor) -> torch.Tensor:
-        xb = torch.index_select(self.x_train, 0, idx).float()  # (B, *event); index_select beats x[idx] ~3x
-        return dynamic_binarize(xb) if self.binarize == "dynamic" else xb
+    def _batch(self, idx: torch.Tensor) -> tuple[torch.Tensor, dict]:
+        """(x batch (B, *event), side inputs (B,) each) for the indices ``idx``."""
+        xb = torch.index_select(self.x_train, 0, idx).float()  # index_select beats x[idx] ~3x
+        xb = dynamic_binarize(xb) if self.binarize == "dynamic" else xb
+        return xb, {k: torch.index_select(v, 0, idx) for k, v in self.side_train.items()}
 
     def train_epoch(self, epoch: int, beta: float, progress: ProgressReporter) -> dict[str, float]:
         n, bs = self.x_train.shape[0], self.cfg.train.batch_size
@@ -114,9 +130,9 @@ class Trainer:
         self.model.train()
         progress.start_epoch(epoch, steps)
         for s in range(steps):
-            xb = self._batch(perm[s * bs : (s + 1) * bs])
+            xb, side = self._batch(perm[s * bs : (s + 1) * bs])
             first = s == 0 and epoch == self.state.epoch
-            buf[s] = self.step.first(xb, beta_t) if first else self.step(xb, beta_t)
+            buf[s] = self.step.first(xb, beta_t, side) if first else self.step(xb, beta_t, side)
             if (s + 1) % self.cfg.train.log_every == 0 or s == steps - 1:
                 self._check_finite(buf[: s + 1, 0], epoch)
                 progress.update(s + 1, dict(zip(names, buf[: s + 1].mean(0).tolist())))
@@ -138,7 +154,7 @@ class Trainer:
     @torch.no_grad()
     def validate(self) -> dict[str, float]:
         self.model.eval()
-        return elbo_terms_mean(self.model, self.x_valid, self.cfg.train.eval_batch_size)
+        return elbo_terms_mean(self.model, self.x_valid, self.cfg.train.eval_batch_size, side=self.side_valid)
 
     # -- the loop ----------------------------------------------------------------------
     def fit(self) -> TrainState:

@@ -1,0 +1,78 @@
+"""Anchored latents (seed 004): a per-example score shifts the KL target, so chosen inputs land in chosen regions."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from vaelab.models.registry import register_model
+from vaelab.models.vae import VAE
+from vaelab.objectives.elbo import elbo_terms
+
+
+def ring_mask(h: int, w: int, inner: float = 0.35, outer: float = 0.8) -> torch.Tensor:
+    """A ring ("donut") archetype: 1 where inner <= r <= outer, r the distance from the centre in half-sizes."""
+    yy, xx = torch.meshgrid(torch.linspace(-1, 1, h), torch.linspace(-1, 1, w), indexing="ij")
+    r = torch.sqrt(yy**2 + xx**2)
+    return ((r >= inner) & (r <= outer)).float()  # (h, w)
+
+
+def bar_mask(h: int, w: int, half_width: float = 0.15, half_height: float = 0.8) -> torch.Tensor:
+    """A vertical bar archetype (a "1"): a centred column of the given half-width and half-height."""
+    yy, xx = torch.meshgrid(torch.linspace(-1, 1, h), torch.linspace(-1, 1, w), indexing="ij")
+    return ((xx.abs() <= half_width) & (yy.abs() <= half_height)).float()  # (h, w)
+
+
+def donutness(x: torch.Tensor) -> torch.Tensor:
+    """s(x) = (overlap with the ring - overlap with the bar) / total ink, per image: (B,).
+
+    ``x`` is (B, [C,] H, W) in [0, 1]; the masks are drawn for its size, so any image size works.
+    """
+    h, w = x.shape[-2:]
+    img = x.reshape(x.shape[0], -1, h, w).sum(1)  # (B, H, W), channels summed
+    ring, bar = ring_mask(h, w).to(x), bar_mask(h, w).to(x)
+    ink = img.sum((1, 2)).clamp_min(1e-6)  # (B,)
+    return ((img * ring).sum((1, 2)) - (img * bar).sum((1, 2))) / ink
+
+
+@register_model("anchored-vae", "anchored latents: KL target mean shifted by -a*s(x); s = donutness, labels or given "
+                "(options anchor_rate, score, positive_labels, negative_labels)",
+                "seed 004, anchoring regions of a 2-D latent space")
+class AnchoredVAE(VAE):
+    """KL(N(mu + a s(x), sigma^2) || N(0, I)): minimised at mu = -a s(x), so high scores go negative.
+
+    ``score="donut"``: the built-in donutness of an image; ``"labels"``: +1 for
+    ``positive_labels``, -1 for ``negative_labels``, 0 otherwise.
+    """
+
+    option_defaults = {"anchor_rate": 1.0, "score": "donut", "positive_labels": [0], "negative_labels": [1]}
+
+    @classmethod
+    def check_options(cls, options: dict) -> None:
+        if options["score"] not in ("donut", "labels"):
+            raise ValueError(f"model.options.score must be donut or labels, not {options['score']!r}")
+        if not math.isfinite(float(options["anchor_rate"])):
+            raise ValueError("model.options.anchor_rate must be a finite number")
+
+    @property
+    def side_inputs(self) -> tuple[str, ...]:
+        return ("y",) if self.options["score"] == "labels" else ()
+
+    def score(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        if self.options["score"] == "donut":
+            return donutness(x)  # (B,)
+        pos = torch.isin(y, torch.tensor(self.options["positive_labels"], device=y.device))
+        neg = torch.isin(y, torch.tensor(self.options["negative_labels"], device=y.device))
+        return pos.float() - neg.float()  # (B,)
+
+    def objective(self, x, beta, **side):
+        """loss = mean(rec + beta * KL_anchored); ``kl`` stays the true KL to the prior, so -ELBO means what it says."""
+        out = elbo_terms(self, x, beta, keep=True, **side)
+        q = out.extras.pop("posterior")
+        out.extras.pop("z"), out.extras.pop("likelihood")
+        shifted = q.loc + float(self.options["anchor_rate"]) * self.score(x, side.get("y"))[:, None]  # (B, d)
+        anchored = 0.5 * (shifted * shifted + torch.exp(q.logvar) - 1.0 - q.logvar).sum(-1)  # (B,)
+        out.loss = (out.rec + beta * anchored).mean()
+        out.extras["anchored_kl"] = anchored
+        return out

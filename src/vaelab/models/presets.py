@@ -1,0 +1,36 @@
+"""Named settings over the variants: the seeds' configurations, selectable by name."""
+
+from __future__ import annotations
+
+from vaelab.models import anchored, cvae, iwae, nevae, vae  # noqa: F401  (register the variants first)
+from vaelab.models.registry import register_preset
+
+ANNEAL = {"kl_schedule.kind": "linear", "kl_schedule.start": 0.1, "kl_schedule.end": 1.0, "kl_schedule.epochs": 10}
+
+register_preset("annealed-vae", "vae", ANNEAL,
+                "VAE with KL annealing 0.1 -> 1 over the first 10 epochs", "NE-VAE paper, sec. 5.1")
+register_preset("warmup-vae", "vae",
+                {"kl_schedule.kind": "linear", "kl_schedule.start": 0.0, "kl_schedule.end": 1.0,
+                 "kl_schedule.epochs": 10},
+                "VAE with warm-up: beta 0 -> 1 over N_T = 10 epochs", "Bettencourt & Craddock, sec. 2.6, eq. 4")
+register_preset("beta-vae", "vae", {**ANNEAL, "kl_schedule.cap": 0.8},
+                "beta-VAE: annealed like the others, then held at beta (kl_schedule.cap, default 0.8)",
+                "Higgins et al. 2017; NE-VAE paper, sec. 5.1")
+register_preset("batchnorm-vae", "vae", {"model.batch_norm": True},
+                "VAE with batch norm on every hidden layer (running statistics at evaluation)",
+                "Bettencourt & Craddock, sec. 2.5")
+register_preset("bernoulli-vae", "vae", {"model.likelihood": "bernoulli"},
+                "VAE with a Bernoulli decoder", "Kingma & Welling 2013, app. C.1")
+register_preset("gaussian-vae", "vae", {"model.likelihood": "gaussian", "data.binarize": "none"},
+                "VAE with a Gaussian decoder: sigmoid mean, tanh log-variance", "Kingma & Welling 2013, app. C.2")
+_BOUNDED = {"model.posterior": "bounded-gaussian", "model.bound_m": 3.0, "model.bound_s": 1.0, "model.bound_v": 0.0}
+register_preset("bounded-mean", "vae", {**_BOUNDED, "model.bound": "mean"},
+                "bounded latents: mean = 3 tanh(.)", "Cho, 'Helping VAE by regularizing latent vector'")
+register_preset("bounded-logvar", "vae", {**_BOUNDED, "model.bound": "logvar"},
+                "bounded latents: log-variance = tanh(.) (s=1, v=0)", "Cho, 'Helping VAE by regularizing latent vector'")
+register_preset("bounded-both", "vae", {**_BOUNDED, "model.bound": "both"},
+                "bounded latents: both mean and log-variance bounded", "Cho, 'Helping VAE by regularizing latent vector'")
+register_preset("ne-vae-se", "ne-vae", {**ANNEAL, "model.options.reencode": "se"},
+                "NE-VAE with the squared-error re-encoding loss", "NE-VAE paper, eq. 7")
+register_preset("ne-vae-lp", "ne-vae", {**ANNEAL, "model.options.reencode": "lp", "model.options.cap": 0.0},
+                "NE-VAE with the capped log-probability re-encoding loss (cap c = 0)", "NE-VAE paper, eq. 8-9")
