@@ -67,7 +67,7 @@ def make_trainer(args, run_dir: Path):
     else:
         bundle = load_data(cfg.data)
     device = resolve_device(cfg.train.device)
-    model = build_model(cfg.model, bundle.event_shape, bundle.kind)
+    model = build_model(cfg.model, bundle.event_shape, bundle.kind, bundle.n_classes)
     return Trainer(model, bundle, cfg, run_dir, device), bundle
 
 
