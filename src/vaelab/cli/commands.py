@@ -71,7 +71,7 @@ def cmd_models(args) -> int:
     from vaelab.distributions import LIKELIHOODS, POSTERIORS
     from vaelab.models import model_table
 
-    print_listing("models", model_table(), ["name", "description"])
+    print_listing("models (vaelab train --model NAME)", model_table(), ["name", "description", "source"])
     print_listing("posteriors (model.posterior)", [{"name": k, "description": v} for k, v in POSTERIORS.items()],
                   ["name", "description"])
     print_listing("likelihoods (model.likelihood)", [{"name": k, "description": v} for k, v in LIKELIHOODS.items()],

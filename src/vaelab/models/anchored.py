@@ -43,24 +43,34 @@ class AnchoredVAE(VAE):
     """KL(N(mu + a s(x), sigma^2) || N(0, I)): minimised at mu = -a s(x), so high scores go negative.
 
     ``score="donut"``: the built-in donutness of an image; ``"labels"``: +1 for
-    ``positive_labels``, -1 for ``negative_labels``, 0 otherwise.
+    ``positive_labels``, -1 for ``negative_labels``, 0 otherwise; ``"auto"`` (default):
+    donut for images, labels otherwise.
     """
 
-    option_defaults = {"anchor_rate": 1.0, "score": "donut", "positive_labels": [0], "negative_labels": [1]}
+    option_defaults = {"anchor_rate": 1.0, "score": "auto", "positive_labels": [0], "negative_labels": [1]}
 
     @classmethod
     def check_options(cls, options: dict) -> None:
-        if options["score"] not in ("donut", "labels"):
-            raise ValueError(f"model.options.score must be donut or labels, not {options['score']!r}")
+        if options["score"] not in ("auto", "donut", "labels"):
+            raise ValueError(f"model.options.score must be auto, donut or labels, not {options['score']!r}")
         if not math.isfinite(float(options["anchor_rate"])):
             raise ValueError("model.options.anchor_rate must be a finite number")
 
     @property
+    def score_kind(self) -> str:
+        """``auto``: donutness for image data, labels otherwise."""
+        if self.options["score"] != "auto":
+            return self.options["score"]
+        return "donut" if len(self.likelihood_head.event_shape) >= 2 else "labels"
+
+    @property
     def side_inputs(self) -> tuple[str, ...]:
-        return ("y",) if self.options["score"] == "labels" else ()
+        return ("y",) if self.score_kind == "labels" else ()
 
     def score(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        if self.options["score"] == "donut":
+        if self.score_kind == "donut":
+            if x.dim() < 3:
+                raise ValueError("donutness needs image data (B, [C,] H, W); use model.options.score=labels")
             return donutness(x)  # (B,)
         pos = torch.isin(y, torch.tensor(self.options["positive_labels"], device=y.device))
         neg = torch.isin(y, torch.tensor(self.options["negative_labels"], device=y.device))

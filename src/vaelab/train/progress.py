@@ -42,7 +42,7 @@ class ProgressReporter:
 
     def update(self, done: int, stats: dict[str, float]) -> None:
         if self._progress is not None:
-            text = "  ".join(f"{k} {v:.2f}" for k, v in stats.items())
+            text = "  ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in stats.items())
             self._progress.update(self._task, completed=done, stats=text)
 
     def log(self, text: str) -> None:

@@ -17,7 +17,9 @@ import torch
 
 from vaelab.data import DataBundle, dynamic_binarize
 from vaelab.data.transforms import prepare_eval, resolve_binarize, threshold_binarize
+from vaelab.diagnostics.activity import active_units
 from vaelab.diagnostics.likelihood import elbo_terms_mean
+from vaelab.distributions import kl_divergence
 from vaelab.errors import CheckpointError, DataError, TrainingDiverged
 from vaelab.models import resolve_likelihood
 from vaelab.runs.io import append_jsonl
@@ -84,6 +86,7 @@ class Trainer:
         self.meta = {"event_shape": list(bundle.event_shape), "kind": bundle.kind, "n_classes": bundle.n_classes,
                      "likelihood": self.likelihood, "binarize": self.binarize}
         self.state = TrainState()
+        self._last_au: dict = {}  # shown in the progress bar: active units at the last epoch end
 
     # -- setup -------------------------------------------------------------------------
     def _want_compile(self) -> bool:
@@ -135,7 +138,7 @@ class Trainer:
             buf[s] = self.step.first(xb, beta_t, side) if first else self.step(xb, beta_t, side)
             if (s + 1) % self.cfg.train.log_every == 0 or s == steps - 1:
                 self._check_finite(buf[: s + 1, 0], epoch)
-                progress.update(s + 1, dict(zip(names, buf[: s + 1].mean(0).tolist())))
+                progress.update(s + 1, {**dict(zip(names, buf[: s + 1].mean(0).tolist())), **self._last_au})
         sizes = torch.full((steps,), float(bs), device=self.device)
         sizes[-1] = n - bs * (steps - 1)
         means = ((buf * sizes[:, None]).sum(0) / n).tolist()  # size-weighted epoch means
@@ -153,8 +156,24 @@ class Trainer:
 
     @torch.no_grad()
     def validate(self) -> dict[str, float]:
+        """-ELBO terms on the validation split, plus the collapse monitor on a fixed validation batch."""
         self.model.eval()
-        return elbo_terms_mean(self.model, self.x_valid, self.cfg.train.eval_batch_size, side=self.side_valid)
+        out = elbo_terms_mean(self.model, self.x_valid, self.cfg.train.eval_batch_size, side=self.side_valid)
+        return {**out, **self.collapse_monitor()}
+
+    @torch.no_grad()
+    def collapse_monitor(self, n: int = 1000) -> dict:
+        """Active units and per-dimension KL on the first ``n`` validation examples (Burda et al. 2016)."""
+        x = self.x_valid[:n]
+        side = {k: v[:n] for k, v in self.side_valid.items()}
+        if x.shape[0] < 2:
+            return {}
+        q = self.model.encode(x, **side)
+        if not hasattr(q, "logvar"):
+            return {}
+        au = active_units(q.loc)
+        kl = kl_divergence(q, self.model.prior).mean(0)  # (d,)
+        return {"au": au["au"], "kl_per_dim": [round(v, 5) for v in kl.tolist()]}
 
     # -- the loop ----------------------------------------------------------------------
     def fit(self) -> TrainState:
@@ -173,6 +192,7 @@ class Trainer:
                 valid = self.validate()
                 dt = time.perf_counter() - t0
                 record = self._record(epoch, beta, lr, train, valid, dt)
+                self._last_au = {"AU": valid["au"]} if "au" in valid else {}
                 append_jsonl(metrics_path, record)
                 self._end_epoch(epoch, valid["neg_elbo"], dt)
                 every = max(1, cfg.train.epochs // 20)  # about 20 summary lines per run
@@ -189,8 +209,9 @@ class Trainer:
 
     @staticmethod
     def _line(r: dict) -> str:
+        au = f"  AU {r['valid_au']}" if "valid_au" in r else ""
         return (f"epoch {r['epoch']:>3}  beta {r['beta']:.2f}  train -elbo {r['train_neg_elbo']:.2f}  "
-                f"valid -elbo {r['valid_neg_elbo']:.2f}  (rec {r['valid_rec']:.2f}, kl {r['valid_kl']:.2f})  "
+                f"valid -elbo {r['valid_neg_elbo']:.2f}  (rec {r['valid_rec']:.2f}, kl {r['valid_kl']:.2f}){au}  "
                 f"{r['epoch_time_s']:.1f}s")
 
     def _end_epoch(self, epoch: int, value: float, dt: float) -> None:
