@@ -10,17 +10,21 @@ from vaelab.distributions.base import LOG_2PI
 
 
 @torch.no_grad()
-def posterior_stats(encode, x: torch.Tensor, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
+def posterior_stats(encode, x: torch.Tensor, batch_size: int = 1000,
+                    side: dict | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Means and log-variances of q(z|x) over ``x``, encoded in batches: two (N, d) tensors.
 
-    ``encode(x_batch)`` returns a diagonal Gaussian with ``.loc`` (or ``.mean``) and
-    ``.logvar``, e.g. ``model.encode``. A deterministic encoder (no ``.logvar``) is an error.
+    ``encode(x_batch, **side_batch)`` returns a diagonal Gaussian with ``.loc`` (or
+    ``.mean``) and ``.logvar``, e.g. ``model.encode``; ``side`` holds per-example side
+    inputs (labels), sliced alongside x. A deterministic encoder (no ``.logvar``) is an error.
     """
+    side = side or {}
     if x.shape[0] == 0:
         raise ValueError("posterior_stats needs at least one example, got an empty x")
     means, logvars = [], []
     for start in range(0, x.shape[0], batch_size):
-        q = encode(x[start : start + batch_size])
+        sl = slice(start, start + batch_size)
+        q = encode(x[sl], **{k: v[sl] for k, v in side.items()})
         if not hasattr(q, "logvar"):
             raise ValueError(f"posterior_stats needs a Gaussian posterior with .logvar, got {type(q).__name__}")
         loc = q.loc if hasattr(q, "loc") else q.mean

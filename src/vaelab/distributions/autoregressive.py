@@ -124,7 +124,9 @@ class PixelCNNHead(nn.Module):
 
     The decoder backbone maps z to h; h conditions every gated layer of the PixelCNN
     (van den Oord et al. 2016, eq. 4). ``n_out`` and ``n_params`` follow the factorised
-    heads (``n_out * n_params`` values per example) for code that sizes chunks by them.
+    heads (``n_out * n_params`` values per example) for code that sizes chunks by them;
+    the network's own working memory is far larger, about ``work_width`` floats per
+    example in a no-grad pass (about 12 feature maps of ``channels`` planes live at once; measured on CPU).
     """
 
     n_params = 1
@@ -134,6 +136,7 @@ class PixelCNNHead(nn.Module):
         super().__init__()
         self.event_shape = tuple(int(s) for s in event_shape)
         self.n_out = math.prod(self.event_shape)
+        self.work_width = 12 * channels * self.n_out
         self.net = PixelCNN(self.event_shape, in_features, layers=layers, channels=channels, kernel=kernel)
 
     def forward(self, h: torch.Tensor) -> PixelCNNBernoulli:

@@ -34,3 +34,6 @@ register_preset("ne-vae-se", "ne-vae", {**ANNEAL, "model.options.reencode": "se"
                 "NE-VAE with the squared-error re-encoding loss", "NE-VAE paper, eq. 7")
 register_preset("ne-vae-lp", "ne-vae", {**ANNEAL, "model.options.reencode": "lp", "model.options.cap": 0.0},
                 "NE-VAE with the capped log-probability re-encoding loss (cap c = 0)", "NE-VAE paper, eq. 8-9")
+register_preset("aggressive-vae", "vae", {**ANNEAL, "train.step": "aggressive", "optim.grad_clip": 5.0},
+                "VAE trained with aggressive encoder updates until validation MI stops improving",
+                "He et al. 2019, 'Lagging inference networks', Algorithm 1")

@@ -38,7 +38,7 @@ def right_shift(x: torch.Tensor) -> torch.Tensor:
 
 
 def gate(t: torch.Tensor) -> torch.Tensor:
-    """tanh(a) * sigmoid(b) over the two channel halves (van den Oord et al. 2016, eq. 2): (B, 2C, ...) -> (B, C, ...)."""
+    """tanh(a) * sigmoid(b) over the channel halves (van den Oord et al. 2016, eq. 2): (B, 2C, ...) -> (B, C, ...)."""
     a, b = t.chunk(2, dim=1)
     return torch.tanh(a) * torch.sigmoid(b)
 

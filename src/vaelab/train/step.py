@@ -111,6 +111,17 @@ class TrainStep:
             self.functional, self.compiled, self._forward = False, False, self._autograd_loss
             return self(xb, beta, side)
 
+    # -- hooks for steps with state of their own (see train/aggressive.py) -------------------
+    def end_epoch(self) -> dict:
+        """Called at each epoch end, after validation; returns figures to add to metrics.jsonl."""
+        return {}
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
+
     @torch.no_grad()
     def term_names(self, x_probe: torch.Tensor, side: dict | None = None) -> list[str]:
         """Names of the logged figures (one eval-mode forward; the global RNG is left untouched)."""

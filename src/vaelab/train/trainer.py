@@ -26,6 +26,7 @@ from vaelab.runs.io import append_jsonl
 from vaelab.train import checkpoint as ckpt
 from vaelab.train.optim import make_adam, set_lr
 from vaelab.train.progress import ProgressReporter
+from vaelab.train.aggressive import AggressiveStep, decoder_parameters, encoder_parameters
 from vaelab.train.step import TrainStep
 from vaelab.train.schedules import kl_weight, learning_rate
 
@@ -80,8 +81,7 @@ class Trainer:
         self.x_valid = prepare_eval(bundle.valid.x, self.binarize, cfg.train.seed).to(device)
         self.side_train = side_tensors(self.model, bundle.train, device)
         self.side_valid = side_tensors(self.model, bundle.valid, device)
-        self.optimizer = make_adam(self.model.parameters(), cfg.optim, device)
-        self.step = TrainStep(self.model, self.optimizer, cfg.optim.grad_clip, compile=self._want_compile())
+        self.optimizer, self.step = self._make_step()
         self.term_names = self.step.term_names(*self._batch(torch.arange(min(2, len(self.x_train)), device=device)))
         self.meta = {"event_shape": list(bundle.event_shape), "kind": bundle.kind, "n_classes": bundle.n_classes,
                      "likelihood": self.likelihood, "binarize": self.binarize}
@@ -89,6 +89,23 @@ class Trainer:
         self._last_au: dict = {}  # shown in the progress bar: active units at the last epoch end
 
     # -- setup -------------------------------------------------------------------------
+    def _make_step(self):
+        """The optimizer and the training step named by ``train.step``."""
+        cfg = self.cfg
+        if cfg.train.step == "aggressive":
+            groups = [{"params": encoder_parameters(self.model)}, {"params": decoder_parameters(self.model)}]
+            opt = make_adam(groups, cfg.optim, self.device)
+            step = AggressiveStep(self.model, opt, cfg.optim.grad_clip, self._random_batch,
+                                  (self.x_valid, self.side_valid))
+            return opt, step
+        opt = make_adam(self.model.parameters(), cfg.optim, self.device)
+        return opt, TrainStep(self.model, opt, cfg.optim.grad_clip, compile=self._want_compile())
+
+    def _random_batch(self) -> tuple[torch.Tensor, dict]:
+        """A fresh mini-batch drawn with replacement (for steps that sample their own batches)."""
+        idx = torch.randint(0, self.x_train.shape[0], (self.cfg.train.batch_size,), device=self.device)
+        return self._batch(idx)
+
     def _want_compile(self) -> bool:
         """``train.compile=auto``: compile when the run is long enough to repay ~20 s of compiling."""
         if self.cfg.train.compile != "auto":
@@ -110,6 +127,7 @@ class Trainer:
             self.model.load_state_dict(weights)
             self.optimizer.load_state_dict(st["optimizer"])
             self.state = TrainState(**st["loop"])
+            self.step.load_state_dict(st.get("step", {}))
         except (RuntimeError, ValueError, KeyError, TypeError) as err:
             raise CheckpointError(f"checkpoint '{path}' does not fit this model ({str(err).splitlines()[0]}); "
                                   "a resumed run must keep its model settings: drop the model overrides, "
@@ -190,8 +208,9 @@ class Trainer:
                 torch.manual_seed(epoch_seed(cfg.train.seed, epoch))  # sampling noise, binarisation
                 train = self.train_epoch(epoch, beta, progress)
                 valid = self.validate()
+                step_info = self.step.end_epoch()  # e.g. the aggressive phase and its MI
                 dt = time.perf_counter() - t0
-                record = self._record(epoch, beta, lr, train, valid, dt)
+                record = {**self._record(epoch, beta, lr, train, valid, dt), **step_info}
                 self._last_au = {"AU": valid["au"]} if "au" in valid else {}
                 append_jsonl(metrics_path, record)
                 self._end_epoch(epoch, valid["neg_elbo"], dt)
@@ -225,6 +244,7 @@ class Trainer:
             st.bad_epochs += 1
         patience = self.cfg.train.early_stopping
         st.stopped_early = patience is not None and st.bad_epochs >= patience
-        trainer_state = {"optimizer": self.optimizer.state_dict(), "loop": st.to_dict()}
+        trainer_state = {"optimizer": self.optimizer.state_dict(), "loop": st.to_dict(),
+                         "step": self.step.state_dict()}
         ckpt.save_checkpoint(self.run_dir / "checkpoints", name, self.model, trainer_state,
                              {**self.meta, "epoch": epoch + 1}, st.best_name)
