@@ -38,3 +38,11 @@ def test_preset_settings_yield_to_explicit_ones():
     assert cfg.model.posterior == "bounded-gaussian" and cfg.model.bound == "mean" and cfg.model.bound_m == 2.0
     cfg = vaelab.make_config({"model": {"name": "beta-vae"}}, ["kl_schedule.cap=0.9"])
     assert cfg.kl_schedule.cap == 0.9 and cfg.kl_schedule.start == 0.1
+
+
+def test_the_readme_lists_every_model():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    missing = [name for name in ENTRIES if f"`{name}`" not in readme]
+    assert not missing, f"README's model table lacks {missing}"

@@ -36,7 +36,7 @@ def donutness(x: torch.Tensor) -> torch.Tensor:
     return ((img * ring).sum((1, 2)) - (img * bar).sum((1, 2))) / ink
 
 
-@register_model("anchored-vae", "anchored latents: KL target mean shifted by -a*s(x); s = donutness, labels or given "
+@register_model("anchored-vae", "anchored latents: KL target mean shifted by -a*s(x); s = donutness (images) or labels "
                 "(options anchor_rate, score, positive_labels, negative_labels)",
                 "seed 004, anchoring regions of a 2-D latent space")
 class AnchoredVAE(VAE):
