@@ -140,6 +140,26 @@ def test_log_prob_with_leading_sample_dims_matches_slices():
         p.log_prob(x.reshape(b, -1))
 
 
+def test_reconstruction_is_teacher_forced_differentiable_and_shares_the_pass():
+    head = _head()
+    calls = []
+    head.net.register_forward_hook(lambda *_: calls.append(1))
+    h = torch.randn(2, 3, COND, requires_grad=True)
+    x = torch.bernoulli(torch.full((3, 1, SIZE, SIZE), 0.5))
+    p = head(h)
+    lp = p.log_prob(x)
+    rec = p.reconstruction(x)
+    assert len(calls) == 1  # log_prob and reconstruction of the same x: one network pass
+    assert rec.shape == (2, 3, 1, SIZE, SIZE)
+    expected = torch.sigmoid(head.net(x.expand(2, 3, 1, SIZE, SIZE).reshape(6, 1, SIZE, SIZE), h.reshape(6, COND)))
+    assert torch.allclose(rec, expected.reshape(rec.shape))
+    (rec.sum() + lp.sum()).backward()
+    assert h.grad.abs().sum() > 0
+    x2 = x.clone()
+    x2[:, :, 0, 0] = 1 - x2[:, :, 0, 0]
+    assert not torch.allclose(p.log_prob(x2), lp)  # a different tensor is scored afresh
+
+
 def test_probabilities_sum_to_one_over_all_images():
     """sum_x p(x|h) = 1 holds only for a properly causal model (3x3 images: 512 of them)."""
     head = _head(size=3, layers=2, kernel=3).double()

@@ -70,7 +70,11 @@ def cmd_datasets(args) -> int:
 def cmd_models(args) -> int:
     from vaelab.distributions import LIKELIHOODS, POSTERIORS
     from vaelab.models import model_table
+    from vaelab.models.registry import markdown_table
 
+    if args.markdown:
+        print(markdown_table())
+        return 0
     print_listing("models (vaelab train --model NAME)", model_table(), ["name", "description", "source"])
     print_listing("posteriors (model.posterior)", [{"name": k, "description": v} for k, v in POSTERIORS.items()],
                   ["name", "description"])

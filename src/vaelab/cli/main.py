@@ -54,7 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("datasets", help="list datasets and whether their data is present")
     p.add_argument("--data-dir", help="data directory to check (default $VAELAB_DATA)")
     p.set_defaults(func=commands.cmd_datasets)
-    sub.add_parser("models", help="list model variants, posteriors and likelihoods").set_defaults(func=commands.cmd_models)
+    p = sub.add_parser("models", help="list model variants, posteriors and likelihoods")
+    p.add_argument("--markdown", action="store_true", help="print the model table as Markdown")
+    p.set_defaults(func=commands.cmd_models)
     return parser
 
 

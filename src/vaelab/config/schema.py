@@ -32,10 +32,12 @@ class DataConfig(Section):
 class ModelConfig(Section):
     name: str = Field("vae", description="model variant; see `vaelab models`")
     latent_dim: PositiveInt = 16
-    architecture: Literal["mlp", "conv"] = "mlp"
+    architecture: Literal["mlp", "conv", "resnet"] = Field("mlp", description="encoder backbone")
     hidden: list[PositiveInt] = Field(default_factory=lambda: [200, 200], description="encoder hidden sizes")
     decoder_hidden: Optional[list[PositiveInt]] = Field(None, description="default: hidden reversed (mlp), [256, 512, 512] (conv)")
     conv_channels: list[PositiveInt] = Field(default_factory=lambda: [32, 32, 64, 64])
+    resnet_channels: list[PositiveInt] = Field(default_factory=lambda: [32, 64, 64])
+    resnet_blocks: PositiveInt = Field(1, description="residual blocks per ResNet stage")
     activation: Literal["softplus", "tanh", "relu", "elu", "leaky_relu", "gelu", "silu"] = "softplus"
     batch_norm: bool = False
     posterior: Literal["gaussian", "bounded-gaussian", "deterministic"] = "gaussian"
@@ -43,7 +45,10 @@ class ModelConfig(Section):
     bound_m: PositiveFloat = Field(3.0, description="bounded posterior: mean = m*tanh(.)")
     bound_s: float = Field(1.0, ge=0.0, description="bounded posterior: log-variance = s*tanh(.) - v")
     bound_v: float = 0.0
-    likelihood: Literal["auto", "bernoulli", "gaussian", "gaussian-fixed"] = "auto"
+    likelihood: Literal["auto", "bernoulli", "gaussian", "gaussian-fixed", "pixelcnn"] = "auto"
+    pixelcnn_layers: PositiveInt = Field(4, description="gated PixelCNN decoder: layers (He et al.: 13)")
+    pixelcnn_channels: PositiveInt = Field(32, description="gated PixelCNN decoder: channels (He et al.: 64)")
+    pixelcnn_kernel: PositiveInt = Field(5, description="gated PixelCNN decoder: kernel size (odd)")
     likelihood_std: PositiveFloat = Field(1.0, description="gaussian-fixed: standard deviation")
     logvar_bound: PositiveFloat = Field(1.0, description="gaussian: log-variance = bound*tanh(.)")
     options: dict[str, Any] = Field(default_factory=dict, description="variant-specific options")
@@ -96,6 +101,8 @@ class RunConfig(Section):
 
     @model_validator(mode="after")
     def _check(self) -> "RunConfig":
+        if self.model.pixelcnn_kernel % 2 == 0:
+            raise ValueError("model.pixelcnn_kernel must be odd")
         if self.data.valid_fraction + self.data.test_fraction >= 1.0:
             raise ValueError("data.valid_fraction + data.test_fraction must be below 1")
         return self

@@ -7,7 +7,8 @@ import numpy as np
 from vaelab.data.registry import LoadContext, RawDataset, register_dataset
 from vaelab.errors import DataError
 
-_OPTIONS = {"n": 2000, "dim": 64, "factors": 2, "kind": "binary", "noise": 0.05, "seed": 0, "classes": 4}
+_OPTIONS = {"n": 2000, "dim": 64, "factors": 2, "kind": "binary", "noise": 0.05, "seed": 0, "classes": 4,
+            "image_side": 0}
 
 
 def make_manifold(n: int, dim: int, factors: int, kind: str, noise: float, seed: int):
@@ -29,7 +30,8 @@ def make_manifold(n: int, dim: int, factors: int, kind: str, noise: float, seed:
     return (rng.random(p.shape) < p).astype(np.uint8), z
 
 
-@register_dataset("synthetic", "generated manifold data with known factors (options: n, dim, factors, kind, ...)",
+@register_dataset("synthetic", "generated manifold data with known factors (options: n, dim or image_side, "
+                  "factors, kind, ...)",
                   "generated", options=_OPTIONS)
 def load_synthetic(ctx: LoadContext) -> RawDataset:
     o = ctx.options
@@ -39,8 +41,11 @@ def load_synthetic(ctx: LoadContext) -> RawDataset:
     for key in ("n", "dim", "factors", "classes"):
         if not isinstance(o[key], int) or o[key] < 1:
             raise DataError(f"synthetic option {key}={o[key]!r}: must be a positive integer")
-    x, z = make_manifold(o["n"], o["dim"], o["factors"], kind, float(o["noise"]), int(o["seed"]))
+    side = int(o["image_side"])
+    dim = side * side if side > 0 else o["dim"]  # image_side > 0: (1, side, side) images instead of vectors
+    x, z = make_manifold(o["n"], dim, o["factors"], kind, float(o["noise"]), int(o["seed"]))
     # Labels: the first factor cut into equally likely bins, so label plots have meaning.
     edges = np.quantile(z[:, 0], np.linspace(0, 1, o["classes"] + 1)[1:-1])
     y = np.digitize(z[:, 0], edges)
-    return RawDataset(kind, (o["dim"],), {"train": (x, y)}, {"factors": o["factors"]})
+    shape = (1, side, side) if side > 0 else (dim,)
+    return RawDataset(kind, shape, {"train": (x, y)}, {"factors": o["factors"]})

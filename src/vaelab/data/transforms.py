@@ -16,10 +16,10 @@ def threshold_binarize(x: torch.Tensor, level: float = 0.5) -> torch.Tensor:
 
 
 def resolve_binarize(mode: str, kind: str, likelihood: str) -> str:
-    """``auto`` binarises dynamically exactly when a Bernoulli likelihood meets [0, 1] data."""
+    """``auto`` binarises dynamically exactly when a Bernoulli (or PixelCNN) likelihood meets [0, 1] data."""
     if mode != "auto":
         return mode
-    return "dynamic" if (likelihood == "bernoulli" and kind == "unit") else "none"
+    return "dynamic" if (likelihood in ("bernoulli", "pixelcnn") and kind == "unit") else "none"
 
 
 def prepare_eval(x: torch.Tensor, mode: str, seed: int = 0) -> torch.Tensor:

@@ -27,7 +27,8 @@ def elbo_terms_mean(model, x: torch.Tensor, batch_size: int = 1000, side: dict |
 
 def _sample_chunk(model, batch: int, k: int, budget: int) -> int:
     """Samples per chunk so that chunk * batch * (data size + widest layer) stays under ``budget`` floats."""
-    width = model.likelihood_head.n_out * getattr(model.likelihood_head, "n_params", 1)
+    head = model.likelihood_head
+    width = getattr(head, "work_width", head.n_out * getattr(head, "n_params", 1))
     width += max((m.out_features for m in model.decoder.modules() if hasattr(m, "out_features")), default=0)
     return max(1, min(k, budget // max(1, batch * width)))
 

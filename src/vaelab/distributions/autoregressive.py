@@ -35,6 +35,7 @@ class PixelCNNBernoulli(Distribution):
         self._event_shape = tuple(event_shape)
         self.event_ndim = len(self._event_shape)
         self._mean: torch.Tensor | None = None
+        self._forced: tuple | None = None  # (x as given, (flat x, logits)) of the last teacher-forced pass
 
     @property
     def batch_shape(self) -> torch.Size:
@@ -55,15 +56,35 @@ class PixelCNNBernoulli(Distribution):
         x = x.to(self.h.dtype).expand(*self.batch_shape, *self._event_shape)  # (*batch, *event)
         return x.reshape(-1, *self.net.in_shape)  # (N, 1, H, W)
 
+    def _teacher_forced(self, value: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Flattened x (N, 1, H, W) and its logits (N, 1, H, W); one pass per distinct x object.
+
+        The last pass is kept, so ``log_prob(x)`` followed by ``reconstruction(x)`` with
+        the same tensor ``x`` runs the network once.
+        """
+        if self._forced is not None and self._forced[0] is value:
+            return self._forced[1]
+        x = self._flat_x(value)  # (N, 1, H, W)
+        out = (x, self.net(x, self._flat_h()))  # (N, 1, H, W) each
+        self._forced = (value, out)
+        return out
+
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """Teacher-forced logits f_i(x_<i, h): (*batch, *event)."""
-        out = self.net(self._flat_x(x), self._flat_h())  # (N, 1, H, W)
+        _, out = self._teacher_forced(x)  # (N, 1, H, W)
         return out.reshape(*self.batch_shape, *self._event_shape)
+
+    def reconstruction(self, x: torch.Tensor) -> torch.Tensor:
+        """Teacher-forced probabilities p(x_i = 1 | x_<i, h), given the data x: (*batch, *event).
+
+        One differentiable pass (shared with ``log_prob(x)``), unlike ``mean``; the usual
+        "reconstruction" of a PixelCNN VAE. It depends on x_<i as well as on h.
+        """
+        return torch.sigmoid(self.logits(x))
 
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
         """sum_i log p(x_i | x_<i, h) = -BCE-with-logits summed over the event: (*batch,)."""
-        x = self._flat_x(value)  # (N, 1, H, W)
-        logits = self.net(x, self._flat_h())  # (N, 1, H, W)
+        x, logits = self._teacher_forced(value)  # (N, 1, H, W) each
         nll = F.binary_cross_entropy_with_logits(logits, x, reduction="none")  # (N, 1, H, W)
         return -nll.reshape(x.shape[0], -1).sum(-1).reshape(self.batch_shape)  # (*batch,)
 
@@ -107,7 +128,9 @@ class PixelCNNBernoulli(Distribution):
         p(x_i = 1 | x_<i, h) > 1/2 (the greedy, mode-seeking path), and ``mean`` returns
         those conditional probabilities p(x_i = 1 | x_<i, h) along that path. It is
         deterministic (useful for image grids, like a factorised head's mean image) and
-        costs H * W network passes; it is computed once and cached. Shape (*batch, *event).
+        costs H * W network passes, without gradients; it is computed once and cached.
+        For a differentiable reconstruction of data x, use :meth:`reconstruction`.
+        Shape (*batch, *event).
         """
         if self._mean is None:
             _, probs = self._raster_scan(self._flat_h(), greedy=True)

@@ -73,6 +73,7 @@ LIKELIHOODS = {
     "bernoulli": "independent Bernoulli (binary data)",
     "gaussian": "diagonal Gaussian, mean sigmoid (or identity), log-variance bounded by tanh",
     "gaussian-fixed": "Gaussian with a fixed standard deviation (squared error)",
+    "pixelcnn": "gated PixelCNN over binary pixels, conditioned on z (autoregressive; a strong decoder)",
 }
 
 

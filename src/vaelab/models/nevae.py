@@ -32,7 +32,10 @@ class NEVAE(VAE):
         out = elbo_terms(self, x, beta, keep=True, **side)
         z, p = out.extras.pop("z"), out.extras.pop("likelihood")
         out.extras.pop("posterior")
-        q2 = self.encode(p.mean, **side)  # re-encode the reconstruction
+        # Re-encode the reconstruction. An autoregressive decoder's mean would need H*W passes
+        # and no gradient; its teacher-forced probabilities are the differentiable stand-in.
+        x_hat = p.reconstruction(x) if hasattr(p, "reconstruction") else p.mean
+        q2 = self.encode(x_hat, **side)
         if self.options["reencode"] == "se":
             re = reencode_se(z, q2.loc)
         else:

@@ -37,3 +37,7 @@ register_preset("ne-vae-lp", "ne-vae", {**ANNEAL, "model.options.reencode": "lp"
 register_preset("aggressive-vae", "vae", {**ANNEAL, "train.step": "aggressive", "optim.grad_clip": 5.0},
                 "VAE trained with aggressive encoder updates until validation MI stops improving",
                 "He et al. 2019, 'Lagging inference networks', Algorithm 1")
+register_preset("pixelcnn-vae", "vae",
+                {"model.architecture": "resnet", "model.likelihood": "pixelcnn", "model.latent_dim": 32},
+                "VAE with a ResNet encoder and a gated PixelCNN decoder: the posterior-collapse setting",
+                "He et al. 2019, sec. 6.1; van den Oord et al. 2016 (gated PixelCNN)")

@@ -61,5 +61,13 @@ def model_table() -> list[dict[str, str]]:
              "settings": ", ".join(f"{k}={v}" for k, v in e.settings.items())} for e in ENTRIES.values()]
 
 
+def markdown_table() -> str:
+    """The model table as Markdown (README; ``vaelab models --markdown``)."""
+    lines = ["| `--model` | what it is | source | preset settings |", "| --- | --- | --- | --- |"]
+    for r in model_table():
+        lines.append(f"| `{r['name']}` | {r['description']} | {r['source']} | {r['settings'] or '(variant)'} |")
+    return "\n".join(lines)
+
+
 def _ensure_builtin() -> None:
     from vaelab.models import presets  # noqa: F401  (imports every variant, then registers presets)
