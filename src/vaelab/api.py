@@ -66,7 +66,9 @@ def _summary(cfg, trainer, device, status: str, wall: float, error: str | None =
         "status": status, "error": error,
         "epochs_completed": st.epoch, "epochs_planned": cfg.train.epochs,
         "final": {k: v for k, v in last.items() if k.startswith(("train_", "valid_"))},
-        "best": {"checkpoint": st.best_name, "valid_neg_elbo": st.best_value},
+        "best": {"checkpoint": st.best_name, "valid_loss": st.best_value,
+                 "valid_neg_elbo": next((r["valid_neg_elbo"] for r in records
+                                         if f"epoch_{r['epoch']:04d}" == st.best_name), None)},
         "wall_time_s": wall, "train_time_s": st.elapsed_s,
         "seed": cfg.train.seed, "device": str(device),
         "device_name": describe_device(device),

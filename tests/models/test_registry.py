@@ -50,4 +50,4 @@ def test_the_readme_lists_every_model():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     missing = [name for name in ENTRIES if f"`{name}`" not in readme]
     assert not missing, f"README's model table lacks {missing}"
-    assert markdown_table() in readme, "README's model table is stale: paste `vaelab models --markdown`"
+    assert markdown_table() in readme, "README's model table is stale: run python docs/update_readme.py"

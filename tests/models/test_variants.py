@@ -128,3 +128,21 @@ def test_cvae_samples_follow_the_requested_label():
     assert a.shape == (4, 12) and not torch.allclose(a, b)  # same z, different label -> different images
     with pytest.raises(ValueError, match="needs labels"):
         model.encode(_x(2))
+
+
+def test_anchoring_with_scores_given_in_the_data(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = (rng.random((1000, 10)) < 0.5).astype(np.float32)
+    score = np.where(np.arange(1000) % 2 == 0, 1.0, -1.0).astype(np.float32)
+    x[:, :3] = (score > 0)[:, None]  # the encoder can only anchor what it can tell apart
+    np.savez(tmp_path / "d.npz", x=x, score=score)
+    cfg = {"data": {"name": "array", "options": {"path": str(tmp_path / "d.npz")}},
+           "model": {"name": "anchored-vae", "latent_dim": 2, "hidden": [16],
+                     "options": {"score": "given", "anchor_rate": 5.0}},
+           "train": {"epochs": 25, "batch_size": 50, "progress": False}}
+    run = vaelab.train(cfg, out=tmp_path / "r")
+    s = run.data.test.score
+    mu = run.encode(run.eval_data("test")).loc.mean(-1)
+    assert float(mu[s > 0].mean()) < float(mu[s < 0].mean()) - 1.0

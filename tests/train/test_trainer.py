@@ -115,7 +115,7 @@ def test_early_stopping_and_best_checkpoint(tmp_path):
     s = run.summary
     assert s["status"] == "early-stopped" and s["epochs_completed"] < 30
     records = run.metrics()
-    best = min(records, key=lambda r: r["valid_neg_elbo"])
+    best = min(records, key=lambda r: r["valid_loss"])
     assert s["best"]["checkpoint"] == f"epoch_{best['epoch']:04d}"
     assert run.checkpoint == s["best"]["checkpoint"]
 

@@ -16,19 +16,22 @@ DataKind = Literal["binary", "unit", "real", "tokens"]
 
 @dataclass
 class Split:
-    """One split: ``x`` is (N, *event_shape); ``y`` optional integer labels (N,)."""
+    """One split: ``x`` is (N, *event_shape); ``y`` optional integer labels (N,); ``score`` optional floats (N,)."""
 
     x: torch.Tensor
     y: Optional[torch.Tensor] = None
+    score: Optional[torch.Tensor] = None
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
 
     def to(self, device) -> "Split":
-        return Split(self.x.to(device), None if self.y is None else self.y.to(device))
+        move = lambda t: None if t is None else t.to(device)  # noqa: E731
+        return Split(self.x.to(device), move(self.y), move(self.score))
 
     def take(self, n: int) -> "Split":
-        return Split(self.x[:n], None if self.y is None else self.y[:n])
+        cut = lambda t: None if t is None else t[:n]  # noqa: E731
+        return Split(self.x[:n], cut(self.y), cut(self.score))
 
 
 @dataclass

@@ -11,7 +11,7 @@ import numpy as np
 from vaelab.data.registry import LoadContext, RawDataset, register_dataset
 from vaelab.errors import DataError
 
-_ARRAY_OPTIONS = {"path": None, "x_key": "x", "y_key": "y", "kind": "auto", "event_shape": None,
+_ARRAY_OPTIONS = {"path": None, "x_key": "x", "y_key": "y", "score_key": "score", "kind": "auto", "event_shape": None,
                   "valid_path": None, "test_path": None}
 _IMAGE_OPTIONS = {"path": None, "size": [28, 28], "grayscale": True, "labels": None}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
@@ -70,7 +70,8 @@ def _pick(arrays: dict, path: Path, key: str, default_key: str, required: bool) 
     return None
 
 
-def _split_arrays(ctx: LoadContext, option: str) -> tuple[np.ndarray, Optional[np.ndarray]]:
+def _split_arrays(ctx: LoadContext, option: str) -> tuple:
+    """(x, labels or None, per-example scores or None) from one file."""
     path = _resolve(ctx, "array", option)
     arrays = _load_arrays(path)
     o = ctx.options
@@ -83,7 +84,10 @@ def _split_arrays(ctx: LoadContext, option: str) -> tuple[np.ndarray, Optional[n
     if y is not None and (y.ndim != 1 or len(y) != len(x) or y.dtype.kind not in "biu"):
         raise DataError(f"{path}: labels '{o['y_key']}' must be N={len(x)} integers; got shape {y.shape}, "
                         f"dtype {y.dtype}")
-    return x, y
+    score = arrays.get(o["score_key"]) if o["score_key"] else None
+    if score is not None and (score.ndim != 1 or len(score) != len(x) or score.dtype.kind not in "biuf"):
+        raise DataError(f"{path}: scores '{o['score_key']}' must be N={len(x)} numbers; got shape {score.shape}")
+    return x, y, score
 
 
 def infer_kind(xs: list[np.ndarray]) -> str:
@@ -107,7 +111,7 @@ def _event_shape(option: Any, x: np.ndarray) -> tuple[int, ...]:
     return tuple(option)
 
 
-@register_dataset("array", "your own .npy/.npz arrays (options: path, x_key, y_key, kind, event_shape, "
+@register_dataset("array", "your own .npy/.npz arrays (options: path, x_key, y_key, score_key, kind, event_shape, "
                   "valid_path, test_path)", "user file (option path)", options=_ARRAY_OPTIONS)
 def load_array(ctx: LoadContext) -> RawDataset:
     kind = ctx.options["kind"]
@@ -119,12 +123,12 @@ def load_array(ctx: LoadContext) -> RawDataset:
             splits[split] = _split_arrays(ctx, f"{split}_path")
     event_shape = _event_shape(ctx.options["event_shape"], splits["train"][0])
     size = int(np.prod(event_shape))
-    for split, (x, _) in splits.items():
+    for split, (x, *_) in splits.items():
         if int(np.prod(x.shape[1:])) != size:
             raise DataError(f"array: the {split} examples have shape {tuple(x.shape[1:])}, "
                             f"which does not match the training examples' {size} values")
     if kind == "auto":
-        kind = infer_kind([x for x, _ in splits.values()])
+        kind = infer_kind([x for x, *_ in splits.values()])
     return RawDataset(kind, event_shape, splits, {"source": str(_resolve(ctx, "array", "path"))})
 
 

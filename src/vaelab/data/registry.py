@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 import numpy as np
+import torch
 
 from vaelab.data.base import DataBundle, DataKind, Split, as_labels, as_tensor, validate_values
 from vaelab.data.splits import split_indices
@@ -36,7 +37,7 @@ class LoadContext:
 
 @dataclass
 class RawDataset:
-    """What a loader returns: arrays per available split (``train`` at least)."""
+    """What a loader returns: arrays per available split (``train`` at least): (x, labels or None[, scores])."""
 
     kind: DataKind
     event_shape: tuple[int, ...]
@@ -95,15 +96,14 @@ def _assemble(raw: RawDataset, valid_fraction: float, test_fraction: float, seed
     splits = dict(raw.splits)
     if "test" in splits and "valid" in splits:
         return splits
-    x, y = splits.pop("train")
-    n = len(x)
+    arrays = splits.pop("train")  # (x, y[, score]), each indexed by example
     vf = valid_fraction if "valid" not in splits else 0.0
     tf = test_fraction if "test" not in splits else 0.0
-    idx = split_indices(n, vf, tf, seed)
-    pick = lambda a, i: None if a is None else np.asarray(a)[i]  # noqa: E731
-    out = {"train": (pick(x, idx["train"]), pick(y, idx["train"]))}
+    idx = split_indices(len(arrays[0]), vf, tf, seed)
+    pick = lambda i: tuple(None if a is None else np.asarray(a)[i] for a in arrays)  # noqa: E731
+    out = {"train": pick(idx["train"])}
     for part in ("valid", "test"):
-        out[part] = splits[part] if part in splits else (pick(x, idx[part]), pick(y, idx[part]))
+        out[part] = splits[part] if part in splits else pick(idx[part])
     return out
 
 
@@ -115,10 +115,11 @@ def load_data(cfg) -> DataBundle:
     raw = spec.loader(ctx)
     parts = _assemble(raw, cfg.valid_fraction, cfg.test_fraction, cfg.split_seed)
     splits = {}
-    for part, (x, y) in parts.items():
+    for part, (x, y, *rest) in parts.items():
         t = as_tensor(x, raw.kind, cfg.name).reshape(-1, *raw.event_shape)
         validate_values(t, raw.kind, cfg.name)
-        splits[part] = Split(t, as_labels(y))
+        score = rest[0] if rest and rest[0] is not None else None
+        splits[part] = Split(t, as_labels(y), None if score is None else torch.as_tensor(np.asarray(score, np.float32)))
     if cfg.limit is not None:
         splits["train"] = splits["train"].take(cfg.limit)
     if len(splits["train"]) == 0:

@@ -11,18 +11,22 @@ from vaelab.objectives import iw_bound
 
 @torch.no_grad()
 def elbo_terms_mean(model, x: torch.Tensor, batch_size: int = 1000, side: dict | None = None) -> dict[str, float]:
-    """Mean -ELBO, reconstruction and KL (beta = 1) over ``x``, in nats per example.
+    """Mean -ELBO, reconstruction, KL and the model's own loss (beta = 1) over ``x``, in nats per example.
+
+    ``loss`` is the variant's objective (e.g. -ELBO plus NE-VAE's re-encoding term, or
+    the anchored KL); for the plain VAE it equals ``neg_elbo``.
 
     ``side`` holds per-example side inputs (labels for conditional models), sliced alongside x.
     """
     side = side or {}
-    totals = torch.zeros(2, device=x.device, dtype=torch.float64)
+    totals = torch.zeros(3, device=x.device, dtype=torch.float64)
     for start in range(0, x.shape[0], batch_size):
         sl = slice(start, start + batch_size)
         out = model(x[sl], beta=1.0, **{k: v[sl] for k, v in side.items()})
-        totals += torch.stack((out.rec.sum(), out.kl.sum())).double()
-    rec, kl = (totals / x.shape[0]).tolist()  # one host sync
-    return {"neg_elbo": rec + kl, "rec": rec, "kl": kl}
+        b = out.rec.shape[0]
+        totals += torch.stack((out.rec.sum(), out.kl.sum(), out.loss * b)).double()
+    rec, kl, loss = (totals / x.shape[0]).tolist()  # one host sync
+    return {"neg_elbo": rec + kl, "rec": rec, "kl": kl, "loss": loss}
 
 
 def _sample_chunk(model, batch: int, k: int, budget: int) -> int:

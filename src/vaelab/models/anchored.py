@@ -36,7 +36,7 @@ def donutness(x: torch.Tensor) -> torch.Tensor:
     return ((img * ring).sum((1, 2)) - (img * bar).sum((1, 2))) / ink
 
 
-@register_model("anchored-vae", "anchored latents: KL target mean shifted by -a*s(x); s = donutness (images) or labels "
+@register_model("anchored-vae", "anchored latents: KL target mean shifted by -a*s(x); s = donutness (images), labels or given scores "
                 "(options anchor_rate, score, positive_labels, negative_labels)",
                 "seed 004, anchoring regions of a 2-D latent space")
 class AnchoredVAE(VAE):
@@ -44,15 +44,16 @@ class AnchoredVAE(VAE):
 
     ``score="donut"``: the built-in donutness of an image; ``"labels"``: +1 for
     ``positive_labels``, -1 for ``negative_labels``, 0 otherwise; ``"auto"`` (default):
-    donut for images, labels otherwise.
+    donut for images, labels otherwise; ``"given"``: per-example scores from the data
+    (the array dataset's ``score_key`` array).
     """
 
     option_defaults = {"anchor_rate": 1.0, "score": "auto", "positive_labels": [0], "negative_labels": [1]}
 
     @classmethod
     def check_options(cls, options: dict) -> None:
-        if options["score"] not in ("auto", "donut", "labels"):
-            raise ValueError(f"model.options.score must be auto, donut or labels, not {options['score']!r}")
+        if options["score"] not in ("auto", "donut", "labels", "given"):
+            raise ValueError(f"model.options.score must be auto, donut, labels or given, not {options['score']!r}")
         if not math.isfinite(float(options["anchor_rate"])):
             raise ValueError("model.options.anchor_rate must be a finite number")
 
@@ -65,9 +66,11 @@ class AnchoredVAE(VAE):
 
     @property
     def side_inputs(self) -> tuple[str, ...]:
-        return ("y",) if self.score_kind == "labels" else ()
+        return {"labels": ("y",), "given": ("score",)}.get(self.score_kind, ())
 
-    def score(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+    def score(self, x: torch.Tensor, y: torch.Tensor | None = None, score: torch.Tensor | None = None) -> torch.Tensor:
+        if self.score_kind == "given":
+            return score.float()  # (B,), from the data (array dataset, data.options.score_key)
         if self.score_kind == "donut":
             if x.dim() < 3:
                 raise ValueError("donutness needs image data (B, [C,] H, W); use model.options.score=labels")
@@ -81,7 +84,8 @@ class AnchoredVAE(VAE):
         out = elbo_terms(self, x, beta, keep=True, **side)
         q = out.extras.pop("posterior")
         out.extras.pop("z"), out.extras.pop("likelihood")
-        shifted = q.loc + float(self.options["anchor_rate"]) * self.score(x, side.get("y"))[:, None]  # (B, d)
+        s = self.score(x, side.get("y"), side.get("score"))  # (B,)
+        shifted = q.loc + float(self.options["anchor_rate"]) * s[:, None]  # (B, d)
         anchored = 0.5 * (shifted * shifted + torch.exp(q.logvar) - 1.0 - q.logvar).sum(-1)  # (B,)
         out.loss = (out.rec + beta * anchored).mean()
         out.extras["anchored_kl"] = anchored

@@ -89,7 +89,7 @@ class Run:
 
 
 def load_run(path, checkpoint: str = "best", device: str = "auto") -> Run:
-    """Open a run directory and load the ``best`` (lowest valid -ELBO) or ``last`` checkpoint."""
+    """Open a run directory and load the ``best`` (lowest validation loss) or ``last`` checkpoint."""
     path = Path(path)
     if not (path / "config.yaml").is_file():
         raise CheckpointError(f"'{path}' is not a run directory (it has no config.yaml); "

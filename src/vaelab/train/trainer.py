@@ -39,12 +39,14 @@ def side_tensors(model, split, device) -> dict[str, torch.Tensor]:
     """The per-example side inputs ``model.side_inputs`` names, taken from a split (labels: ``y``)."""
     side = {}
     for name in model.side_inputs:
-        if name != "y":
-            raise DataError(f"model '{model.name}' needs side input '{name}', which datasets do not provide yet")
-        if split.y is None:
+        value = getattr(split, name, None)
+        if value is None and name == "y":
             raise DataError(f"model '{model.name}' needs labels, and this dataset has none; "
                             "use a labelled dataset (mnist5k, digits, mnist, synthetic, array with y)")
-        side[name] = split.y.to(device)
+        if value is None:
+            raise DataError(f"model '{model.name}' needs per-example '{name}' values, and this dataset has none; "
+                            f"give them with the array dataset (data.options.{name}_key)")
+        side[name] = value.to(device)
     return side
 
 
@@ -58,7 +60,7 @@ class TrainState:
     """What a checkpoint must hold besides the weights to continue exactly."""
 
     epoch: int = 0  # epochs completed
-    best_value: float = math.inf
+    best_value: float = math.inf  # lowest validation loss (the model's objective at beta = 1)
     best_name: str | None = None
     bad_epochs: int = 0
     elapsed_s: float = 0.0
@@ -213,7 +215,7 @@ class Trainer:
                 record = {**self._record(epoch, beta, lr, train, valid, dt), **step_info}
                 self._last_au = {"AU": valid["au"]} if "au" in valid else {}
                 append_jsonl(metrics_path, record)
-                self._end_epoch(epoch, valid["neg_elbo"], dt)
+                self._end_epoch(epoch, valid["loss"], dt)
                 every = max(1, cfg.train.epochs // 20)  # about 20 summary lines per run
                 if (epoch + 1) % every == 0 or epoch + 1 == cfg.train.epochs or st.stopped_early:
                     progress.log(self._line(record))
