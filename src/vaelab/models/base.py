@@ -24,6 +24,10 @@ class LatentVariableModel(nn.Module):
     option_defaults: dict = {}
     #: posterior heads the objective can use (None: any)
     supported_posteriors: tuple[str, ...] | None = None
+    #: per-example side inputs the objective needs from the data (e.g. ("y",) for labels)
+    side_inputs: tuple[str, ...] = ()
+    #: number of label classes, set at build time from the training data (None without labels)
+    n_classes: int | None = None
 
     def __init__(self, encoder: nn.Module, posterior_head: nn.Module, decoder: nn.Module,
                  likelihood_head: nn.Module, prior: nn.Module, options: dict | None = None):
@@ -38,9 +42,6 @@ class LatentVariableModel(nn.Module):
     @property
     def latent_dim(self) -> int:
         return self.prior.latent_dim
-
-    #: per-example side inputs the objective needs from the data (e.g. ("y",) for labels)
-    side_inputs: tuple[str, ...] = ()
 
     @classmethod
     def check_options(cls, options: dict) -> None:
