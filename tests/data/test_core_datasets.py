@@ -404,3 +404,15 @@ def test_get_spec_returns_registered_spec():
     spec = get_spec("synthetic")
     assert spec.name == "synthetic"
     assert spec.options["n"] == 2000 and spec.options["kind"] == "binary"
+
+
+def test_pseudo_labels_are_kmeans_clusters_fitted_on_train():
+    from vaelab.config import DataConfig as DC
+
+    b = load_data(DC(name="synthetic", options={"n": 600, "dim": 16}, pseudo_labels=3))
+    assert b.n_classes == 3 and b.info["labels"] == "k-means clusters"
+    for split in (b.train, b.valid, b.test):
+        assert split.y is not None and set(split.y.tolist()) <= {0, 1, 2}
+    assert len(set(b.train.y.tolist())) == 3
+    again = load_data(DC(name="synthetic", options={"n": 600, "dim": 16}, pseudo_labels=3))
+    assert torch.equal(b.test.y, again.test.y)  # seeded: the same clusters every time

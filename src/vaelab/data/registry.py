@@ -122,10 +122,24 @@ def load_data(cfg) -> DataBundle:
         splits[part] = Split(t, as_labels(y), None if score is None else torch.as_tensor(np.asarray(score, np.float32)))
     if cfg.limit is not None:
         splits["train"] = splits["train"].take(cfg.limit)
+    info = dict(raw.info)
+    if cfg.pseudo_labels:
+        splits, info = cluster_labels(splits, cfg.pseudo_labels, cfg.split_seed), {**info, "classes": [
+            f"cluster {i}" for i in range(cfg.pseudo_labels)], "labels": "k-means clusters"}
     if len(splits["train"]) == 0:
         raise DataError(f"dataset '{cfg.name}' has no training examples after splitting")
     return DataBundle(cfg.name, raw.kind, tuple(raw.event_shape), splits["train"], splits["valid"],
-                      splits["test"], dict(raw.info))
+                      splits["test"], info)
+
+
+def cluster_labels(splits: dict[str, Split], k: int, seed: int) -> dict[str, Split]:
+    """Labels = the nearest of k k-means centroids fitted on the training split (MiniBatchKMeans)."""
+    from sklearn.cluster import MiniBatchKMeans
+
+    flat = lambda s: s.x.reshape(len(s), -1).float().numpy()  # noqa: E731
+    km = MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=2048).fit(flat(splits["train"]))
+    return {name: Split(s.x, torch.as_tensor(km.predict(flat(s)), dtype=torch.long), s.score)
+            for name, s in splits.items()}
 
 
 def dataset_table(data_dir=None) -> list[dict[str, str]]:

@@ -86,7 +86,8 @@ def build_model(cfg, event_shape: tuple[int, ...], kind: str, n_classes: int | N
                           f"{', '.join(cls.supported_posteriors)}, not '{cfg.posterior}'")
     conditional = getattr(cls, "conditional", False)
     if conditional and not n_classes:
-        raise ConfigError(f"model '{cfg.name}' is conditional and needs labelled data; this dataset has no labels")
+        raise ConfigError(f"model '{cfg.name}' is conditional and needs labelled data; this dataset has no labels. "
+                          "Use a labelled dataset, or condition on k-means clusters: --set data.pseudo_labels=10")
     lik = resolve_likelihood(cfg, kind)
     encoder, decoder = _backbones(cfg, event_shape, n_classes if conditional else 0, lik)
     posterior = build_posterior_head(cfg.posterior, encoder.out_features, cfg.latent_dim,
