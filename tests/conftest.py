@@ -1,6 +1,10 @@
 import os
 from pathlib import Path
 
+# Bit-exact tests (determinism, resume) need MKL to keep its thread count fixed: with dynamic
+# threading it may use fewer threads on a busy machine, which changes float rounding.
+os.environ.setdefault("MKL_DYNAMIC", "FALSE")
+
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
