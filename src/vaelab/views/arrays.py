@@ -1,0 +1,196 @@
+"""The arrays behind each figure, decoded from a run's model once and saved in ``RUN_DIR/arrays/``.
+
+Each builder takes a :class:`~vaelab.runs.Run` and returns a dict of numpy arrays
+(the layout is in docs/run-arrays.md); it decodes, it never draws or scores.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from vaelab.views.paths import lerp, random_rays, slerp
+
+
+def _meta(run) -> dict:
+    return {"event_shape": np.asarray(run.meta["event_shape"], dtype=np.int64), "kind": np.asarray(run.data.kind)}
+
+
+def _images(x: torch.Tensor) -> np.ndarray:
+    """Decoded means as float16 (they are figures, not data)."""
+    return x.detach().float().cpu().numpy().astype(np.float16)
+
+
+def _gen(run, seed: int) -> torch.Generator:
+    return torch.Generator(device=run.device).manual_seed(seed)
+
+
+@torch.no_grad()
+def decode_mean(model, z: torch.Tensor, batch_size: int = 1000, side: dict | None = None) -> torch.Tensor:
+    """E[p(x|z)] for codes z (N, d), in batches: (N, *event)."""
+    side = side or {}
+    model.eval()
+    return torch.cat([model.decode(z[s : s + batch_size], **{k: v[s : s + batch_size] for k, v in side.items()}).mean
+                      for s in range(0, z.shape[0], batch_size)])
+
+
+@torch.no_grad()
+def posterior_arrays(run, split: str = "test", batch_size: int = 1000) -> dict:
+    """Posterior means and log-variances of a split, plus the grouping used to colour them."""
+    from vaelab.diagnostics.groups import group_labels
+
+    x, side = run.eval_data(split), run.eval_side(split)
+    mus, logvars = [], []
+    for s in range(0, x.shape[0], batch_size):
+        q = run.model.encode(x[s : s + batch_size], **{k: v[s : s + batch_size] for k, v in side.items()})
+        mus.append(q.mean.float().cpu())
+        if hasattr(q, "logvar"):
+            logvars.append(q.logvar.float().cpu())
+    out = {"mu": torch.cat(mus).numpy()}
+    if logvars:
+        out["logvar"] = torch.cat(logvars).numpy()
+    labels, name, _ = group_labels(run.data, split, seed=run.config.data.split_seed)
+    out.update(labels=labels, label_name=np.asarray(name))
+    return out
+
+
+def _side(run, split: str, idx: torch.Tensor) -> dict:
+    return {k: v[idx] for k, v in run.eval_side(split).items()}
+
+
+def _conditional(run) -> bool:
+    return bool(run.model.side_inputs)
+
+
+@torch.no_grad()
+def reconstruction_arrays(run, n: int = 16, seed: int = 0, split: str = "test") -> dict:
+    """The first ``n`` examples of the split and their reconstructions from the posterior mean."""
+    x = run.eval_data(split)[:n]
+    side = _side(run, split, torch.arange(x.shape[0], device=run.device))
+    q = run.model.encode(x, **side)
+    return {"x": _images(x), "x_rec": _images(decode_mean(run.model, q.mean, side=side)), **_meta(run)}
+
+
+@torch.no_grad()
+def sample_arrays(run, n: int = 64, seed: int = 0) -> dict:
+    """Decoded prior samples z ~ N(0, I) (conditional models: labels cycled 0, 1, 2, ...)."""
+    z = run.model.prior.sample(n, generator=_gen(run, seed))  # (n, d)
+    return {"x": _images(decode_mean(run.model, z, side=prior_side(run, n))), **_meta(run)}
+
+
+def prior_side(run, n: int) -> dict:
+    """Side inputs for n prior samples: labels cycled 0, 1, 2, ... (or the test examples' side inputs, cycled)."""
+    if "y" in run.model.side_inputs:
+        return {"y": torch.arange(n, device=run.device) % int(run.model.n_classes)}
+    if _conditional(run):
+        return _side(run, "test", torch.arange(n, device=run.device) % len(run.eval_data("test")))
+    return {}
+
+
+def _activity(run) -> np.ndarray:
+    """Per-dimension activity from diagnostics.json, else from the saved or freshly encoded test posterior."""
+    from vaelab.diagnostics.activity import active_units
+
+    act = run.diagnostics.get("activity_per_dim")
+    if act is not None:
+        return np.asarray(act, dtype=np.float64)
+    mu = posterior_arrays(run, "test")["mu"]
+    return np.asarray(active_units(torch.as_tensor(mu))["activity_per_dim"])
+
+
+def _fixed_side(run, n: int) -> dict:
+    """Side inputs for decoding codes not tied to an example: the first test example's."""
+    return _side(run, "test", torch.zeros(n, dtype=torch.long, device=run.device)) if _conditional(run) else {}
+
+
+@torch.no_grad()
+def traversal_arrays(run, steps: int = 100, limit: float = 10.0, base: str = "zero") -> dict:
+    """Single-dimension traversals (NE-VAE paper, sec. 5.3.1): each dimension from -limit to +limit.
+
+    The other dimensions stay at 0 (``base="zero"``) or at the first test example's
+    posterior mean (``base="data"``). Rows are ordered by activity, most active first.
+    """
+    d = run.model.latent_dim
+    activity = _activity(run)
+    order = np.argsort(-activity, kind="stable")
+    values = torch.linspace(-limit, limit, steps, device=run.device)  # (S,)
+    if base == "data":
+        x0 = run.eval_data("test")[:1]
+        z0 = run.model.encode(x0, **_fixed_side(run, 1)).mean[0]  # (d,)
+    elif base == "zero":
+        z0 = torch.zeros(d, device=run.device)
+    else:
+        raise ValueError(f"traversal base must be 'zero' or 'data', not {base!r}")
+    z = z0.expand(d, steps, d).clone()  # (d rows, S, d)
+    rows = torch.as_tensor(order.copy(), device=run.device)
+    z[torch.arange(d), :, rows] = values  # row r varies dimension order[r]
+    x = decode_mean(run.model, z.reshape(d * steps, d), side=_fixed_side(run, d * steps))
+    return {"values": values.cpu().numpy(), "dims": order.astype(np.int64), "activity": activity[order],
+            "x": _images(x.reshape(d, steps, *x.shape[1:])), "base": np.asarray(base), **_meta(run)}
+
+
+@torch.no_grad()
+def interpolation_arrays(run, pairs: int = 6, steps: int = 10, radius: float = 10.0, masked: int = 2,
+                         seed: int = 0) -> dict:
+    """Paths between random pairs of test codes (linear, spherical) and from the origin (NE-VAE sec. 5.3.2).
+
+    ``origin`` walks from z = 0 to a random point at Euclidean distance ``radius``;
+    ``origin_masked`` does the same with the ``masked`` most active dimensions held at 0.
+    """
+    gen = _gen(run, seed)
+    x = run.eval_data("test")
+    idx = torch.randperm(x.shape[0], generator=gen, device=run.device)[: 2 * pairs]
+    pairs = idx.shape[0] // 2
+    side = _side(run, "test", idx)
+    mu = run.model.encode(x[idx], **side).mean  # (2P, d)
+    a, b = mu[:pairs], mu[pairs : 2 * pairs]  # (P, d) each
+    t = torch.linspace(0, 1, steps, device=run.device)
+    d = run.model.latent_dim
+    top = np.argsort(-_activity(run), kind="stable")[: min(masked, d - 1)]
+    ends = random_rays(pairs, d, radius, generator=gen, device=run.device)
+    ends_masked = random_rays(pairs, d, radius, masked=top.tolist(), generator=gen, device=run.device)
+    zero = torch.zeros_like(ends)
+    pair_side = {k: v[:pairs].repeat_interleave(steps, 0) for k, v in side.items()}
+    fixed = _fixed_side(run, pairs * steps)
+
+    def dec(path: torch.Tensor, s: dict) -> np.ndarray:  # (P, S, d) -> (P, S, *event)
+        out = decode_mean(run.model, path.reshape(-1, d), side=s)
+        return _images(out.reshape(pairs, steps, *out.shape[1:]))
+
+    return {"t": t.cpu().numpy(), "linear": dec(lerp(a, b, t), pair_side), "spherical": dec(slerp(a, b, t), pair_side),
+            "origin": dec(lerp(zero, ends, t), fixed), "origin_masked": dec(lerp(zero, ends_masked, t), fixed),
+            "masked_dims": top.astype(np.int64), "radius": np.asarray(radius), **_meta(run)}
+
+
+@torch.no_grad()
+def lattice_arrays(run, dims=None, size: int = 15) -> dict:
+    """The decoder on a size x size grid over two dimensions at prior quantiles ("latent hyperplane lattice").
+
+    Grid values are the standard normal quantiles at (i + 0.5) / size, so each cell
+    covers equal prior mass; other dimensions are 0. ``dims`` defaults to the two
+    most active dimensions.
+    """
+    d = run.model.latent_dim
+    if dims is None:
+        dims = np.argsort(-_activity(run), kind="stable")[:2] if d > 1 else np.array([0, 0])
+    dims = [int(v) for v in dims]
+    if len(dims) != 2 or not all(0 <= v < d for v in dims):
+        raise ValueError(f"lattice needs two latent dimensions in 0..{d - 1}, got {dims}")
+    p = (torch.arange(size, dtype=torch.float64) + 0.5) / size
+    grid = (torch.special.ndtri(p)).float().to(run.device)  # (G,)
+    z = torch.zeros(size, size, d, device=run.device)
+    z[:, :, dims[0]] = grid[None, :]  # columns: dims[0]
+    z[:, :, dims[1]] = grid[:, None]  # rows: dims[1]
+    x = decode_mean(run.model, z.reshape(-1, d), side=_fixed_side(run, size * size))
+    return {"dims": np.asarray(dims, dtype=np.int64), "grid": grid.cpu().numpy(),
+            "x": _images(x.reshape(size, size, *x.shape[1:])), **_meta(run)}
+
+
+BUILDERS = {
+    "posterior_test": lambda run: posterior_arrays(run, "test"),
+    "reconstructions": reconstruction_arrays,
+    "samples": sample_arrays,
+    "traversals": traversal_arrays,
+    "interpolations": interpolation_arrays,
+    "lattice": lattice_arrays,
+}
