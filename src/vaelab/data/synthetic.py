@@ -48,4 +48,4 @@ def load_synthetic(ctx: LoadContext) -> RawDataset:
     edges = np.quantile(z[:, 0], np.linspace(0, 1, o["classes"] + 1)[1:-1])
     y = np.digitize(z[:, 0], edges)
     shape = (1, side, side) if side > 0 else (dim,)
-    return RawDataset(kind, shape, {"train": (x, y)}, {"factors": o["factors"]})
+    return RawDataset(kind, shape, {"train": (x, y)}, {"factors": o["factors"], "labels": "bin of the first factor"})

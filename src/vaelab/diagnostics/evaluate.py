@@ -1,4 +1,10 @@
-"""``evaluate(run)``: compute a run's diagnostics on a split and write ``diagnostics.json``."""
+"""``evaluate_run(run)``: every diagnostic of a run on one split, written to ``diagnostics.json``.
+
+This module only orchestrates: each figure comes from a pure function in its own
+file (likelihood, mutual_info, activity, reencode, bubbles, frechet). The posterior
+arrays it computes on the way are saved to ``arrays/posterior_<split>.npz`` for the
+figures (docs/run-arrays.md).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,15 @@ import torch
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from vaelab.diagnostics.activity import active_units
+from vaelab.diagnostics.bubbles import posterior_bubbles
 from vaelab.diagnostics.likelihood import elbo_terms_mean, iw_nll
+from vaelab.diagnostics.mutual_info import mutual_information
+from vaelab.diagnostics.reencode import reencode_error
+from vaelab.distributions import DiagonalGaussian, kl_divergence
 from vaelab.runs.io import write_json
+
+DEFAULT_IW_SAMPLES = 5000  # Burda et al. 2015, sec. 5
 
 
 @contextmanager
@@ -25,26 +38,111 @@ def _bar(enabled: bool, description: str, total: int):
         yield lambda done: bar.update(task, completed=done)
 
 
-def evaluate_run(run, split: str = "test", iw_samples: int = 1000, batch_size: int = 100,
-                 limit: int | None = None, seed: int = 0, write: bool = True, progress: bool = True) -> dict:
-    """-ELBO, reconstruction, KL and the importance-weighted NLL of ``run`` on ``split``.
+def _latent_metrics(run, split: str, seed: int) -> tuple[dict, dict]:
+    """KL per dimension, MI, active units, bubbles and KL - MI from the posterior arrays; saves the arrays."""
+    from vaelab.views import posterior_arrays, save_arrays
 
-    All figures are nats per example. ``iw_samples`` is K in L_K; Burda et al. use
-    K = 5000, the default here is 1000 for speed (the bound is then slightly looser).
+    arrays = posterior_arrays(run, split)
+    save_arrays(run.path / "arrays" / f"posterior_{split}.npz", arrays)
+    mu = torch.as_tensor(arrays["mu"])  # (N, d)
+    out, skipped = dict(active_units(mu)), {}
+    if "logvar" not in arrays:
+        why = "deterministic encoder: q(z|x) has no variance"
+        return out, {k: why for k in ("kl_per_dim", "mi", "kl_minus_mi", "bubbles", "reencode_lp")}
+    logvar = torch.as_tensor(arrays["logvar"])  # (N, d)
+    q = DiagonalGaussian(mu.double(), logvar.double())
+    out["kl_per_dim"] = kl_divergence(q, run.model.prior).mean(0).tolist()  # (d,)
+    out.update(mutual_information(mu, logvar, generator=torch.Generator().manual_seed(seed)))
+    out["bubbles"] = posterior_bubbles(arrays["mu"], arrays["logvar"], arrays["labels"],
+                                       group_by=str(arrays["label_name"]))
+    return out, skipped
+
+
+@torch.no_grad()
+def _fd_metrics(run, split: str, seed: int, max_n: int = 10000) -> dict:
+    """FD (feature net) of reconstructions, prior samples, interpolation midpoints and held-out data vs the split."""
+    from vaelab.diagnostics.feature_net import feature_source, features, load_or_train
+    from vaelab.diagnostics.frechet import frechet_distance
+    from vaelab.views import decode_mean, prior_side
+
+    binary = run.meta.get("binarize", "none") != "none" or run.data.kind == "binary"
+    src = feature_source(run.data, run.config.data.model_dump(exclude={"data_dir"}), binary,
+                         seed=run.config.data.split_seed)
+    net, info = load_or_train(src, run.device)
+    x = run.eval_data(split)[:max_n]
+    side = {k: v[: x.shape[0]] for k, v in run.eval_side(split).items()}
+    n = x.shape[0]
+    gen = torch.Generator(device=run.device).manual_seed(seed)
+    mu = torch.cat([run.model.encode(x[s : s + 1000], **{k: v[s : s + 1000] for k, v in side.items()}).mean
+                    for s in range(0, n, 1000)])  # (n, d)
+    perm = torch.randperm(n, generator=gen, device=run.device)
+    candidates = {
+        "rec": decode_mean(run.model, mu, side=side),
+        "prior": decode_mean(run.model, run.model.prior.sample(n, generator=gen), side=prior_side(run, n)),
+        "interp": decode_mean(run.model, 0.5 * (mu + mu[perm]), side=side),
+    }
+    other = "train" if split != "train" else "valid"
+    candidates["data"] = run.eval_data(other)[:n]
+    ref = features(net, x)
+    out = {f"fd_{name}": frechet_distance(ref.numpy(), features(net, c).numpy()) for name, c in candidates.items()}
+    return {"feature_net": {**info, "reference": f"{n} {split} images", "fd_data": f"{other} split vs {split}"},
+            **out}
+
+
+def evaluate_run(run, split: str = "test", iw_samples: int = DEFAULT_IW_SAMPLES, batch_size: int = 100,
+                 limit: int | None = None, seed: int = 0, fd: bool = True, write: bool = True,
+                 progress: bool = True) -> dict:
+    """Every diagnostic of ``run`` on ``split``; see docs/run-arrays.md for the keys.
+
+    Bounds (-ELBO, reconstruction, KL, KL per dimension, the importance-weighted NLL
+    with K = ``iw_samples``, Burda et al.'s 5000 by default), mutual information,
+    active units, re-encoding error, KL - MI, posterior bubbles per label (or k-means
+    cluster) and the FD (feature net) of reconstructions, prior samples and
+    interpolation midpoints. All in nats per example unless named otherwise.
+    ``limit`` evaluates only the first N examples; ``fd=False`` skips the FD.
     """
     t0 = time.perf_counter()
     torch.manual_seed(seed)
-    x = run.eval_data(split)
-    side = run.eval_side(split)
     if limit is not None:
-        x, side = x[:limit], {k: v[:limit] for k, v in side.items()}
+        run = _limited(run, split, limit)
+    x, side = run.eval_data(split), run.eval_side(split)
     run.model.eval()
     result = {"split": split, "n": int(x.shape[0]), "checkpoint": run.checkpoint, "seed": seed}
     result.update(elbo_terms_mean(run.model, x, batch_size=max(batch_size, 1000), side=side))
+    latent, skipped = _latent_metrics(run, split, seed)
+    result.update(latent)
+    gen = torch.Generator(device=run.device).manual_seed(seed)
+    result.update(reencode_error(run.model.encode, run.model.decode, x, generator=gen, side=side))
+    if "mi" in result:
+        result["kl_minus_mi"] = result["kl"] - result["mi"]
+    if fd:
+        result["fd"] = _fd_metrics(run, split, seed)
     if iw_samples > 0:
         with _bar(progress, f"IW NLL, K={iw_samples}", int(x.shape[0])) as update:
             result.update(iw_nll(run.model, x, k=iw_samples, batch_size=batch_size, progress=update, side=side))
+    else:
+        skipped["iw_nll"] = "iw_samples = 0"
+    if not fd:
+        skipped["fd"] = "fd = False"
+    if skipped:
+        result["skipped"] = skipped
     result["time_s"] = time.perf_counter() - t0
     if write:
         write_json(run.path / "diagnostics.json", result)
     return result
+
+
+def _limited(run, split: str, limit: int):
+    """A view of ``run`` whose ``split`` holds only its first ``limit`` examples."""
+    import copy
+
+    from vaelab.data.base import Split
+
+    view = copy.copy(run)
+    bundle = copy.copy(run.data)
+    s = bundle.split(split)
+    setattr(bundle, split, Split(s.x[:limit], None if s.y is None else s.y[:limit],
+                                 None if s.score is None else s.score[:limit]))
+    view.__dict__["data"] = bundle
+    return view
+

@@ -68,7 +68,7 @@ def feature_source(bundle, data_cfg: dict, binary: bool, seed: int = 0) -> Featu
     base = {"version": VERSION, "binary": binary, "n_in": n_in}
     if bundle.train.y is not None:
         _, name, _ = group_labels(bundle, "test")
-        return FeatureSource(f"{bundle.name} training split, {name}s", bundle.train.x, bundle.train.y,
+        return FeatureSource(f"{bundle.name} training split, labels: {name}", bundle.train.x, bundle.train.y,
                              bundle.test.x, bundle.test.y, {**base, "data": data_cfg, "labels": "own"})
     if n_in == 784 and bundle.kind in ("binary", "unit"):
         digits = load_data(DataConfig(name="mnist5k"))
@@ -92,6 +92,7 @@ def _batches(x: torch.Tensor, binary: bool, gen: torch.Generator) -> torch.Tenso
     return x
 
 
+@torch.enable_grad()
 def train_feature_net(src: FeatureSource, device: torch.device, seed: int = 0) -> tuple[FeatureNet, float]:
     """Adam, 3,000 steps of 128; returns the net (eval mode) and its test accuracy on ``src``'s test split."""
     torch.manual_seed(seed)
