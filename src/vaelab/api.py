@@ -124,6 +124,6 @@ def train(config=None, *, out=None, resume: bool = False, overrides=(), **shortc
     return load_run(out, device=str(device))
 
 
-def evaluate(run_dir, split: str = "test", iw_samples: int = 1000, checkpoint: str = "best", **kwargs) -> dict:
-    """Load a run and write its ``diagnostics.json``; returns the figures."""
+def evaluate(run_dir, split: str = "test", iw_samples: int = 5000, checkpoint: str = "best", **kwargs) -> dict:
+    """Load a run and write its ``diagnostics.json``; returns the figures (see docs/run-arrays.md)."""
     return load_run(run_dir, checkpoint=checkpoint).evaluate(split=split, iw_samples=iw_samples, **kwargs)

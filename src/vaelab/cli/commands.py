@@ -43,17 +43,36 @@ def cmd_train(args) -> int:
     return 0
 
 
+def _fmt(v, spec=".2f") -> str:
+    return "—" if v is None else format(v, spec)
+
+
+def _evaluate_rows(d: dict) -> list[tuple[str, object]]:
+    dim = len(d.get("activity_per_dim", []))
+    fd = d.get("fd", {})
+    rows = [("-ELBO (nats)", d["neg_elbo"]), ("reconstruction / KL", f"{d['rec']:.2f} / {d['kl']:.2f}")]
+    if "iw_nll" in d:
+        rows.append((f"IW NLL, K={d['iw_samples']}", f"{d['iw_nll']:.2f} ± {d['iw_nll_se']:.2f}"))
+    rows += [("mutual information I(x;z)", _fmt(d.get("mi"))),
+             ("active units (A_u > 0.01)", f"{d['au']}/{dim}"),
+             ("KL(q(z) || p(z)) ≈ KL − MI", _fmt(d.get("kl_minus_mi"))),
+             ("re-encoding error se / lp", f"{_fmt(d.get('reencode_se'), '.3f')} / {_fmt(d.get('reencode_lp'))}")]
+    if "bubbles" in d:
+        rows.append((f"bubble evenness (CV over {d['bubbles']['group_by']})", _fmt(d["bubbles"]["evenness_cv"], ".3f")))
+    if fd:
+        rows.append(("FD (feature net) rec / prior / interp", " / ".join(_fmt(fd.get(k), ".1f") for k in
+                                                                   ("fd_rec", "fd_prior", "fd_interp"))))
+        rows.append(("FD (feature net) held-out data", _fmt(fd.get("fd_data"), ".1f")))
+    rows += [(f"skipped: {k}", v) for k, v in d.get("skipped", {}).items()]
+    return rows + [("time (s)", d["time_s"])]
+
+
 def cmd_evaluate(args) -> int:
     from vaelab.api import evaluate
 
     d = evaluate(args.run_dir, split=args.split, iw_samples=args.iw_samples, checkpoint=args.checkpoint,
-                 limit=args.limit, batch_size=args.batch_size, seed=args.seed)
-    print_table(f"diagnostics on {d['split']} ({d['n']} examples, checkpoint {d['checkpoint']})", [
-        ("-ELBO (nats)", d["neg_elbo"]),
-        ("reconstruction", d["rec"]),
-        ("KL", d["kl"]),
-        (f"IW NLL, K={d.get('iw_samples')}", f"{d['iw_nll']:.2f} ± {d['iw_nll_se']:.2f}" if "iw_nll" in d else "skipped"),
-    ])
+                 limit=args.limit, batch_size=args.batch_size, seed=args.seed, fd=args.fd)
+    print_table(f"diagnostics on {d['split']} ({d['n']} examples, checkpoint {d['checkpoint']})", _evaluate_rows(d))
     console.print(f"wrote {Path(args.run_dir) / 'diagnostics.json'}", highlight=False, soft_wrap=True)
     return 0
 
