@@ -1,0 +1,143 @@
+"""``build_report(run_dirs, out)``: one self-contained HTML page comparing run directories.
+
+The page needs no other file and makes no request: figures are embedded as base64
+``data:`` URIs, the CSS is inline, there is no script and no web font, and a
+Content-Security-Policy forbids anything else (``default-src 'none'``).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import vaelab
+from vaelab.errors import VaelabError
+from vaelab.report.html import Markup, el, join, void
+from vaelab.report.load import RunData, load_run_dir, unique_names
+from vaelab.report.sections import config_section, diagnostics_section, figures_section, runs_section
+from vaelab.runs.io import atomic_write_text
+
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
+CSS = """
+:root { color-scheme: light; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --zebra: #f6f8fa;
+  --accent: #0969da; --best: #dafbe1; --best-fg: #116329; }
+* { box-sizing: border-box; }
+body { margin: 0; color: var(--fg); background: #fff; line-height: 1.5; font-size: 15px;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans",
+    "Liberation Sans", sans-serif; }
+main { max-width: 1200px; margin: 0 auto; padding: 1.5rem 1.5rem 4rem; }
+header.top { border-bottom: 1px solid var(--line); margin-bottom: 1rem; }
+h1 { font-size: 1.7rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.3rem; margin: 2.2rem 0 .6rem; padding-bottom: .25rem; border-bottom: 1px solid var(--line); }
+h3 { font-size: 1.05rem; margin: 1.6rem 0 .4rem; }
+.meta { color: var(--muted); margin: 0 0 .6rem; font-size: .9rem; }
+nav.toc, nav.figtoc { display: flex; flex-wrap: wrap; gap: .3rem 1rem; margin: .4rem 0 1rem; font-size: .9rem; }
+a { color: var(--accent); text-decoration: none; }
+a:hover { text-decoration: underline; }
+code, pre { font-family: ui-monospace, SFMono-Regular, "SF Mono", Menlo, Consolas, "Liberation Mono", monospace;
+  font-size: .85em; }
+code { background: var(--zebra); padding: .1em .3em; border-radius: 4px; }
+pre { background: var(--zebra); border: 1px solid var(--line); border-radius: 6px; padding: .8rem; overflow: auto;
+  max-height: 32rem; }
+.note, .caption { color: var(--muted); font-size: .9rem; margin: .2rem 0 .6rem; }
+ul.notes { margin: .4rem 0 .8rem; padding-left: 1.2rem; color: #7d4e00; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; margin: .4rem 0 1rem; font-size: .9rem; }
+caption { text-align: left; padding: 0 0 .3rem; color: var(--muted); }
+th, td { padding: .35rem .7rem; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+thead th { border-bottom: 2px solid var(--line); background: #fff; white-space: nowrap; }
+tbody tr:nth-child(even) { background: var(--zebra); }
+tbody th { font-weight: 600; }
+td.num, table.diag td { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.diag thead th, table.config thead th, table.featnet thead th { white-space: normal; overflow-wrap: anywhere;
+  min-width: 7rem; max-width: 18rem; }
+table.runs tbody th { overflow-wrap: anywhere; min-width: 9rem; max-width: 22rem; }
+table.diag tbody th[title] { cursor: help; text-decoration: underline dotted var(--muted); text-underline-offset: 3px; }
+table.diag tr.info th, table.diag tr.info td { color: var(--muted); font-weight: normal; }
+table.config td { overflow-wrap: anywhere; }
+td.absent { color: var(--muted); }
+td.best { background: var(--best); }
+.badge-best { display: inline-block; margin-left: .4rem; padding: 0 .4rem; border-radius: 999px; font-size: .72rem;
+  font-weight: 600; color: #fff; background: var(--best-fg); vertical-align: 1px; }
+.dir { color: var(--muted); margin-left: .3rem; font-weight: normal; }
+.sub { color: var(--muted); font-size: .8em; margin-left: .4rem; }
+.status { display: inline-block; padding: 0 .5rem; border-radius: 999px; font-size: .8rem; font-weight: 600; }
+.status-ok { background: #dafbe1; color: #116329; }
+.status-bad { background: #ffebe9; color: #a40e26; }
+.status-warn { background: #fff8c5; color: #7d4e00; }
+.status-info { background: #ddf4ff; color: #0a3069; }
+details { margin: .4rem 0; }
+details > summary { cursor: pointer; color: var(--accent); }
+details.glossary dl { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; font-size: .88rem; }
+details.glossary dt { font-weight: 600; }
+details.glossary dd { margin: 0; color: var(--muted); }
+.cards { display: flex; flex-wrap: wrap; gap: 1.2rem; align-items: flex-start; }
+.card table { margin: 0; }
+section.figure-kind { margin-top: 1.4rem; }
+section.figure-kind h3 { margin-bottom: 0; }
+.figrow { display: grid; grid-template-columns: repeat(var(--cols), minmax(300px, 1fr)); gap: 1rem;
+  overflow-x: auto; align-items: start; }
+figure { margin: .3rem 0 0; min-width: 0; }
+.figrow figure, .figsingle figure { border: 1px solid var(--line); border-radius: 6px; padding: .5rem;
+  background: #fff; }
+.figsingle figure { display: inline-block; max-width: 100%; }
+.figrow figure.absent { border-style: dashed; background: var(--zebra); }
+figure img { display: block; max-width: 100%; height: auto; margin: 0 auto; }
+figcaption { text-align: center; font-size: .85rem; color: var(--muted); margin-top: .3rem; overflow-wrap: anywhere; }
+p.missing { color: var(--muted); font-style: italic; text-align: center; margin: 1.5rem 0; }
+footer { margin-top: 3rem; color: var(--muted); font-size: .8rem; }
+@media print { details { display: block; } .figrow { overflow: visible; } }
+"""
+
+
+def render_report(runs: list[RunData], title: str | None = None, generated: datetime | None = None) -> str:
+    """The report's HTML for already loaded runs (``build_report`` loads them and writes the file)."""
+    generated = generated or datetime.now().astimezone()
+    title = title or ("vaelab report: " + ", ".join(r.name for r in runs) if len(runs) <= 4
+                      else f"vaelab report: {len(runs)} runs")
+    head = join([
+        void("meta", charset="utf-8"),
+        void("meta", http_equiv="Content-Security-Policy", content=CSP),
+        void("meta", name="viewport", content="width=device-width, initial-scale=1"),
+        void("meta", name="generator", content=f"vaelab {vaelab.__version__}"),
+        void("link", rel="icon", href="data:,"),
+        el("title", title),
+        el("style", Markup(CSS)),
+    ])
+    toc = el("nav", join(el("a", text, href=f"#{anchor}") for anchor, text in
+                         [("runs", "Runs"), ("config", "Configuration"), ("diagnostics", "Diagnostics"),
+                          ("figures", "Figures")]), class_="toc")
+    top = el("header", el("h1", title),
+             el("p", f"Generated {generated.isoformat(timespec='seconds')} by vaelab {vaelab.__version__} "
+                     f"\u00b7 {len(runs)} run{'s' if len(runs) != 1 else ''}", class_="meta"),
+             toc, class_="top")
+    body = el("main", top, runs_section(runs), config_section(runs), diagnostics_section(runs),
+              figures_section(runs),
+              el("footer", "Self-contained page: figures are embedded, nothing is loaded from elsewhere."))
+    return "<!DOCTYPE html>\n" + el("html", el("head", head), el("body", body), lang="en") + "\n"
+
+
+def build_report(run_dirs, out, *, title: str | None = None) -> Path:
+    """Write one self-contained HTML report comparing ``run_dirs`` to ``out``; return its path.
+
+    ``run_dirs``: one path or a sequence of paths, each a run directory (it must hold
+    ``config.yaml``; ``summary.json``, ``diagnostics.json`` and ``plots/*.png`` are used
+    when present). ``out``: the HTML file to write (parent folders are created); an
+    existing directory gets ``report.html`` inside it. The file is written atomically.
+    Raises :class:`~vaelab.errors.CheckpointError` for a path that is not a run directory
+    and :class:`~vaelab.errors.VaelabError` when no run is given.
+    """
+    if isinstance(run_dirs, (str, os.PathLike)):
+        run_dirs = [run_dirs]
+    paths = [Path(p).expanduser() for p in run_dirs]
+    if not paths:
+        raise VaelabError("no run directories given; pass one or more run directories written by `vaelab train`")
+    names = unique_names(paths)
+    runs = [load_run_dir(p, name=n) for p, n in zip(paths, names)]
+    out = Path(out).expanduser()
+    if out.is_dir():
+        out = out / "report.html"
+    atomic_write_text(out, render_report(runs, title=title))
+    return out

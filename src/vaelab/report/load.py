@@ -1,0 +1,122 @@
+"""Read what a report needs from a run directory (see docs/run-arrays.md).
+
+Only ``config.yaml`` is required. ``summary.json``, ``diagnostics.json`` and
+``plots/*.png`` are optional: a run without them still gets a column in the report,
+with a note naming the command that produces the missing part.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from vaelab.errors import CheckpointError
+
+
+@dataclass
+class RunData:
+    """One run directory as the report sees it. ``name`` is unique among the runs of a report."""
+
+    path: Path
+    name: str
+    config: dict
+    config_text: str
+    summary: dict | None = None
+    diagnostics: dict | None = None
+    plots: list[Path] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # optional files that exist but could not be read
+
+    @property
+    def model_name(self):
+        return (self.config.get("model") or {}).get("name") if isinstance(self.config.get("model"), dict) else None
+
+    @property
+    def dataset(self):
+        return (self.config.get("data") or {}).get("name") if isinstance(self.config.get("data"), dict) else None
+
+
+def _child_runs(path: Path) -> list[str]:
+    try:
+        return sorted(p.name for p in path.iterdir() if (p / "config.yaml").is_file())
+    except OSError:
+        return []
+
+
+def _not_a_run(path: Path, why: str) -> CheckpointError:
+    children = _child_runs(path) if path.is_dir() else []
+    if children:
+        shown = ", ".join(children[:6]) + (", ..." if len(children) > 6 else "")
+        fix = f"it holds run directories ({shown}): pass those instead, e.g. {path / children[0]}"
+    else:
+        fix = "pass a run directory written by `vaelab train` (one that holds config.yaml)"
+    return CheckpointError(f"{path} is not a run directory ({why}); {fix}")
+
+
+def _read_json(path: Path, problems: list[str]) -> dict | None:
+    if not path.is_file():
+        return None
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        problems.append(f"{path.name} could not be read ({err}); it is left out")
+        return None
+    if not isinstance(value, dict):
+        problems.append(f"{path.name} does not hold a JSON object; it is left out")
+        return None
+    return value
+
+
+def load_run_dir(path, name: str | None = None) -> RunData:
+    """Read ``path``'s config (required), summary, diagnostics and the list of its plots.
+
+    Raises :class:`~vaelab.errors.CheckpointError` when ``path`` is missing, is not a
+    directory, has no ``config.yaml``, or its config is not a YAML mapping. The config
+    is read with ``yaml.safe_load``.
+    """
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise CheckpointError(f"{path} does not exist; pass a run directory written by `vaelab train`")
+    if not path.is_dir():
+        raise _not_a_run(path, "not a directory")
+    cfg_file = path / "config.yaml"
+    if not cfg_file.is_file():
+        raise _not_a_run(path, "no config.yaml")
+    try:
+        text = cfg_file.read_text(encoding="utf-8")
+        config = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        detail = " ".join(str(err).split())
+        raise CheckpointError(f"{cfg_file} could not be read as YAML ({detail}); "
+                              "restore the run's config.yaml (it is written by `vaelab train`)") from err
+    if config is None:
+        config = {}
+    if not isinstance(config, dict):
+        raise CheckpointError(f"{cfg_file} does not hold a mapping of settings; "
+                              "restore the run's config.yaml (it is written by `vaelab train`)")
+    problems: list[str] = []
+    summary = _read_json(path / "summary.json", problems)
+    diagnostics = _read_json(path / "diagnostics.json", problems)
+    plot_dir = path / "plots"
+    plots = sorted(p for p in plot_dir.glob("*.png") if p.is_file()) if plot_dir.is_dir() else []
+    return RunData(path=path, name=name or path.resolve().name or str(path), config=config, config_text=text,
+                   summary=summary, diagnostics=diagnostics, plots=plots, problems=problems)
+
+
+def unique_names(paths: list[Path]) -> list[str]:
+    """Short distinct names: the directory name, with parent folders added only where two would clash."""
+    resolved = [Path(p).expanduser().resolve() for p in paths]
+    names = [p.name or str(p) for p in resolved]
+    depth = 1
+    while len(set(names)) < len(names) and depth < 8:
+        depth += 1
+        clashing = {n for n in names if names.count(n) > 1}
+        names = ["/".join(p.parts[-depth:]) if n in clashing else n for n, p in zip(names, resolved)]
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:  # the same directory passed twice
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n} ({seen[n]})")
+    return out
