@@ -127,3 +127,44 @@ def train(config=None, *, out=None, resume: bool = False, overrides=(), **shortc
 def evaluate(run_dir, split: str = "test", iw_samples: int = 5000, checkpoint: str = "best", **kwargs) -> dict:
     """Load a run and write its ``diagnostics.json``; returns the figures (see docs/run-arrays.md)."""
     return load_run(run_dir, checkpoint=checkpoint).evaluate(split=split, iw_samples=iw_samples, **kwargs)
+
+
+def plot(run_dir, kinds=None, *, recompute: bool = False, checkpoint: str = "best", view_options=None,
+         **options):
+    """Draw a run's figures into ``RUN_DIR/plots/``; returns ``DrawResult(written, skipped)``.
+
+    The arrays each figure needs (``RUN_DIR/arrays/*.npz``, docs/run-arrays.md) are
+    decoded from the ``checkpoint`` model when missing, or all again with
+    ``recompute``; ``view_options`` passes settings to those builders, e.g.
+    ``{"traversals": {"base": "data"}, "lattice": {"dims": (0, 3)}}``. ``options``
+    go to the drawing functions (``projection="tsne"``, ``dims=(0, 1)``, ...); see
+    ``vaelab.plots.figure_options``.
+    """
+    from vaelab.plots import FIGURES, draw
+    from vaelab.plots.registry import resolve_kinds
+    from vaelab.views import ensure_arrays
+
+    run_dir = Path(run_dir)
+    try:
+        names = resolve_kinds(kinds)
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+    split = options.get("split", "test")
+    needed = [Path(rel.format(split=split)).stem for k in names for rel in FIGURES[k].inputs
+              if rel.startswith("arrays/")]
+    view_options = dict(view_options or {})
+    missing = [n for n in dict.fromkeys(needed) if recompute or n in view_options
+               or not (run_dir / "arrays" / f"{n}.npz").is_file()]
+    if missing:
+        ensure_arrays(load_run(run_dir, checkpoint=checkpoint), missing, recompute=recompute, options=view_options)
+    try:
+        return draw(run_dir, names, **options)
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+
+
+def report(run_dirs, out) -> Path:
+    """One self-contained HTML page comparing ``run_dirs`` (config differences, diagnostics, figures)."""
+    from vaelab.report import build_report
+
+    return build_report([Path(p) for p in run_dirs], Path(out))

@@ -77,6 +77,32 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_plot(args) -> int:
+    from vaelab.api import plot
+
+    options = {k: v for k, v in (("projection", args.projection), ("dims", args.dims)) if v is not None}
+    views = {}
+    if args.lattice_dims is not None:
+        views["lattice"] = {"dims": args.lattice_dims}
+    if args.traverse_from is not None:
+        views["traversals"] = {"base": args.traverse_from}
+    result = plot(args.run_dir, args.kind, recompute=args.recompute, checkpoint=args.checkpoint,
+                  view_options=views, **options)
+    for path in result.written:
+        console.print(f"wrote {path}", highlight=False, soft_wrap=True)
+    for kind, why in result.skipped:
+        console.print(f"[yellow]skipped[/] {kind}: {why}", highlight=False, soft_wrap=True)
+    return 0
+
+
+def cmd_report(args) -> int:
+    from vaelab.api import report
+
+    path = report(args.run_dirs, args.out)
+    console.print(f"wrote {path} (self-contained: open it in any browser)", highlight=False, soft_wrap=True)
+    return 0
+
+
 def cmd_datasets(args) -> int:
     from vaelab.data import dataset_table
 

@@ -46,6 +46,41 @@ def _add_evaluate(sub) -> None:
     p.set_defaults(func=commands.cmd_evaluate)
 
 
+def _pair(text: str) -> tuple[int, int]:
+    try:
+        a, b = (int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected two latent dimensions like 0,3, got {text!r}") from None
+    return a, b
+
+
+def _add_plot(sub) -> None:
+    from vaelab.plots import FIGURES
+
+    p = sub.add_parser("plot", help="draw a run's figures into RUN_DIR/plots/",
+                       description="Draw figures from the arrays saved in the run directory; arrays that are "
+                                   "missing are decoded from the model first (and kept for redrawing).")
+    p.add_argument("run_dir")
+    p.add_argument("--kind", action="append", choices=list(FIGURES), metavar="KIND",
+                   help=f"figure to draw, repeatable (default all): {', '.join(FIGURES)}")
+    p.add_argument("--recompute", action="store_true", help="decode the figure arrays again from the model")
+    p.add_argument("--checkpoint", default="best", choices=["best", "last"])
+    p.add_argument("--projection", choices=["pca", "tsne"], help="latent scatter of >2-D codes (default pca)")
+    p.add_argument("--dims", type=_pair, metavar="A,B", help="bubbles: the two latent dimensions to show")
+    p.add_argument("--lattice-dims", type=_pair, metavar="A,B", help="lattice: the two dimensions to decode over")
+    p.add_argument("--traverse-from", choices=["zero", "data"],
+                   help="traversals: other dimensions at 0 or at a test example's code (default zero)")
+    p.set_defaults(func=commands.cmd_plot)
+
+
+def _add_report(sub) -> None:
+    p = sub.add_parser("report", help="one self-contained HTML page comparing runs",
+                       description="Config differences, diagnostics side by side (best marked) and every figure.")
+    p.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    p.add_argument("--out", default="report.html", help="HTML file to write (default report.html)")
+    p.set_defaults(func=commands.cmd_report)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from vaelab import __version__
 
@@ -54,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_train(sub)
     _add_evaluate(sub)
+    _add_plot(sub)
+    _add_report(sub)
     p = sub.add_parser("datasets", help="list datasets and whether their data is present")
     p.add_argument("--data-dir", help="data directory to check (default $VAELAB_DATA)")
     p.set_defaults(func=commands.cmd_datasets)

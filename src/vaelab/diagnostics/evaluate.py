@@ -82,11 +82,13 @@ def _fd_metrics(run, split: str, seed: int, max_n: int = 10000) -> dict:
         "interp": decode_mean(run.model, 0.5 * (mu + mu[perm]), side=side),
     }
     other = "train" if split != "train" else "valid"
-    candidates["data"] = run.eval_data(other)[:n]
+    held_out = run.eval_data(other)  # a random subset: a split may be stored sorted by label
+    candidates["data"] = held_out[torch.randperm(held_out.shape[0], generator=gen, device=run.device)[:n]]
     ref = features(net, x)
     out = {f"fd_{name}": frechet_distance(ref.numpy(), features(net, c).numpy()) for name, c in candidates.items()}
-    return {"feature_net": {**info, "reference": f"{n} {split} images", "fd_data": f"{other} split vs {split}"},
-            **out}
+    about = {"reference": f"{n} {split} images",
+             "fd_data": f"{min(n, held_out.shape[0])} random {other} images vs the {split} images"}
+    return {"feature_net": {**info, **about}, **out}
 
 
 def evaluate_run(run, split: str = "test", iw_samples: int = DEFAULT_IW_SAMPLES, batch_size: int = 100,

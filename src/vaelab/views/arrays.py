@@ -187,6 +187,8 @@ def lattice_arrays(run, dims=None, size: int = 15) -> dict:
 
 
 BUILDERS = {
+    "posterior_train": lambda run: posterior_arrays(run, "train"),
+    "posterior_valid": lambda run: posterior_arrays(run, "valid"),
     "posterior_test": lambda run: posterior_arrays(run, "test"),
     "reconstructions": reconstruction_arrays,
     "samples": sample_arrays,
