@@ -84,6 +84,8 @@ def test_diagnostics_cells(page):
 
 def test_feature_net_skipped_and_bubbles_are_rendered(page):
     assert "3-layer MLP classifier" in page and "0.9812" in page and "test_accuracy" in page
+    featnet = page.split('<table class="featnet">')[1].split("</table>")[0]
+    assert "all runs (the same net)" in featnet and featnet.count("0.9812") == 1  # identical nets: one column
     assert "Skipped metrics" in page and "the posterior has no variance" in page
     assert "needs &lt;2 active units&gt; &amp; labels" in page
     assert page.count('<table class="bubbles">') == 2 and "grouped by digit label" in page
@@ -191,3 +193,11 @@ def test_config_is_read_safely_from_the_file(tmp_path):
     page = build_report([run], tmp_path / "r.html").read_text()
     assert "extra.k" in page and "&lt;v&gt;" in page
     assert json.loads(json.dumps(BASE_CONFIG))  # the fixture stays plain data
+
+
+def test_different_feature_nets_get_a_column_each(tmp_path):
+    a, b = diagnostics(), diagnostics()
+    b["fd"]["feature_net"] = {**b["fd"]["feature_net"], "test_accuracy": 0.75}
+    runs = [make_run_dir(tmp_path, "a", diagnostics_=a), make_run_dir(tmp_path, "b", diagnostics_=b)]
+    featnet = build_report(runs, tmp_path / "r.html").read_text().split('<table class="featnet">')[1]
+    assert "all runs" not in featnet.split("</table>")[0] and "0.9812" in featnet and "0.7500" in featnet

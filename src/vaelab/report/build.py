@@ -78,7 +78,9 @@ details.glossary dd { margin: 0; color: var(--muted); }
 section.figure-kind { margin-top: 1.4rem; }
 section.figure-kind h3 { margin-bottom: 0; }
 .figrow { display: grid; grid-template-columns: repeat(var(--cols), minmax(300px, 1fr)); gap: 1rem;
-  overflow-x: auto; align-items: start; }
+  overflow-x: auto; align-items: start;
+  /* wider than the text column on wide screens, centred on it, so compared figures stay legible */
+  width: min(96vw, var(--cols) * 720px); margin-left: calc(50% - min(48vw, var(--cols) * 360px)); }
 figure { margin: .3rem 0 0; min-width: 0; }
 .figrow figure, .figsingle figure { border: 1px solid var(--line); border-radius: 6px; padding: .5rem;
   background: #fff; }
@@ -88,7 +90,8 @@ figure img { display: block; max-width: 100%; height: auto; margin: 0 auto; }
 figcaption { text-align: center; font-size: .85rem; color: var(--muted); margin-top: .3rem; overflow-wrap: anywhere; }
 p.missing { color: var(--muted); font-style: italic; text-align: center; margin: 1.5rem 0; }
 footer { margin-top: 3rem; color: var(--muted); font-size: .8rem; }
-@media print { details { display: block; } .figrow { overflow: visible; } }
+@media (max-width: 1250px) { .figrow { width: auto; margin-left: 0; } }
+@media print { details { display: block; } .figrow { overflow: visible; width: auto; margin-left: 0; } }
 """
 
 

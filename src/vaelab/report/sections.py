@@ -395,6 +395,9 @@ def _feature_net(runs: list[RunData]) -> Markup:
     if not runs:
         return Markup("")
     nets = [lookup(r.diagnostics, "fd.feature_net") for r in runs]
+    names = [r.name for r in runs]
+    if len(nets) > 1 and all(n == nets[0] for n in nets[1:]):
+        nets, names = nets[:1], ["all runs (the same net)"]
     keys: dict[str, None] = {}
     for n in nets:
         if isinstance(n, Mapping):
@@ -406,7 +409,7 @@ def _feature_net(runs: list[RunData]) -> Markup:
         el("h3", "Feature net for the FD rows"),
         el("p", "The classifier whose penultimate-layer features the FD rows compare (not Inception).",
            class_="note"),
-        el("div", table(["item"] + [r.name for r in runs], rows, class_="featnet"), class_="scroll"),
+        el("div", table(["item"] + names, rows, class_="featnet"), class_="scroll"),
     ])
 
 
