@@ -1,0 +1,121 @@
+"""The figure registry and :func:`draw`: read a run directory's saved arrays, write ``plots/<kind>.png``."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Callable, Iterable, NamedTuple
+
+from matplotlib.figure import Figure
+
+from vaelab.plots.activity import draw_activity
+from vaelab.plots.bubbles import draw_bubbles
+from vaelab.plots.curves import draw_curves
+from vaelab.plots.errors import FigureNotApplicable
+from vaelab.plots.inputs import load_input, save_png
+from vaelab.plots.interpolations import draw_interpolations
+from vaelab.plots.lattice import draw_lattice
+from vaelab.plots.reconstructions import draw_reconstructions
+from vaelab.plots.samples import draw_samples
+from vaelab.plots.scatter import draw_latent_scatter
+from vaelab.plots.style import DPI
+from vaelab.plots.traversals import draw_traversals
+
+
+class FigureSpec(NamedTuple):
+    """A figure: its drawing function and its input files, relative to the run directory.
+
+    The function takes the loaded inputs positionally, in this order (``.npz`` -> dict of
+    arrays, ``.json`` -> dict, ``.jsonl`` -> list of dicts), plus keyword options.
+    ``{split}`` in a path is filled in from the ``split`` option (default ``test``).
+    """
+
+    draw: Callable[..., Figure]
+    inputs: tuple[str, ...]
+
+
+FIGURES: dict[str, FigureSpec] = {
+    "latent-scatter": FigureSpec(draw_latent_scatter, ("arrays/posterior_{split}.npz",)),
+    "bubbles": FigureSpec(draw_bubbles, ("arrays/posterior_{split}.npz",)),
+    "lattice": FigureSpec(draw_lattice, ("arrays/lattice.npz",)),
+    "traversals": FigureSpec(draw_traversals, ("arrays/traversals.npz",)),
+    "interpolations": FigureSpec(draw_interpolations, ("arrays/interpolations.npz",)),
+    "reconstructions": FigureSpec(draw_reconstructions, ("arrays/reconstructions.npz",)),
+    "samples": FigureSpec(draw_samples, ("arrays/samples.npz",)),
+    "activity": FigureSpec(draw_activity, ("diagnostics.json",)),
+    "curves": FigureSpec(draw_curves, ("metrics.jsonl",)),
+}
+
+
+class DrawResult(NamedTuple):
+    """What :func:`draw` did: ``written`` PNG paths, and ``skipped`` ``(kind, reason)`` pairs."""
+
+    written: list[Path]
+    skipped: list[tuple[str, str]]
+
+
+def figure_options(kind: str) -> dict[str, object]:
+    """The keyword options of ``kind``'s drawing function, with their defaults."""
+    params = inspect.signature(FIGURES[kind].draw).parameters.values()
+    return {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
+
+
+def resolve_kinds(kinds: str | Iterable[str] | None) -> list[str]:
+    """Requested kinds in order, without repeats; all kinds for None; ValueError for unknown names."""
+    if kinds is None:
+        return list(FIGURES)
+    requested = [kinds] if isinstance(kinds, str) else list(kinds)
+    unknown = [k for k in requested if k not in FIGURES]
+    if unknown:
+        raise ValueError(f"unknown figure kind(s) {', '.join(map(repr, unknown))}; "
+                         f"valid kinds: {', '.join(FIGURES)}")
+    return list(dict.fromkeys(requested))
+
+
+def _check_options(kinds: list[str], options: dict) -> None:
+    accepted = {name for kind in kinds for name in figure_options(kind)} | {"split"}
+    unknown = sorted(set(options) - accepted)
+    if unknown:
+        raise ValueError(f"unknown option(s) {', '.join(unknown)} for figure(s) {', '.join(kinds)}; "
+                         f"valid options: {', '.join(sorted(accepted))}")
+
+
+def draw(run_dir: str | Path, kinds: str | Iterable[str] | None = None, out_dir: str | Path | None = None,
+         dpi: int = DPI, **options) -> DrawResult:
+    """Draw ``kinds`` (default: all of :data:`FIGURES`) from ``run_dir``'s saved arrays.
+
+    Each figure is written to ``out_dir/<kind>.png`` (default ``run_dir/plots``) via a
+    temporary file. A kind whose input file is missing, or whose data it does not apply
+    to (token data, a deterministic encoder, an array the file lacks), is not drawn but
+    reported in ``skipped`` as ``(kind, reason)``. ``options`` go to every requested
+    kind whose drawing function takes them (see :func:`figure_options`); ``split``
+    (default ``test``) also picks ``arrays/posterior_<split>.npz``. Unknown kinds and
+    options raise ValueError naming the valid ones.
+
+    Returns ``DrawResult(written, skipped)``, a named tuple of two lists.
+    """
+    run_dir = Path(run_dir)
+    out_dir = run_dir / "plots" if out_dir is None else Path(out_dir)
+    names = resolve_kinds(kinds)
+    _check_options(names, options)
+    split = options.get("split", "test")
+    written: list[Path] = []
+    skipped: list[tuple[str, str]] = []
+    cache: dict[Path, object] = {}  # the posterior file serves two figures: load it once
+    for kind in names:
+        spec = FIGURES[kind]
+        paths = [run_dir / rel.format(split=split) for rel in spec.inputs]
+        missing = [p for p in paths if not p.is_file()]
+        if missing:
+            skipped.append((kind, "missing " + ", ".join(str(p.relative_to(run_dir)) for p in missing)))
+            continue
+        inputs = [cache[p] if p in cache else cache.setdefault(p, load_input(p)) for p in paths]
+        accepted = figure_options(kind)
+        try:
+            fig = spec.draw(*inputs, **{k: v for k, v in options.items() if k in accepted})
+        except FigureNotApplicable as why:
+            skipped.append((kind, str(why)))
+            continue
+        written.append(save_png(fig, out_dir / f"{kind}.png", dpi=dpi))
+        fig.clear()
+    return DrawResult(written, skipped)

@@ -1,0 +1,30 @@
+"""``samples``: decoded samples from the prior, as a grid."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from vaelab.plots.images import Pixels, grid_of
+from vaelab.plots.inputs import require
+from vaelab.plots.panels import mosaic_size, show_tiles
+from vaelab.plots.style import new_figure, styled
+
+
+@styled
+def draw_samples(samples: dict, max_items: int = 100, columns: int | None = None) -> Figure:
+    """Up to ``max_items`` of ``samples.npz``'s ``x`` in a near-square grid (or ``columns`` wide)."""
+    require(samples, "x", source="samples.npz")
+    pixels = Pixels(samples, ["x"], lead=1)
+    x = np.asarray(samples["x"])[:max_items]
+    n = len(x)
+    cols = columns or max(1, min(16, math.ceil(math.sqrt(n))))
+    tiles = grid_of(pixels.tiles(x), cols)
+    width, height = mosaic_size(*tiles.shape[:4], pixels.tile_inches)
+    fig = new_figure(max(width, 3.0) + 0.3, height + 0.6)
+    ax = fig.add_subplot()
+    show_tiles(ax, tiles)
+    ax.set_title(f"Samples from the prior, decoded ({n} draws; likelihood mean)")
+    return fig
