@@ -155,11 +155,12 @@ def plot(run_dir, kinds=None, *, recompute: bool = False, checkpoint: str = "bes
     view_options = dict(view_options or {})
     missing = [n for n in dict.fromkeys(needed) if recompute or n in view_options
                or not (run_dir / "arrays" / f"{n}.npz").is_file()]
-    if missing:
-        ensure_arrays(load_run(run_dir, checkpoint=checkpoint), missing, recompute=recompute, options=view_options)
     try:
+        if missing:
+            ensure_arrays(load_run(run_dir, checkpoint=checkpoint), missing, recompute=recompute,
+                          options=view_options)
         return draw(run_dir, names, **options)
-    except ValueError as err:
+    except ValueError as err:  # a bad figure option: the message names the valid choices
         raise ConfigError(str(err)) from None
 
 

@@ -24,7 +24,7 @@ def tiny_run(tmp_path_factory):
 
 
 def test_evaluate_writes_every_key(tiny_run, monkeypatch):
-    monkeypatch.setattr(fn, "TRAIN_STEPS", 200)
+    monkeypatch.setattr(fn, "MAX_STEPS", 200)
     d = tiny_run.evaluate(iw_samples=20, progress=False)
     assert KEYS <= set(d), KEYS - set(d)
     on_disk = json.loads((tiny_run.path / "diagnostics.json").read_text())
@@ -74,7 +74,7 @@ def test_unlabelled_mnist_like_data_uses_mnist5k_digits():
 
 
 def test_feature_net_is_cached_and_perfect_reconstruction_has_zero_fd(monkeypatch):
-    monkeypatch.setattr(fn, "TRAIN_STEPS", 300)
+    monkeypatch.setattr(fn, "MAX_STEPS", 300)
     bundle, src = _digits_source()
     net, info = fn.load_or_train(src, torch.device("cpu"))
     assert info["test_accuracy"] > 0.8  # 8x8 digits are easy

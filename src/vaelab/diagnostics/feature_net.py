@@ -20,7 +20,7 @@ from vaelab.data.transforms import dynamic_binarize
 
 VERSION = 1  # bump when the architecture or training recipe changes: invalidates the cache
 HIDDEN, FEATURES = 256, 64
-TRAIN_STEPS, BATCH, LR = 3000, 128, 1e-3
+TRAIN_EPOCHS, MAX_STEPS, MIN_STEPS, BATCH, LR = 30, 3000, 300, 128, 1e-3
 
 
 class FeatureNet(nn.Module):
@@ -94,7 +94,7 @@ def _batches(x: torch.Tensor, binary: bool, gen: torch.Generator) -> torch.Tenso
 
 @torch.enable_grad()
 def train_feature_net(src: FeatureSource, device: torch.device, seed: int = 0) -> tuple[FeatureNet, float]:
-    """Adam, 3,000 steps of 128; returns the net (eval mode) and its test accuracy on ``src``'s test split."""
+    """Adam on batches of 128 for 30 epochs (300 to 3,000 steps); returns the net (eval mode) and its test accuracy."""
     torch.manual_seed(seed)
     gen = torch.Generator(device=device).manual_seed(seed)
     x = src.x_train.to(device).float().reshape(len(src.x_train), -1)  # (N, D)
@@ -104,7 +104,8 @@ def train_feature_net(src: FeatureSource, device: torch.device, seed: int = 0) -
     net.shift.copy_(x.mean(0))
     net.scale.fill_(float(x.std().clamp_min(1e-6)))
     opt = torch.optim.Adam(net.parameters(), lr=LR)
-    for _ in range(TRAIN_STEPS):
+    steps = min(MAX_STEPS, max(MIN_STEPS, TRAIN_EPOCHS * x.shape[0] // BATCH))
+    for _ in range(steps):
         idx = torch.randint(0, x.shape[0], (min(BATCH, x.shape[0]),), device=device, generator=gen)
         loss = nn.functional.cross_entropy(net(_batches(x[idx], src.key["binary"], gen)), y[idx])
         opt.zero_grad(set_to_none=True)
