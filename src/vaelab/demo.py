@@ -25,22 +25,23 @@ DEMO_RUNS = {"vae": BASE, "bounded-vae": {**BASE, "model": {**BASE["model"], "na
 DEMO_CONFIG = BASE  # kept for callers of the single-run demo
 
 
-def _rows(results: dict) -> list[tuple[str, str]]:
-    def row(label, fmt):
-        return (label, "  |  ".join(f"{name}: {fmt(d)}" for name, d in results.items()))
-
-    return [
-        row("test -ELBO", lambda d: f"{d['neg_elbo']:.2f}"),
-        row("test IW NLL", lambda d: f"{d['iw_nll']:.2f} ± {d['iw_nll_se']:.2f} (K={d['iw_samples']})"),
-        row("MI / active units", lambda d: f"{d['mi']:.2f} / {d['au']}/{len(d['activity_per_dim'])}"),
-        row("FD (feature net) rec / prior", lambda d: f"{d['fd']['fd_rec']:.1f} / {d['fd']['fd_prior']:.1f}"),
-        row("bubble evenness (CV)", lambda d: f"{d['bubbles']['evenness_cv']:.3f}"),
+def _rows(results: dict) -> list[dict]:
+    """One row per metric, one column per run."""
+    metrics = [
+        ("test -ELBO (nats)", lambda d: f"{d['neg_elbo']:.2f}"),
+        ("test IW NLL (nats)", lambda d: f"{d['iw_nll']:.2f} ± {d['iw_nll_se']:.2f}"),
+        ("mutual information", lambda d: f"{d['mi']:.2f}"),
+        ("active units", lambda d: f"{d['au']}/{len(d['activity_per_dim'])}"),
+        ("FD (feature net) rec", lambda d: f"{d['fd']['fd_rec']:.1f}"),
+        ("FD (feature net) prior", lambda d: f"{d['fd']['fd_prior']:.1f}"),
+        ("bubble evenness (CV)", lambda d: f"{d['bubbles']['evenness_cv']:.3f}"),
     ]
+    return [{"metric": label, **{name: fmt(d) for name, d in results.items()}} for label, fmt in metrics]
 
 
 def main(argv: list[str] | None = None) -> int:
     import vaelab
-    from vaelab.cli.output import console, print_error, print_table
+    from vaelab.cli.output import console, print_error, print_listing
 
     parser = argparse.ArgumentParser(prog="python -m vaelab.demo", description=__doc__)
     parser.add_argument("--epochs", type=int, default=BASE["train"]["epochs"])
@@ -63,8 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     except vaelab.VaelabError as err:
         print_error(str(err))
         return err.exit_code
-    print_table("vaelab demo: VAE vs bounded-latent VAE on mnist5k",
-                _rows(results) + [("total time", f"{time.perf_counter() - t0:.1f} s")])
+    print_listing(f"vaelab demo: VAE vs bounded-latent VAE on mnist5k (test split, IW NLL with K={args.iw_samples})",
+                  _rows(results), ["metric", *results])
+    console.print(f"total time {time.perf_counter() - t0:.1f} s", highlight=False)
     console.print(f"run directories: {', '.join(str(p.resolve()) for p in runs)}", highlight=False, soft_wrap=True)
     console.print(f"report: {Path(report).resolve()}", highlight=False, soft_wrap=True)
     return 0

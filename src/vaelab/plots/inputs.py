@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -77,15 +76,10 @@ def number_series(records: list[dict], key: str) -> np.ndarray:
 
 
 def save_png(fig: Figure, path: Path, dpi: int = DPI) -> Path:
-    """Write ``fig`` to ``path`` as PNG (tight bbox) via a temporary file and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png.tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            fig.savefig(handle, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.08)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write ``fig`` to ``path`` as PNG (tight bbox), atomically (:func:`vaelab.runs.io.atomic_write_bytes`)."""
+    from vaelab.runs.io import atomic_write_bytes
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.08)
+    atomic_write_bytes(path, buf.getvalue())
+    return Path(path)
