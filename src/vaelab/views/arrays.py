@@ -64,9 +64,10 @@ def _conditional(run) -> bool:
 
 @torch.no_grad()
 def reconstruction_arrays(run, n: int = 16, seed: int = 0, split: str = "test") -> dict:
-    """The first ``n`` examples of the split and their reconstructions from the posterior mean."""
-    x = run.eval_data(split)[:n]
-    side = _side(run, split, torch.arange(x.shape[0], device=run.device))
+    """``n`` random examples of the split (seeded; splits may be stored sorted by label) and their reconstructions."""
+    x = run.eval_data(split)
+    idx = torch.randperm(x.shape[0], generator=_gen(run, seed), device=run.device)[:n].sort().values
+    x, side = x[idx], _side(run, split, idx)
     q = run.model.encode(x, **side)
     return {"x": _images(x), "x_rec": _images(decode_mean(run.model, q.mean, side=side)), **_meta(run)}
 
