@@ -26,17 +26,10 @@ def load_json(path: Path) -> dict:
 
 
 def load_jsonl(path: Path) -> list[dict]:
-    """One dict per non-empty line, e.g. ``metrics.jsonl``; a torn last line is ignored."""
-    records = []
-    for line in Path(path).read_text().splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue  # a line being written while we read
-    return records
+    """One dict per line, e.g. ``metrics.jsonl``; a torn last line (and anything after it) is ignored."""
+    from vaelab.runs.io import read_jsonl
+
+    return read_jsonl(path)
 
 
 def load_input(path: Path):
