@@ -164,7 +164,7 @@ def plot(run_dir, kinds=None, *, recompute: bool = False, checkpoint: str = "bes
         raise ConfigError(str(err)) from None
 
 
-def report(run_dirs, out) -> Path:
+def write_report(run_dirs, out) -> Path:
     """One self-contained HTML page comparing ``run_dirs`` (config differences, diagnostics, figures)."""
     from vaelab.report import build_report
 

@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"drawing the figures of {name} ...")
             vaelab.plot(run.path)
             runs.append(run.path)
-        report = vaelab.report(runs, out / "report.html")
+        report = vaelab.write_report(runs, out / "report.html")
     except vaelab.VaelabError as err:
         print_error(str(err))
         return err.exit_code

@@ -96,9 +96,9 @@ def cmd_plot(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from vaelab.api import report
+    from vaelab.api import write_report
 
-    path = report(args.run_dirs, args.out)
+    path = write_report(args.run_dirs, args.out)
     console.print(f"wrote {path} (self-contained: open it in any browser)", highlight=False, soft_wrap=True)
     return 0
 
