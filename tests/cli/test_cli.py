@@ -103,7 +103,8 @@ def test_ctrl_c_keeps_the_last_checkpoint_and_says_how_to_resume(tmp_path):
 
     out = tmp_path / "run"
     proc = subprocess.Popen([sys.executable, "-m", "vaelab", "train", "--data", "synthetic", "--set",
-                             "data.options.n=20000", "--batch-size", "20", "--epochs", "50", "--no-compile", "--out", str(out),
+                             "data.options.n=20000", "--batch-size", "20", "--epochs", "50", "--no-compile",
+                             "--out", str(out),
                              "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
     while not (out / "checkpoints" / "latest.json").exists() and time.time() < deadline:
