@@ -105,7 +105,10 @@ def test_ctrl_c_keeps_the_last_checkpoint_and_says_how_to_resume(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "vaelab", "train", "--data", "synthetic", "--set",
                              "data.options.n=20000", "--batch-size", "20", "--epochs", "50", "--no-compile",
                              "--out", str(out),
-                             "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # a shell without job control starts background jobs (`make test &`) with SIGINT
+                            # ignored, and the child would inherit that: give it the default disposition
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     while not (out / "checkpoints" / "latest.json").exists() and time.time() < deadline:
         time.sleep(0.05)
