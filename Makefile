@@ -5,7 +5,7 @@ TORCH  ?= torch==2.13.0
 PY      = $(VENV)/bin/python
 PIP     = $(PY) -m pip
 
-.PHONY: demo test install install-dev bench clean
+.PHONY: demo test install install-dev bench bench-iw clean
 
 $(VENV)/.torch:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ browser:
 
 bench: $(VENV)/.installed
 	$(PY) bench/train_speed.py
+
+bench-iw: $(VENV)/.installed
+	$(PY) bench/iw_speed.py
 
 clean:
 	rm -rf $(VENV) runs
