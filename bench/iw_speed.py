@@ -43,7 +43,7 @@ from pathlib import Path
 
 import torch
 
-REPO = Path(__file__).resolve().parents[1]
+from common import REPO, add_data_args, binary_mnist_bundle, mlp_vae_config  # noqa: E402  (bench/ is on sys.path)
 
 
 def parse_args(argv=None):
@@ -58,34 +58,18 @@ def parse_args(argv=None):
     p.add_argument("--also-generic", action="store_true", help="also time the generic (unfused) path")
     p.add_argument("--onednn-floor-fraction", type=float, default=0.25,
                    help="share of the products timed for the (informational) oneDNN floor")
-    p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's choice)")
-    p.add_argument("--data-dir", default=None, help="folder holding binarized_mnist/ (default $VAELAB_DATA, ../shared/data)")
-    p.add_argument("--synthetic", action="store_true", help="random binary data of MNIST's shape instead of files")
-    p.add_argument("--out", default=None, help="JSON output (default bench/results/iw_speed-cpu[-nN-kK][-synthetic].json)")
+    add_data_args(p, "bench/results/iw_speed-cpu[-nN-kK][-synthetic].json")
     return p.parse_args(argv)
 
 
 def make_model_and_data(args, tmp: Path):
     """The trained (or initial) model and the test images as float32 (N, 1, 28, 28)."""
-    from vaelab.config import make_config
-    from vaelab.data import DataBundle, Split, load_data
     from vaelab.models import build_model
     from vaelab.train import Trainer
     from vaelab.train.progress import ProgressReporter
 
-    data_dir = args.data_dir or os.environ.get("VAELAB_DATA") or str(REPO.parent / "shared" / "data")
-    cfg = make_config({
-        "data": {"name": "binarized-mnist", "data_dir": data_dir, "download": False},
-        "model": {"latent_dim": 50, "hidden": [200, 200], "activation": "tanh"},
-        "train": {"batch_size": 100, "progress": False, "device": "cpu", "epochs": max(1, args.train_epochs)},
-    })
-    if args.synthetic:
-        g = torch.Generator().manual_seed(0)
-        split = lambda n: Split((torch.rand(n, 1, 28, 28, generator=g) < 0.13).to(torch.uint8))  # noqa: E731
-        bundle = DataBundle("synthetic-binary (random pixels, NOT MNIST)", "binary", (1, 28, 28),
-                            split(50000), split(10000), split(max(10000, args.n)))
-    else:
-        bundle = load_data(cfg.data)
+    cfg = mlp_vae_config(args, "tanh", {"batch_size": 100, "device": "cpu", "epochs": max(1, args.train_epochs)})
+    bundle = binary_mnist_bundle(cfg, args.synthetic, "synthetic-binary (random pixels, NOT MNIST)", args.n)
     torch.manual_seed(0)
     model = build_model(cfg.model, bundle.event_shape, bundle.kind, bundle.n_classes)
     train_s = 0.0

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import torch
 
-REPO = Path(__file__).resolve().parents[1]
+from common import REPO, add_data_args, binary_mnist_bundle, mlp_vae_config  # noqa: E402  (bench/ is on sys.path)
 
 
 def parse_args(argv=None):
@@ -39,33 +39,18 @@ def parse_args(argv=None):
     p.add_argument("--activation", default="softplus", choices=["softplus", "tanh"])
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
     p.add_argument("--device", default="auto")
-    p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's choice)")
-    p.add_argument("--data-dir", default=None, help="folder holding binarized_mnist/ (default $VAELAB_DATA, ../shared/data)")
-    p.add_argument("--synthetic", action="store_true", help="random binary data of MNIST's shape instead of files")
-    p.add_argument("--out", default=None, help="JSON output (default bench/results/train_speed-<device>[-compile].json)")
+    add_data_args(p, "bench/results/train_speed-<device>[-compile].json")
     return p.parse_args(argv)
 
 
 def make_trainer(args, run_dir: Path):
-    from vaelab.config import make_config
-    from vaelab.data import DataBundle, Split, load_data
     from vaelab.device import resolve_device
     from vaelab.models import build_model
     from vaelab.train import Trainer
 
-    data_dir = args.data_dir or os.environ.get("VAELAB_DATA") or str(REPO.parent / "shared" / "data")
-    cfg = make_config({
-        "data": {"name": "binarized-mnist", "data_dir": data_dir, "download": False},
-        "model": {"latent_dim": 50, "hidden": [200, 200], "activation": args.activation},
-        "train": {"batch_size": args.batch_size, "compile": args.compile, "progress": False,
-                  "device": args.device, "epochs": args.rounds + 1},
-    })
-    if args.synthetic:
-        g = torch.Generator().manual_seed(0)
-        split = lambda n: Split((torch.rand(n, 1, 28, 28, generator=g) < 0.13).to(torch.uint8))  # noqa: E731
-        bundle = DataBundle("synthetic-binary", "binary", (1, 28, 28), split(50000), split(10000), split(10000))
-    else:
-        bundle = load_data(cfg.data)
+    cfg = mlp_vae_config(args, args.activation, {"batch_size": args.batch_size, "compile": args.compile,
+                                                 "device": args.device, "epochs": args.rounds + 1})
+    bundle = binary_mnist_bundle(cfg, args.synthetic)
     device = resolve_device(cfg.train.device)
     model = build_model(cfg.model, bundle.event_shape, bundle.kind, bundle.n_classes)
     return Trainer(model, bundle, cfg, run_dir, device), bundle
