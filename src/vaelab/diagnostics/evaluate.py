@@ -38,8 +38,8 @@ def _bar(enabled: bool, description: str, total: int):
         yield lambda done: bar.update(task, completed=done)
 
 
-def _latent_metrics(run, split: str, seed: int) -> tuple[dict, dict]:
-    """KL per dimension, MI, active units, bubbles and KL - MI from the posterior arrays; saves the arrays."""
+def _latent_metrics(run, split: str, seed: int) -> tuple[dict, dict, torch.Tensor]:
+    """KL per dimension, MI, active units and bubbles from the posterior arrays; saves them, returns the means too."""
     from vaelab.views import posterior_arrays, save_arrays
 
     arrays = posterior_arrays(run, split)
@@ -48,18 +48,18 @@ def _latent_metrics(run, split: str, seed: int) -> tuple[dict, dict]:
     out, skipped = dict(active_units(mu)), {}
     if "logvar" not in arrays:
         why = "deterministic encoder: q(z|x) has no variance"
-        return out, {k: why for k in ("kl_per_dim", "mi", "kl_minus_mi", "bubbles", "reencode_lp")}
+        return out, {k: why for k in ("kl_per_dim", "mi", "kl_minus_mi", "bubbles", "reencode_lp")}, mu
     logvar = torch.as_tensor(arrays["logvar"])  # (N, d)
     q = DiagonalGaussian(mu.double(), logvar.double())
     out["kl_per_dim"] = kl_divergence(q, run.model.prior).mean(0).tolist()  # (d,)
     out.update(mutual_information(mu, logvar, generator=torch.Generator().manual_seed(seed)))
     out["bubbles"] = posterior_bubbles(arrays["mu"], arrays["logvar"], arrays["labels"],
                                        group_by=str(arrays["label_name"]))
-    return out, skipped
+    return out, skipped, mu
 
 
 @torch.no_grad()
-def _fd_metrics(run, split: str, seed: int, max_n: int = 10000) -> dict:
+def _fd_metrics(run, split: str, seed: int, mu: torch.Tensor, max_n: int = 10000) -> dict:
     """FD (feature net) of reconstructions, prior samples, interpolation midpoints and held-out data vs the split."""
     from vaelab.diagnostics.feature_net import feature_source, features, load_or_train
     from vaelab.diagnostics.frechet import frechet_distance
@@ -73,8 +73,7 @@ def _fd_metrics(run, split: str, seed: int, max_n: int = 10000) -> dict:
     side = {k: v[: x.shape[0]] for k, v in run.eval_side(split).items()}
     n = x.shape[0]
     gen = torch.Generator(device=run.device).manual_seed(seed)
-    mu = torch.cat([run.model.encode(x[s : s + 1000], **{k: v[s : s + 1000] for k, v in side.items()}).mean
-                    for s in range(0, n, 1000)])  # (n, d)
+    mu = mu[:n].to(run.device)  # (n, d), the posterior means already computed for the split
     perm = torch.randperm(n, generator=gen, device=run.device)
     candidates = {
         "rec": decode_mean(run.model, mu, side=side),
@@ -111,14 +110,14 @@ def evaluate_run(run, split: str = "test", iw_samples: int = DEFAULT_IW_SAMPLES,
     run.model.eval()
     result = {"split": split, "n": int(x.shape[0]), "checkpoint": run.checkpoint, "seed": seed}
     result.update(elbo_terms_mean(run.model, x, batch_size=max(batch_size, 1000), side=side))
-    latent, skipped = _latent_metrics(run, split, seed)
+    latent, skipped, mu = _latent_metrics(run, split, seed)
     result.update(latent)
     gen = torch.Generator(device=run.device).manual_seed(seed)
     result.update(reencode_error(run.model.encode, run.model.decode, x, generator=gen, side=side))
     if "mi" in result:
         result["kl_minus_mi"] = result["kl"] - result["mi"]
     if fd:
-        result["fd"] = _fd_metrics(run, split, seed)
+        result["fd"] = _fd_metrics(run, split, seed, mu)
     if iw_samples > 0:
         with _bar(progress, f"IW NLL, K={iw_samples}", int(x.shape[0])) as update:
             result.update(iw_nll(run.model, x, k=iw_samples, batch_size=batch_size, progress=update, side=side))
