@@ -28,6 +28,11 @@ class LatentVariableModel(nn.Module):
     side_inputs: tuple[str, ...] = ()
     #: number of label classes, set at build time from the training data (None without labels)
     n_classes: int | None = None
+    #: whether p(z) is a distribution to sample (False for deterministic autoencoders: their codes follow no prior)
+    has_prior: bool = True
+    #: the sampler of the FD "N" column (RAE paper, Table 1): "prior" for VAEs and WAEs, "gaussian"
+    #: (one full-covariance Gaussian fitted to the training codes) for CV-VAEs, RAEs and AEs
+    n_sampler: str = "prior"
 
     def __init__(self, encoder: nn.Module, posterior_head: nn.Module, decoder: nn.Module,
                  likelihood_head: nn.Module, prior: nn.Module, options: dict | None = None):
