@@ -43,7 +43,8 @@ class ModelConfig(Section):
     resnet_blocks: PositiveInt = Field(1, description="residual blocks per ResNet stage")
     activation: Literal["softplus", "tanh", "relu", "elu", "leaky_relu", "gelu", "silu"] = "softplus"
     batch_norm: bool = False
-    posterior: Literal["gaussian", "bounded-gaussian", "deterministic"] = "gaussian"
+    posterior: Literal["gaussian", "bounded-gaussian", "constant-variance", "deterministic"] = "gaussian"
+    posterior_std: PositiveFloat = Field(0.1, description="constant-variance posterior (CV-VAE): the fixed sigma")
     bound: Literal["both", "mean", "logvar"] = Field("both", description="bounded posterior: which parameter is bounded")
     bound_m: PositiveFloat = Field(3.0, description="bounded posterior: mean = m*tanh(.)")
     bound_s: float = Field(1.0, ge=0.0, description="bounded posterior: log-variance = s*tanh(.) - v")

@@ -111,6 +111,11 @@ def evaluate_run(run, split: str = "test", iw_samples: int = DEFAULT_IW_SAMPLES,
     result = {"split": split, "n": int(x.shape[0]), "checkpoint": run.checkpoint, "seed": seed}
     result.update(elbo_terms_mean(run.model, x, batch_size=max(batch_size, 1000), side=side))
     latent, skipped, mu = _latent_metrics(run, split, seed)
+    deterministic = "kl_per_dim" in skipped  # the posterior has no variance
+    if deterministic:  # no ELBO and no importance weights without a posterior density
+        for key in ("neg_elbo", "kl"):
+            result.pop(key)
+            skipped[key] = "deterministic encoder: no ELBO (the loss and reconstruction are reported)"
     result.update(latent)
     gen = torch.Generator(device=run.device).manual_seed(seed)
     result.update(reencode_error(run.model.encode, run.model.decode, x, generator=gen, side=side))
@@ -118,7 +123,9 @@ def evaluate_run(run, split: str = "test", iw_samples: int = DEFAULT_IW_SAMPLES,
         result["kl_minus_mi"] = result["kl"] - result["mi"]
     if fd:
         result["fd"] = _fd_metrics(run, split, seed, mu)
-    if iw_samples > 0:
+    if deterministic:
+        skipped["iw_nll"] = "deterministic encoder: no posterior density to importance-sample"
+    elif iw_samples > 0:
         with _bar(progress, f"IW NLL, K={iw_samples}", int(x.shape[0])) as update:
             result.update(iw_nll(run.model, x, k=iw_samples, batch_size=batch_size, progress=update, side=side))
     else:

@@ -6,6 +6,8 @@ Each head is one linear layer followed by a fixed transform, so the hidden layer
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -55,6 +57,29 @@ class BoundedGaussianHead(GaussianPosteriorHead):
         return f"bound={self.bound}, m={self.m}, s={self.s}, v={self.v}"
 
 
+class ConstantVarianceHead(nn.Module):
+    """q(z|x) = N(mu(x), sigma^2 I) with a fixed sigma: the constant-variance VAE (CV-VAE; RAE paper, sec. 2).
+
+    Only the mean is learned; the KL to N(0, I) is then 1/2 ||mu||^2 plus a constant,
+    the RAE code penalty with noise of scale sigma injected into the decoder's input.
+    """
+
+    def __init__(self, in_features: int, latent_dim: int, std: float = 0.1):
+        super().__init__()
+        if std <= 0:
+            raise ValueError("the constant-variance posterior needs std > 0")
+        self.latent_dim = latent_dim
+        self.linear = nn.Linear(in_features, latent_dim)
+        self.register_buffer("logvar", torch.tensor(2.0 * math.log(std)), persistent=False)
+
+    def forward(self, h: torch.Tensor) -> DiagonalGaussian:
+        mean = self.linear(h)  # (B, d)
+        return DiagonalGaussian(mean, self.logvar.expand_as(mean))
+
+    def extra_repr(self) -> str:
+        return f"std={math.exp(0.5 * float(self.logvar)):g}"
+
+
 class DeterministicHead(nn.Module):
     """A point-mass code z = W h + b (deterministic and regularized autoencoders)."""
 
@@ -70,16 +95,19 @@ class DeterministicHead(nn.Module):
 POSTERIORS = {
     "gaussian": "diagonal Gaussian, unconstrained mean and log-variance",
     "bounded-gaussian": "diagonal Gaussian, mean = m*tanh, log-variance = s*tanh - v (seed 000)",
+    "constant-variance": "diagonal Gaussian with a fixed standard deviation (model.posterior_std; CV-VAE)",
     "deterministic": "point mass (deterministic code)",
 }
 
 
 def build_posterior_head(kind: str, in_features: int, latent_dim: int, m=3.0, s=1.0, v=0.0,
-                         bound: str = "both") -> nn.Module:
+                         bound: str = "both", std: float = 0.1) -> nn.Module:
     if kind == "gaussian":
         return GaussianPosteriorHead(in_features, latent_dim)
     if kind == "bounded-gaussian":
         return BoundedGaussianHead(in_features, latent_dim, m=m, s=s, v=v, bound=bound)
+    if kind == "constant-variance":
+        return ConstantVarianceHead(in_features, latent_dim, std)
     if kind == "deterministic":
         return DeterministicHead(in_features, latent_dim)
     raise ValueError(f"unknown posterior {kind!r}; choose one of {sorted(POSTERIORS)}")

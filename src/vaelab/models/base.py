@@ -48,6 +48,12 @@ class LatentVariableModel(nn.Module):
     def latent_dim(self) -> int:
         return self.prior.latent_dim
 
+    #: whether the training step may be compiled (False where torch.compile cannot trace the objective)
+    compilable: bool = True
+
+    def finish_build(self) -> None:
+        """Called once after initialisation, before weights are loaded (e.g. to add parametrisations)."""
+
     @classmethod
     def check_options(cls, options: dict) -> None:
         """Raise ValueError for option values the variant cannot use (called when building)."""

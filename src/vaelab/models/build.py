@@ -91,7 +91,8 @@ def build_model(cfg, event_shape: tuple[int, ...], kind: str, n_classes: int | N
     lik = resolve_likelihood(cfg, kind)
     encoder, decoder = _backbones(cfg, event_shape, n_classes if conditional else 0, lik)
     posterior = build_posterior_head(cfg.posterior, encoder.out_features, cfg.latent_dim,
-                                     m=cfg.bound_m, s=cfg.bound_s, v=cfg.bound_v, bound=cfg.bound)
+                                     m=cfg.bound_m, s=cfg.bound_s, v=cfg.bound_v, bound=cfg.bound,
+                                     std=cfg.posterior_std)
     mean_act = "identity" if kind == "real" else "sigmoid"
     if lik == "pixelcnn":
         likelihood = _pixelcnn_head(cfg, decoder.out_features, event_shape, kind)
@@ -100,4 +101,6 @@ def build_model(cfg, event_shape: tuple[int, ...], kind: str, n_classes: int | N
                                            logvar_bound=cfg.logvar_bound, std=cfg.likelihood_std)
     model = cls(encoder, posterior, decoder, likelihood, StandardNormalPrior(cfg.latent_dim), options)
     model.n_classes = n_classes
-    return xavier_init_(model)
+    xavier_init_(model)
+    model.finish_build()
+    return model

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vaelab.models import anchored, cvae, iwae, nevae, vae  # noqa: F401  (register the variants first)
+from vaelab.models import anchored, cvae, cvvae, iwae, nevae, rae, vae, wae  # noqa: F401  (register the variants first)
 from vaelab.models.registry import register_preset
 
 ANNEAL = {"kl_schedule.kind": "linear", "kl_schedule.start": 0.1, "kl_schedule.end": 1.0, "kl_schedule.epochs": 10}
@@ -41,3 +41,15 @@ register_preset("pixelcnn-vae", "vae",
                 {"model.architecture": "resnet", "model.likelihood": "pixelcnn", "model.latent_dim": 32},
                 "VAE with a ResNet encoder and a gated PixelCNN decoder: the posterior-collapse setting",
                 "He et al. 2019, sec. 6.1; van den Oord et al. 2016 (gated PixelCNN)")
+register_preset("rae-l2", "rae", {"model.options.reg": "l2"},
+                "RAE with Tikhonov regularisation of the decoder weights (beta = 1e-4, lambda = 1e-7)",
+                "Ghosh et al. 2020, eq. 4; the authors' MNIST configuration")
+register_preset("rae-gp", "rae", {"model.options.reg": "gp"},
+                "RAE with the decoder gradient penalty ‖∇_z D(z)‖² (beta = 1e-4, lambda = 5e-8)",
+                "Ghosh et al. 2020, sec. 3.1; the authors' MNIST configuration")
+register_preset("rae-sn", "rae", {"model.options.reg": "sn"},
+                "RAE with spectral normalisation on every decoder layer (beta = 1e-4)",
+                "Ghosh et al. 2020, sec. 3.1; Miyato et al. 2018")
+register_preset("ae", "rae", {"model.options.beta": 0.0, "model.options.reg": "none"},
+                "plain deterministic autoencoder: reconstruction only (the RAE paper's AE baseline)",
+                "Ghosh et al. 2020, Table 1")

@@ -26,21 +26,25 @@ MODELS: dict[str, type] = {}
 ENTRIES: dict[str, ModelEntry] = {}
 
 
-def register_model(name: str, description: str, source: str):
-    """Class decorator: register a variant (a subclass of LatentVariableModel) under ``name``."""
+def register_model(name: str, description: str, source: str, settings: dict[str, Any] | None = None):
+    """Class decorator: register a variant (a subclass of LatentVariableModel) under ``name``.
+
+    ``settings`` are config values the variant needs by default (dotted keys, e.g. its
+    posterior), filled in like a preset's wherever the user set nothing.
+    """
 
     def wrap(cls):
         cls.name = name
         MODELS[name] = cls
-        ENTRIES[name] = ModelEntry(name, description, source, name)
+        ENTRIES[name] = ModelEntry(name, description, source, name, dict(settings or {}))
         return cls
 
     return wrap
 
 
 def register_preset(name: str, base: str, settings: dict[str, Any], description: str, source: str) -> None:
-    """Register ``name`` as the variant ``base`` with config ``settings`` (dotted keys)."""
-    ENTRIES[name] = ModelEntry(name, description, source, base, dict(settings))
+    """Register ``name`` as the variant ``base`` with config ``settings`` (dotted keys) over the variant's own."""
+    ENTRIES[name] = ModelEntry(name, description, source, base, {**ENTRIES[base].settings, **settings})
 
 
 def get_entry(name: str) -> ModelEntry:

@@ -111,6 +111,8 @@ class Trainer:
 
     def _want_compile(self) -> bool:
         """``train.compile=auto``: compile when the run is long enough to repay ~20 s of compiling."""
+        if not getattr(self.model, "compilable", True):
+            return False
         if self.cfg.train.compile != "auto":
             return bool(self.cfg.train.compile)
         steps = self.cfg.train.epochs * math.ceil(self.x_train.shape[0] / self.cfg.train.batch_size)
@@ -190,9 +192,9 @@ class Trainer:
         if x.shape[0] < 2:
             return {}
         q = self.model.encode(x, **side)
-        if not hasattr(q, "logvar"):
-            return {}
-        au = active_units(q.loc)
+        au = active_units(q.mean)
+        if not hasattr(q, "logvar"):  # a deterministic encoder: activity, but no KL
+            return {"au": au["au"]}
         kl = kl_divergence(q, self.model.prior).mean(0)  # (d,)
         return {"au": au["au"], "kl_per_dim": [round(v, 5) for v in kl.tolist()]}
 
@@ -232,9 +234,12 @@ class Trainer:
     @staticmethod
     def _line(r: dict) -> str:
         au = f"  AU {r['valid_au']}" if "valid_au" in r else ""
-        return (f"epoch {r['epoch']:>3}  beta {r['beta']:.2f}  train -elbo {r['train_neg_elbo']:.2f}  "
-                f"valid -elbo {r['valid_neg_elbo']:.2f}  (rec {r['valid_rec']:.2f}, kl {r['valid_kl']:.2f}){au}  "
-                f"{r['epoch_time_s']:.1f}s")
+        if r["train_kl"] == 0.0 and r["valid_kl"] == 0.0:  # a deterministic encoder: no ELBO, show the loss
+            bound = f"train loss {r['train_loss']:.2f}  valid loss {r['valid_loss']:.2f}  (rec {r['valid_rec']:.2f})"
+        else:
+            bound = (f"train -elbo {r['train_neg_elbo']:.2f}  valid -elbo {r['valid_neg_elbo']:.2f}  "
+                     f"(rec {r['valid_rec']:.2f}, kl {r['valid_kl']:.2f})")
+        return f"epoch {r['epoch']:>3}  beta {r['beta']:.2f}  {bound}{au}  {r['epoch_time_s']:.1f}s"
 
     def _end_epoch(self, epoch: int, value: float, dt: float) -> None:
         """Update early-stopping state, then checkpoint atomically."""
