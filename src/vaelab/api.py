@@ -1,4 +1,4 @@
-"""The Python API that the CLI wraps: ``train``, ``load_run``, ``evaluate``."""
+"""The Python API that the CLI wraps: ``train``, ``load_run``, ``evaluate``, ``plot``, ``sample``."""
 
 from __future__ import annotations
 
@@ -169,3 +169,24 @@ def write_report(run_dirs, out) -> Path:
     from vaelab.report import build_report
 
     return build_report([Path(p) for p in run_dirs], Path(out))
+
+
+def sample(run_dir, n: int = 64, sampler: str | None = None, *, seed: int = 0, options: dict | None = None,
+           refit: bool = False, out=None, checkpoint: str = "best", progress: bool = True):
+    """Draw ``n`` samples from a run with a named sampler; write ``<sampler>-<n>-seed<S>.npz`` and ``.png``.
+
+    ``sampler`` is a key of :data:`vaelab.sampling.SAMPLERS`: ``prior``, or an ex-post
+    density fitted to the training codes (``gaussian``, ``gmm``, ``two-stage``; Ghosh
+    et al. 2020, Dai & Wipf 2019); None means the model's own (``n_sampler``: the prior
+    for VAEs). A fitted sampler is saved in ``RUN_DIR/samplers/<name>/`` and reused;
+    ``options`` (e.g. ``{"components": 5}``) that differ from the saved fit need
+    ``refit=True``. Files go to ``out`` (default ``RUN_DIR/samples``). Returns a
+    :class:`vaelab.sampling.SampleResult` (``z``, ``x``, ``npz``, ``png``, ``sampler``).
+    """
+    from vaelab.sampling import sampler_class, write_samples
+
+    if sampler is not None:
+        sampler_class(sampler)  # an unknown name fails before the run is loaded
+    run = run_dir if isinstance(run_dir, Run) else load_run(run_dir, checkpoint=checkpoint)
+    name = sampler or getattr(run.model, "n_sampler", "prior")
+    return write_samples(run, name, n, seed=seed, options=options, refit=refit, out=out, progress=progress)

@@ -126,3 +126,40 @@ def cmd_models(args) -> int:
     print_listing("likelihoods (model.likelihood)", [{"name": k, "description": v} for k, v in LIKELIHOODS.items()],
                   ["name", "description"])
     return 0
+
+
+def _sample_rows(result) -> list[tuple[str, object]]:
+    s, info = result.sampler, result.sampler.info
+    rows = [("sampler", f"{s.name}: {s.description}"), ("source", s.source),
+            ("samples", f"{result.z.shape[0]} codes of dimension {result.z.shape[1]}")]
+    if s.options:
+        rows.append(("options", ", ".join(f"{k}={v}" for k, v in s.options.items())))
+    if s.needs_fit:
+        how = "now" if s.fitted_now else "earlier (reused)"
+        rows.append(("fitted", f"{how}, on {info.get('n_codes')} training codes at {info.get('checkpoint')} "
+                               f"in {info.get('fit_time_s', 0):.2f} s"))
+    summary = info.get("summary", {})
+    if "weights" in summary:
+        w = summary["weights"]
+        rows.append(("component weights", " ".join(f"{v:.3f}" for v in w[:12]) + (" ..." if len(w) > 12 else "")))
+        rows.append(("effective components (w >= 0.01)", f"{summary['effective_components']}/{len(w)}"))
+        if not summary.get("converged", True):
+            rows.append(("note", f"EM did not converge in {summary.get('n_iter')} iterations (option max_iter)"))
+    if summary.get("stage2_valid_neg_elbo") is not None:
+        rows.append(("second stage valid -ELBO", summary["stage2_valid_neg_elbo"]))
+    return rows
+
+
+def cmd_sample(args) -> int:
+    from vaelab.api import sample
+    from vaelab.sampling import parse_options
+
+    result = sample(args.run_dir, args.n, args.sampler, seed=args.seed, options=parse_options(args.option),
+                    refit=args.refit, out=args.out, checkpoint=args.checkpoint, progress=not args.no_progress)
+    print_table(f"samples from {args.run_dir}", _sample_rows(result))
+    for path in (result.npz, result.png):
+        if path is not None:
+            console.print(f"wrote {path}", highlight=False, soft_wrap=True)
+    if result.png_skipped:
+        console.print(f"[yellow]skipped[/] the PNG grid: {result.png_skipped}", highlight=False, soft_wrap=True)
+    return 0

@@ -81,6 +81,29 @@ def _add_report(sub) -> None:
     p.set_defaults(func=commands.cmd_report)
 
 
+def _add_sample(sub) -> None:
+    from vaelab.sampling import SAMPLERS
+
+    names = "; ".join(f"{k}: {cls.description}" for k, cls in SAMPLERS.items())
+    p = sub.add_parser("sample", help="draw samples from a run (prior, or a density fitted to the training codes)",
+                       description="Draw samples: z from a sampler, decoded to the likelihood mean. Ex-post samplers "
+                                   "are fitted to the training codes once and saved in RUN_DIR/samplers/NAME/. "
+                                   f"Samplers: {names}.")
+    p.add_argument("run_dir")
+    p.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
+    p.add_argument("--sampler", metavar="NAME",
+                   help=f"{', '.join(SAMPLERS)} (default: the model's own, the prior for VAEs)")
+    p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0): same seed, same samples")
+    p.add_argument("--option", action="append", metavar="KEY=VALUE",
+                   help="sampler option, repeatable, e.g. components=5 (gmm) or epochs=50 (two-stage)")
+    p.add_argument("--refit", action="store_true",
+                   help="fit the sampler again, replacing the saved one (needed when options or checkpoint changed)")
+    p.add_argument("--out", help="folder for the .npz and .png (default RUN_DIR/samples)")
+    p.add_argument("--checkpoint", default="best", choices=["best", "last"])
+    p.add_argument("--no-progress", action="store_true", help="say nothing while fitting")
+    p.set_defaults(func=commands.cmd_sample)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from vaelab import __version__
 
@@ -91,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_evaluate(sub)
     _add_plot(sub)
     _add_report(sub)
+    _add_sample(sub)
     p = sub.add_parser("datasets", help="list datasets and whether their data is present")
     p.add_argument("--data-dir", help="data directory to check (default $VAELAB_DATA)")
     p.set_defaults(func=commands.cmd_datasets)
