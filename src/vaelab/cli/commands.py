@@ -50,7 +50,10 @@ def _fmt(v, spec=".2f") -> str:
 def _evaluate_rows(d: dict) -> list[tuple[str, object]]:
     dim = len(d.get("activity_per_dim", []))
     fd = d.get("fd", {})
-    rows = [("-ELBO (nats)", d["neg_elbo"]), ("reconstruction / KL", f"{d['rec']:.2f} / {d['kl']:.2f}")]
+    if "neg_elbo" in d:
+        rows = [("-ELBO (nats)", d["neg_elbo"]), ("reconstruction / KL", f"{d['rec']:.2f} / {d['kl']:.2f}")]
+    else:  # a deterministic encoder has no ELBO
+        rows = [("loss", d["loss"]), ("reconstruction", d["rec"])]
     if "iw_nll" in d:
         rows.append((f"IW NLL, K={d['iw_samples']}", f"{d['iw_nll']:.2f} ± {d['iw_nll_se']:.2f}"))
     rows += [("mutual information I(x;z)", _fmt(d.get("mi"))),
@@ -60,8 +63,8 @@ def _evaluate_rows(d: dict) -> list[tuple[str, object]]:
     if "bubbles" in d:
         rows.append((f"bubble evenness (CV over {d['bubbles']['group_by']})", _fmt(d["bubbles"]["evenness_cv"], ".3f")))
     if fd:
-        rows.append(("FD (feature net) rec / prior / interp", " / ".join(_fmt(fd.get(k), ".1f") for k in
-                                                                   ("fd_rec", "fd_prior", "fd_interp"))))
+        rows.append(("FD (feature net) rec / N / GMM / interp", " / ".join(
+            _fmt(fd.get(k), ".1f") for k in ("fd_rec", "fd_prior", "fd_gmm", "fd_interp"))))
         rows.append(("FD (feature net) held-out data", _fmt(fd.get("fd_data"), ".1f")))
     rows += [(f"skipped: {k}", v) for k, v in d.get("skipped", {}).items()]
     return rows + [("time (s)", d["time_s"])]

@@ -24,6 +24,8 @@ from vaelab.distributions import DiagonalGaussian, kl_divergence
 from vaelab.runs.io import write_json
 
 DEFAULT_IW_SAMPLES = 5000  # Burda et al. 2015, sec. 5
+#: fitted samplers whose FD evaluate reports besides the "N" column (RAE paper, Table 1: GMM)
+DEFAULT_FD_SAMPLERS = ("gmm",)
 
 
 @contextmanager
@@ -59,11 +61,17 @@ def _latent_metrics(run, split: str, seed: int) -> tuple[dict, dict, torch.Tenso
 
 
 @torch.no_grad()
-def _fd_metrics(run, split: str, seed: int, mu: torch.Tensor, max_n: int = 10000) -> dict:
-    """FD (feature net) of reconstructions, prior samples, interpolation midpoints and held-out data vs the split."""
+def _fd_metrics(run, split: str, seed: int, mu: torch.Tensor, samplers=DEFAULT_FD_SAMPLERS,
+                max_n: int = 10000) -> dict:
+    """FD (feature net) against the split of: reconstructions, samples, interpolation midpoints and held-out data.
+
+    ``fd_prior`` is the RAE paper's "N" column: samples from the model's ``n_sampler``
+    (the prior for VAEs and WAEs, one fitted Gaussian for CV-VAEs, RAEs and AEs).
+    Each name in ``samplers`` adds ``fd_<name>`` from that fitted sampler (e.g. ``fd_gmm``).
+    """
     from vaelab.diagnostics.feature_net import feature_source, features, load_or_train
     from vaelab.diagnostics.frechet import frechet_distance
-    from vaelab.views import decode_mean, prior_side
+    from vaelab.views import decode_mean, prior_side, sampled_codes
 
     binary = run.meta.get("binarize", "none") != "none" or run.data.kind == "binary"
     src = feature_source(run.data, run.config.data.model_dump(exclude={"data_dir"}), binary,
@@ -75,24 +83,29 @@ def _fd_metrics(run, split: str, seed: int, mu: torch.Tensor, max_n: int = 10000
     gen = torch.Generator(device=run.device).manual_seed(seed)
     mu = mu[:n].to(run.device)  # (n, d), the posterior means already computed for the split
     perm = torch.randperm(n, generator=gen, device=run.device)
+    n_sampler = run.model.n_sampler
     candidates = {
         "rec": decode_mean(run.model, mu, side=side),
-        "prior": decode_mean(run.model, run.model.prior.sample(n, generator=gen), side=prior_side(run, n)),
+        "prior": decode_mean(run.model, sampled_codes(run, n_sampler, n, seed, gen), side=prior_side(run, n)),
         "interp": decode_mean(run.model, 0.5 * (mu + mu[perm]), side=side),
     }
+    for name in samplers:
+        codes = sampled_codes(run, name, n, seed, gen)  # (n, d)
+        candidates[name.replace("-", "_")] = decode_mean(run.model, codes, side=prior_side(run, n))
     other = "train" if split != "train" else "valid"
     held_out = run.eval_data(other)  # a random subset: a split may be stored sorted by label
     candidates["data"] = held_out[torch.randperm(held_out.shape[0], generator=gen, device=run.device)[:n]]
     ref = features(net, x)
     out = {f"fd_{name}": frechet_distance(ref.numpy(), features(net, c).numpy()) for name, c in candidates.items()}
     about = {"reference": f"{n} {split} images",
-             "fd_data": f"{min(n, held_out.shape[0])} random {other} images vs the {split} images"}
-    return {"feature_net": {**info, **about}, **out}
+             "fd_data": f"{min(n, held_out.shape[0])} random {other} images vs the {split} images",
+             "fd_prior": f"sampler '{n_sampler}'" + ("" if n_sampler == "prior" else " (fitted to the train codes)")}
+    return {"feature_net": {**info, **about}, "n_sampler": n_sampler, **out}
 
 
 def evaluate_run(run, split: str = "test", iw_samples: int = DEFAULT_IW_SAMPLES, batch_size: int = 100,
                  limit: int | None = None, seed: int = 0, fd: bool = True, write: bool = True,
-                 progress: bool = True) -> dict:
+                 progress: bool = True, fd_samplers=DEFAULT_FD_SAMPLERS) -> dict:
     """Every diagnostic of ``run`` on ``split``; see docs/run-arrays.md for the keys.
 
     Bounds (-ELBO, reconstruction, KL, KL per dimension, the importance-weighted NLL
@@ -101,6 +114,8 @@ def evaluate_run(run, split: str = "test", iw_samples: int = DEFAULT_IW_SAMPLES,
     cluster) and the FD (feature net) of reconstructions, prior samples and
     interpolation midpoints. All in nats per example unless named otherwise.
     ``limit`` evaluates only the first N examples; ``fd=False`` skips the FD.
+    ``fd_samplers`` names fitted samplers (``vaelab sample``) whose samples also get an
+    FD, ``fd_<name>``; they are fitted once on the training codes and saved in the run.
     """
     t0 = time.perf_counter()
     torch.manual_seed(seed)
@@ -122,7 +137,7 @@ def evaluate_run(run, split: str = "test", iw_samples: int = DEFAULT_IW_SAMPLES,
     if "mi" in result:
         result["kl_minus_mi"] = result["kl"] - result["mi"]
     if fd:
-        result["fd"] = _fd_metrics(run, split, seed, mu)
+        result["fd"] = _fd_metrics(run, split, seed, mu, samplers=tuple(fd_samplers))
     if deterministic:
         skipped["iw_nll"] = "deterministic encoder: no posterior density to importance-sample"
     elif iw_samples > 0:

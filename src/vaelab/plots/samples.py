@@ -1,4 +1,4 @@
-"""``samples``: decoded samples from the prior, as a grid."""
+"""``samples``: decoded samples (the prior, or a density fitted to the codes), as a grid."""
 
 from __future__ import annotations
 
@@ -26,5 +26,7 @@ def draw_samples(samples: dict, max_items: int = 100, columns: int | None = None
     fig = new_figure(max(width, 3.0) + 0.3, height + 0.6)
     ax = fig.add_subplot()
     show_tiles(ax, tiles)
-    ax.set_title(f"Samples from the prior, decoded ({n} draws; likelihood mean)")
+    sampler = str(samples["sampler"]) if "sampler" in samples else "prior"
+    source = "the prior" if sampler == "prior" else f"the '{sampler}' density fitted to the training codes"
+    ax.set_title(f"Samples from {source}, decoded ({n} draws; likelihood mean)")
     return fig

@@ -238,8 +238,13 @@ METRICS = [
            "every group's posteriors are equally large. Lower is more even."),
     Metric("fd.fd_rec", "FD reconstructions", "lower",
            "FD (feature net) between test data and its reconstructions. " + _FD_SHORT + " Lower is better."),
-    Metric("fd.fd_prior", "FD prior samples", "lower",
-           "FD (feature net) between test data and decoded prior samples. " + _FD_SHORT + " Lower is better."),
+    Metric("fd.fd_prior", "FD samples, N", "lower",
+           "FD (feature net) between test data and decoded samples from one Gaussian: the prior N(0, I) for "
+           "VAEs and WAEs, a Gaussian fitted to the training codes for CV-VAEs, RAEs and AEs (the RAE paper's "
+           "N column). " + _FD_SHORT + " Lower is better."),
+    Metric("fd.fd_gmm", "FD samples, GMM", "lower",
+           "FD (feature net) between test data and decoded samples from a 10-component Gaussian mixture fitted "
+           "to the training codes (ex-post density estimation, RAE paper). " + _FD_SHORT + " Lower is better."),
     Metric("fd.fd_interp", "FD interpolations", "lower",
            "FD (feature net) between test data and decoded interpolations between test codes. " + _FD_SHORT
            + " Lower is better."),

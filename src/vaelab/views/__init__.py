@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from vaelab.views.arrays import BUILDERS, decode_mean, posterior_arrays, prior_side
+from vaelab.views.arrays import BUILDERS, decode_mean, posterior_arrays, prior_side, sampled_codes
 from vaelab.views.paths import lerp, random_rays, slerp
 
 __all__ = ["BUILDERS", "decode_mean", "ensure_arrays", "lerp", "posterior_arrays", "prior_side", "random_rays",
-           "save_arrays", "slerp"]
+           "sampled_codes", "save_arrays", "slerp"]
 
 
 def save_arrays(path, arrays: dict) -> Path:

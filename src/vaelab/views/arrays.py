@@ -72,11 +72,28 @@ def reconstruction_arrays(run, n: int = 16, seed: int = 0, split: str = "test") 
     return {"x": _images(x), "x_rec": _images(decode_mean(run.model, q.mean, side=side)), **_meta(run)}
 
 
+def sampled_codes(run, name: str, n: int, seed: int = 0, generator: torch.Generator | None = None) -> torch.Tensor:
+    """n codes from the sampler ``name``: (n, d) on the run's device.
+
+    ``prior`` draws z ~ p(z) with ``generator`` (default: seeded with ``seed``); any
+    other name is a sampler fitted to the training codes (:mod:`vaelab.sampling`),
+    loaded from the run directory or fitted once and saved there.
+    """
+    if name == "prior":
+        return run.model.prior.sample(n, generator=generator or _gen(run, seed))  # (n, d)
+    from vaelab.sampling import fitted_sampler
+
+    return fitted_sampler(run, name, progress=False).sample(n, seed=seed).to(run.device)  # (n, d)
+
+
 @torch.no_grad()
-def sample_arrays(run, n: int = 64, seed: int = 0) -> dict:
-    """Decoded prior samples z ~ N(0, I) (conditional models: labels cycled 0, 1, 2, ...)."""
-    z = run.model.prior.sample(n, generator=_gen(run, seed))  # (n, d)
-    return {"x": _images(decode_mean(run.model, z, side=prior_side(run, n))), **_meta(run)}
+def sample_arrays(run, n: int = 64, seed: int = 0, sampler: str | None = None) -> dict:
+    """Decoded samples from ``sampler`` (default: the model's ``n_sampler``, the prior for VAEs, a fitted
+    Gaussian for models without one); conditional models cycle the labels 0, 1, 2, ..."""
+    name = sampler or run.model.n_sampler
+    z = sampled_codes(run, name, n, seed)  # (n, d)
+    return {"x": _images(decode_mean(run.model, z, side=prior_side(run, n))), "sampler": np.asarray(name),
+            **_meta(run)}
 
 
 def prior_side(run, n: int) -> dict:
@@ -168,8 +185,10 @@ def lattice_arrays(run, dims=None, size: int = 15) -> dict:
     """The decoder on a size x size grid over two dimensions at prior quantiles ("latent hyperplane lattice").
 
     Grid values are the standard normal quantiles at (i + 0.5) / size, so each cell
-    covers equal prior mass; other dimensions are 0. ``dims`` defaults to the two
-    most active dimensions.
+    covers equal prior mass; other dimensions are 0. A model without a prior (RAE, AE)
+    uses the quantiles of a Gaussian fitted per dimension to its test codes instead,
+    other dimensions at the code mean (``center``, ``scale`` saved). ``dims`` defaults
+    to the two most active dimensions.
     """
     d = run.model.latent_dim
     if dims is None:
@@ -178,13 +197,20 @@ def lattice_arrays(run, dims=None, size: int = 15) -> dict:
     if len(dims) != 2 or not all(0 <= v < d for v in dims):
         raise ValueError(f"lattice needs two latent dimensions in 0..{d - 1}, got {dims}")
     p = (torch.arange(size, dtype=torch.float64) + 0.5) / size
-    grid = (torch.special.ndtri(p)).float().to(run.device)  # (G,)
-    z = torch.zeros(size, size, d, device=run.device)
-    z[:, :, dims[0]] = grid[None, :]  # columns: dims[0]
-    z[:, :, dims[1]] = grid[:, None]  # rows: dims[1]
+    q = torch.special.ndtri(p).float().to(run.device)  # (G,) standard normal quantiles
+    center, scale = torch.zeros(d, device=run.device), torch.ones(d, device=run.device)
+    extra = {}
+    if not run.model.has_prior:  # no prior: a Gaussian fitted per dimension to the test codes stands in
+        mu = torch.as_tensor(posterior_arrays(run, "test")["mu"], device=run.device)  # (N, d)
+        center, scale = mu.mean(0), mu.std(0).clamp_min(1e-6)
+        extra = {"center": center.cpu().numpy(), "scale": scale.cpu().numpy()}
+    cols, rows = center[dims[0]] + scale[dims[0]] * q, center[dims[1]] + scale[dims[1]] * q  # (G,) each
+    z = center.expand(size, size, d).clone()  # other dimensions at the centre
+    z[:, :, dims[0]] = cols[None, :]  # columns: dims[0]
+    z[:, :, dims[1]] = rows[:, None]  # rows: dims[1]
     x = decode_mean(run.model, z.reshape(-1, d), side=_fixed_side(run, size * size))
-    return {"dims": np.asarray(dims, dtype=np.int64), "grid": grid.cpu().numpy(),
-            "x": _images(x.reshape(size, size, *x.shape[1:])), **_meta(run)}
+    return {"dims": np.asarray(dims, dtype=np.int64), "grid": cols.cpu().numpy(), "grid_rows": rows.cpu().numpy(),
+            "x": _images(x.reshape(size, size, *x.shape[1:])), **extra, **_meta(run)}
 
 
 BUILDERS = {
