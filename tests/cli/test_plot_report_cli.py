@@ -24,7 +24,9 @@ def image_run(tmp_path_factory):
 def test_evaluate_plot_report_chain(image_run, tmp_path):
     r = vaelab("evaluate", image_run, "--iw-samples", "20")
     assert r.returncode == 0, r.stderr
-    assert "mutual information" in r.stdout and "FD (feature net)" in r.stdout
+    assert "mutual information" in r.stdout and "FD (feature net) rec / N / GMM / interp" in r.stdout
+    fd = json.loads((image_run / "diagnostics.json").read_text())["fd"]
+    assert fd["n_sampler"] == "prior" and "fd_gmm" in fd
     r = vaelab("plot", image_run)
     assert r.returncode == 0, r.stderr
     for kind in KINDS:
@@ -66,6 +68,7 @@ def test_plot_options_and_recompute(image_run):
     (["plot", "/nonexistent/run"], "not a run directory"),
     (["plot", "RUN", "--lattice-dims", "0,9"], "lattice needs two latent dimensions"),
     (["report", "/nonexistent/run", "--out", "x.html"], "/nonexistent/run"),
+    (["evaluate", "RUN", "--iw-samples", "0", "--fd-sampler", "kde"], "kde"),
 ])
 def test_bad_input_gives_one_line(args, message, image_run, tmp_path):
     args = [str(image_run) if a == "RUN" else a for a in args]

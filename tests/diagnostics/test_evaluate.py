@@ -95,3 +95,28 @@ def test_group_labels_without_labels_uses_kmeans():
     bundle.test.y = bundle.train.y = None
     ids, name, names = group_labels(bundle, "test", k=4)
     assert name == "k-means cluster of x (k=4)" and names is None and set(ids) <= {0, 1, 2, 3}
+
+
+def test_fd_columns_of_the_rae_table_for_a_deterministic_model(tmp_path):
+    """fd_prior uses a Gaussian fitted to the codes (the paper's N column), fd_gmm the mixture; both saved and reused."""
+    cfg = tiny_config(epochs=1)
+    cfg["model"]["name"] = "rae"
+    run = vaelab.train(cfg, out=tmp_path / "r")
+    d = run.evaluate(iw_samples=0, fd_samplers=("gmm",))
+    fd = d["fd"]
+    assert fd["n_sampler"] == "gaussian" and all(np.isfinite(fd[k]) for k in ("fd_rec", "fd_prior", "fd_gmm"))
+    assert (run.path / "samplers" / "gaussian").is_dir() and (run.path / "samplers" / "gmm").is_dir()
+    again = run.evaluate(iw_samples=0, fd_samplers=("gmm",))["fd"]  # the saved fits: the same draws
+    assert again["fd_gmm"] == fd["fd_gmm"] and again["fd_prior"] == fd["fd_prior"]
+
+
+def test_evaluate_asks_for_refit_samplers_when_a_fit_does_not_match(tmp_path):
+    from vaelab.sampling import SamplerMismatch, fitted_sampler
+
+    cfg = tiny_config(epochs=1)
+    cfg["model"]["name"] = "rae"
+    run = vaelab.train(cfg, out=tmp_path / "r")
+    fitted_sampler(run, "gmm", options={"components": 2}, progress=False)
+    with pytest.raises(SamplerMismatch, match="--refit-samplers"):
+        run.evaluate(iw_samples=0)
+    assert "fd_gmm" in run.evaluate(iw_samples=0, refit_samplers=True)["fd"]

@@ -72,9 +72,11 @@ def _evaluate_rows(d: dict) -> list[tuple[str, object]]:
 
 def cmd_evaluate(args) -> int:
     from vaelab.api import evaluate
+    from vaelab.diagnostics.evaluate import DEFAULT_FD_SAMPLERS
 
     d = evaluate(args.run_dir, split=args.split, iw_samples=args.iw_samples, checkpoint=args.checkpoint,
-                 limit=args.limit, batch_size=args.batch_size, seed=args.seed, fd=args.fd)
+                 limit=args.limit, batch_size=args.batch_size, seed=args.seed, fd=args.fd,
+                 fd_samplers=tuple(args.fd_samplers or DEFAULT_FD_SAMPLERS), refit_samplers=args.refit_samplers)
     print_table(f"diagnostics on {d['split']} ({d['n']} examples, checkpoint {d['checkpoint']})", _evaluate_rows(d))
     console.print(f"wrote {Path(args.run_dir) / 'diagnostics.json'}", highlight=False, soft_wrap=True)
     return 0

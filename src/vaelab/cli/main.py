@@ -43,6 +43,11 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-fd", dest="fd", action="store_false",
                    help="skip the FD (feature net), which trains a small classifier on first use")
+    p.add_argument("--fd-sampler", dest="fd_samplers", action="append", metavar="NAME",
+                   help="a fitted sampler whose samples get an FD column fd_<NAME> (repeatable; default: gmm; "
+                        "see `vaelab sample`)")
+    p.add_argument("--refit-samplers", action="store_true",
+                   help="refit the samplers the FD uses even if RUN_DIR/samplers/ holds fits")
     p.set_defaults(func=commands.cmd_evaluate)
 
 

@@ -62,7 +62,7 @@ def _latent_metrics(run, split: str, seed: int) -> tuple[dict, dict, torch.Tenso
 
 @torch.no_grad()
 def _fd_metrics(run, split: str, seed: int, mu: torch.Tensor, samplers=DEFAULT_FD_SAMPLERS,
-                max_n: int = 10000) -> dict:
+                refit: bool = False, max_n: int = 10000) -> dict:
     """FD (feature net) against the split of: reconstructions, samples, interpolation midpoints and held-out data.
 
     ``fd_prior`` is the RAE paper's "N" column: samples from the model's ``n_sampler``
@@ -86,11 +86,11 @@ def _fd_metrics(run, split: str, seed: int, mu: torch.Tensor, samplers=DEFAULT_F
     n_sampler = run.model.n_sampler
     candidates = {
         "rec": decode_mean(run.model, mu, side=side),
-        "prior": decode_mean(run.model, sampled_codes(run, n_sampler, n, seed, gen), side=prior_side(run, n)),
+        "prior": decode_mean(run.model, sampled_codes(run, n_sampler, n, seed, gen, refit), side=prior_side(run, n)),
         "interp": decode_mean(run.model, 0.5 * (mu + mu[perm]), side=side),
     }
     for name in samplers:
-        codes = sampled_codes(run, name, n, seed, gen)  # (n, d)
+        codes = sampled_codes(run, name, n, seed, gen, refit)  # (n, d)
         candidates[name.replace("-", "_")] = decode_mean(run.model, codes, side=prior_side(run, n))
     other = "train" if split != "train" else "valid"
     held_out = run.eval_data(other)  # a random subset: a split may be stored sorted by label
@@ -105,7 +105,7 @@ def _fd_metrics(run, split: str, seed: int, mu: torch.Tensor, samplers=DEFAULT_F
 
 def evaluate_run(run, split: str = "test", iw_samples: int = DEFAULT_IW_SAMPLES, batch_size: int = 100,
                  limit: int | None = None, seed: int = 0, fd: bool = True, write: bool = True,
-                 progress: bool = True, fd_samplers=DEFAULT_FD_SAMPLERS) -> dict:
+                 progress: bool = True, fd_samplers=DEFAULT_FD_SAMPLERS, refit_samplers: bool = False) -> dict:
     """Every diagnostic of ``run`` on ``split``; see docs/run-arrays.md for the keys.
 
     Bounds (-ELBO, reconstruction, KL, KL per dimension, the importance-weighted NLL
@@ -115,7 +115,8 @@ def evaluate_run(run, split: str = "test", iw_samples: int = DEFAULT_IW_SAMPLES,
     interpolation midpoints. All in nats per example unless named otherwise.
     ``limit`` evaluates only the first N examples; ``fd=False`` skips the FD.
     ``fd_samplers`` names fitted samplers (``vaelab sample``) whose samples also get an
-    FD, ``fd_<name>``; they are fitted once on the training codes and saved in the run.
+    FD, ``fd_<name>``; they are fitted once on the training codes and saved in the run
+    (``refit_samplers=True`` fits them again, e.g. after the checkpoint changed).
     """
     t0 = time.perf_counter()
     torch.manual_seed(seed)
@@ -137,7 +138,12 @@ def evaluate_run(run, split: str = "test", iw_samples: int = DEFAULT_IW_SAMPLES,
     if "mi" in result:
         result["kl_minus_mi"] = result["kl"] - result["mi"]
     if fd:
-        result["fd"] = _fd_metrics(run, split, seed, mu, samplers=tuple(fd_samplers))
+        from vaelab.sampling import SamplerMismatch
+
+        try:
+            result["fd"] = _fd_metrics(run, split, seed, mu, samplers=tuple(fd_samplers), refit=refit_samplers)
+        except SamplerMismatch as err:
+            raise SamplerMismatch(f"{err} (vaelab evaluate: --refit-samplers; API: refit_samplers=True)") from None
     if deterministic:
         skipped["iw_nll"] = "deterministic encoder: no posterior density to importance-sample"
     elif iw_samples > 0:

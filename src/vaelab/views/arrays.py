@@ -72,18 +72,19 @@ def reconstruction_arrays(run, n: int = 16, seed: int = 0, split: str = "test") 
     return {"x": _images(x), "x_rec": _images(decode_mean(run.model, q.mean, side=side)), **_meta(run)}
 
 
-def sampled_codes(run, name: str, n: int, seed: int = 0, generator: torch.Generator | None = None) -> torch.Tensor:
+def sampled_codes(run, name: str, n: int, seed: int = 0, generator: torch.Generator | None = None,
+                  refit: bool = False) -> torch.Tensor:
     """n codes from the sampler ``name``: (n, d) on the run's device.
 
     ``prior`` draws z ~ p(z) with ``generator`` (default: seeded with ``seed``); any
     other name is a sampler fitted to the training codes (:mod:`vaelab.sampling`),
-    loaded from the run directory or fitted once and saved there.
+    loaded from the run directory or fitted once and saved there (``refit`` fits again).
     """
     if name == "prior":
         return run.model.prior.sample(n, generator=generator or _gen(run, seed))  # (n, d)
     from vaelab.sampling import fitted_sampler
 
-    return fitted_sampler(run, name, progress=False).sample(n, seed=seed).to(run.device)  # (n, d)
+    return fitted_sampler(run, name, refit=refit, progress=False).sample(n, seed=seed).to(run.device)  # (n, d)
 
 
 @torch.no_grad()
