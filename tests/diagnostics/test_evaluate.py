@@ -116,7 +116,11 @@ def test_evaluate_asks_for_refit_samplers_when_a_fit_does_not_match(tmp_path):
     cfg = tiny_config(epochs=1)
     cfg["model"]["name"] = "rae"
     run = vaelab.train(cfg, out=tmp_path / "r")
-    fitted_sampler(run, "gmm", options={"components": 2}, progress=False)
+    fitted_sampler(run, "gmm", options={"components": 2}, progress=False)  # on the best checkpoint
+    d = run.evaluate(iw_samples=0)  # the saved fit is used, with its own options
+    assert "components=2" in d["fd"]["feature_net"]["fd_gmm"]
+    record = run.path / "samplers" / "gmm" / "sampler.json"  # as if fitted before a resumed run moved "best"
+    record.write_text(record.read_text().replace('"epoch_0001"', '"epoch_0099"'))
     with pytest.raises(SamplerMismatch, match="--refit-samplers"):
         run.evaluate(iw_samples=0)
     assert "fd_gmm" in run.evaluate(iw_samples=0, refit_samplers=True)["fd"]

@@ -72,6 +72,7 @@ def _fd_metrics(run, split: str, seed: int, mu: torch.Tensor, samplers=DEFAULT_F
     from vaelab.diagnostics.feature_net import feature_source, features, load_or_train
     from vaelab.diagnostics.frechet import frechet_distance
     from vaelab.views import decode_mean, prior_side, sampled_codes
+    from vaelab.views.arrays import sampler_label
 
     binary = run.meta.get("binarize", "none") != "none" or run.data.kind == "binary"
     src = feature_source(run.data, run.config.data.model_dump(exclude={"data_dir"}), binary,
@@ -99,7 +100,8 @@ def _fd_metrics(run, split: str, seed: int, mu: torch.Tensor, samplers=DEFAULT_F
     out = {f"fd_{name}": frechet_distance(ref.numpy(), features(net, c).numpy()) for name, c in candidates.items()}
     about = {"reference": f"{n} {split} images",
              "fd_data": f"{min(n, held_out.shape[0])} random {other} images vs the {split} images",
-             "fd_prior": f"sampler '{n_sampler}'" + ("" if n_sampler == "prior" else " (fitted to the train codes)")}
+             "fd_prior": f"sampler {sampler_label(run, n_sampler)}",
+             **{f"fd_{name.replace('-', '_')}": f"sampler {sampler_label(run, name)}" for name in samplers}}
     return {"feature_net": {**info, **about}, "n_sampler": n_sampler, **out}
 
 

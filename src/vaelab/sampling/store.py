@@ -123,10 +123,12 @@ def fitted_sampler(run, name: str, options: dict | None = None, refit: bool = Fa
                    progress: bool = True) -> Sampler:
     """The sampler ``name`` for ``run`` (a Run or a run directory), fitted once and then reused from disk.
 
-    A saved sampler in ``RUN_DIR/samplers/<name>/`` is loaded when it was fitted with
-    the same ``options`` (None: the defaults) on the run's checkpoint; if the options or
-    the checkpoint differ, :class:`SamplerMismatch` asks for ``refit=True``. Without a
-    saved one, the sampler is fitted to the training codes and saved. ``prior`` needs
+    A saved sampler in ``RUN_DIR/samplers/<name>/`` is loaded when it was fitted on the
+    run's checkpoint and with the same ``options``; ``options=None`` accepts the saved
+    fit's options, whatever they were (so ``vaelab evaluate`` uses the fit ``vaelab
+    sample --option ...`` made). If the checkpoint or explicit options differ,
+    :class:`SamplerMismatch` asks for ``refit=True``. Without a saved one, the sampler
+    is fitted to the training codes (with the defaults when ``options`` is None) and saved. ``prior`` needs
     no fit. ``progress`` lets a long fit (``two-stage``) say what it is doing.
 
     >>> fitted_sampler(run, "gmm").sample(64, seed=0).shape   # doctest: +SKIP
@@ -137,6 +139,7 @@ def fitted_sampler(run, name: str, options: dict | None = None, refit: bool = Fa
 
         run = load_run(run)
     cls = sampler_class(name)
+    asked = options
     options = resolve_options(cls, options)
     if not cls.needs_fit:
         sampler = cls.for_run(run, options)
@@ -146,6 +149,8 @@ def fitted_sampler(run, name: str, options: dict | None = None, refit: bool = Fa
     record = None if refit else read_record(folder)
     if record is None:
         return _fit_and_save(cls, run, options, folder, progress)
+    if asked is None:  # no options asked for: the saved fit's own
+        options = resolve_options(cls, record["options"])
     check_match(record, options, run, folder)
     sampler = cls.from_state(_load_params(folder / PARAMS), options, folder, run.device)
     sampler.info, sampler.fitted_now = record, False

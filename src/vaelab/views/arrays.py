@@ -87,6 +87,17 @@ def sampled_codes(run, name: str, n: int, seed: int = 0, generator: torch.Genera
     return fitted_sampler(run, name, refit=refit, progress=False).sample(n, seed=seed).to(run.device)  # (n, d)
 
 
+def sampler_label(run, name: str) -> str:
+    """What a sampler is, for records: ``prior``, or ``gmm (components=10, ...)`` as saved in the run."""
+    if name == "prior":
+        return "prior"
+    from vaelab.sampling.store import read_record, sampler_dir
+
+    record = read_record(sampler_dir(run, name)) or {}
+    options = ", ".join(f"{k}={v}" for k, v in (record.get("options") or {}).items())
+    return f"{name} ({options}; fitted to the train codes)" if options else name
+
+
 @torch.no_grad()
 def sample_arrays(run, n: int = 64, seed: int = 0, sampler: str | None = None) -> dict:
     """Decoded samples from ``sampler`` (default: the model's ``n_sampler``, the prior for VAEs, a fitted
