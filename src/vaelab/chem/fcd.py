@@ -21,7 +21,7 @@ import torch
 
 from vaelab.chem.deps import require
 from vaelab.chem.properties import valid_canonical
-from vaelab.diagnostics.frechet import _sqrt_psd
+from vaelab.diagnostics.frechet import frechet_distance_stats
 from vaelab.errors import VaelabError
 
 CHEMNET_DIM = 512  # width of ChemNet's penultimate layer, the FCD feature space
@@ -81,25 +81,6 @@ def chemnet_stats(smiles: Sequence[str], **kwargs) -> dict:
             "sample more molecules or skip the FCD"
         )
     return {"mu": acts.mean(0), "sigma": np.cov(acts, rowvar=False), "n": int(acts.shape[0])}
-
-
-def frechet_distance_stats(mu_a, sigma_a, mu_b, sigma_b) -> float:
-    """d^2 = ||mu_a - mu_b||^2 + tr(C_a + C_b - 2 (C_a C_b)^{1/2})  (Dowson & Landau 1982).
-
-    The Gaussian form of :func:`vaelab.diagnostics.frechet.frechet_distance`, with the
-    same stable trace: tr((C_a C_b)^{1/2}) = tr((S C_b S)^{1/2}), S = C_a^{1/2}, whose
-    argument is symmetric PSD (real eigenvalues, clipped at 0) where ``sqrtm(C_a C_b)``
-    may return complex round-off. Float64; identical statistics give 0.
-    """
-    mu_a, mu_b = np.asarray(mu_a, np.float64), np.asarray(mu_b, np.float64)  # (f,)
-    sigma_a, sigma_b = np.asarray(sigma_a, np.float64), np.asarray(sigma_b, np.float64)  # (f, f)
-    if mu_a.shape != mu_b.shape or sigma_a.shape != sigma_b.shape or sigma_a.shape != mu_a.shape * 2:
-        shapes = f"{mu_a.shape}, {sigma_a.shape} vs {mu_b.shape}, {sigma_b.shape}"
-        raise ValueError(f"frechet_distance_stats needs (f,) means and (f, f) covariances of one f, got {shapes}")
-    s = _sqrt_psd(sigma_a)  # (f, f)
-    cross = np.sqrt(np.clip(np.linalg.eigvalsh(s @ sigma_b @ s), 0.0, None)).sum()
-    d2 = float(np.sum((mu_a - mu_b) ** 2) + np.trace(sigma_a) + np.trace(sigma_b) - 2.0 * cross)
-    return max(d2, 0.0)
 
 
 def fcd(

@@ -29,7 +29,20 @@ def frechet_distance(feat_a, feat_b) -> float:
         raise ValueError("frechet_distance needs at least 2 vectors per set")
     mu_a, mu_b = a.mean(0), b.mean(0)  # (f,)
     cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)  # (f, f)
-    s = _sqrt_psd(cov_a)  # (f, f)
-    cross = np.sqrt(np.clip(np.linalg.eigvalsh(s @ cov_b @ s), 0.0, None)).sum()
-    d2 = float(np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2.0 * cross)
+    return frechet_distance_stats(mu_a, cov_a, mu_b, cov_b)
+
+
+def frechet_distance_stats(mu_a, sigma_a, mu_b, sigma_b) -> float:
+    """The Fréchet distance between N(mu_a, sigma_a) and N(mu_b, sigma_b), with the stable trace above.
+
+    For sets summarised once and compared many times (e.g. ChemNet statistics of a test set).
+    """
+    mu_a, mu_b = np.asarray(mu_a, np.float64), np.asarray(mu_b, np.float64)  # (f,)
+    sigma_a, sigma_b = np.asarray(sigma_a, np.float64), np.asarray(sigma_b, np.float64)  # (f, f)
+    if mu_a.shape != mu_b.shape or sigma_a.shape != sigma_b.shape or sigma_a.shape != mu_a.shape * 2:
+        shapes = f"{mu_a.shape}, {sigma_a.shape} vs {mu_b.shape}, {sigma_b.shape}"
+        raise ValueError(f"frechet_distance_stats needs (f,) means and (f, f) covariances of one f, got {shapes}")
+    s = _sqrt_psd(sigma_a)  # (f, f)
+    cross = np.sqrt(np.clip(np.linalg.eigvalsh(s @ sigma_b @ s), 0.0, None)).sum()
+    d2 = float(np.sum((mu_a - mu_b) ** 2) + np.trace(sigma_a) + np.trace(sigma_b) - 2.0 * cross)
     return max(d2, 0.0)
