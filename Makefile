@@ -2,10 +2,11 @@
 PYTHON ?= python3
 VENV   ?= .venv
 TORCH  ?= torch==2.13.0
+MOLSETS ?= molsets==0.3.1
 PY      = $(VENV)/bin/python
 PIP     = $(PY) -m pip
 
-.PHONY: demo test install install-dev bench bench-iw clean
+.PHONY: demo test install install-dev install-chem bench bench-iw clean
 
 $(VENV)/.torch:
 	$(PYTHON) -m venv $(VENV)
@@ -21,13 +22,22 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) install --quiet -e ".[dev]"
 	touch $@
 
+# The chem extra (RDKit, SELFIES, fcd_torch, qm9pack), with the torch pin passed alongside so pip
+# never swaps torch; molsets (the MOSES files) without its dependencies: it pins an old pomegranate
+# that does not build, and vaelab reads only its data files.
+$(VENV)/.installed-chem: $(VENV)/.installed pyproject.toml
+	$(PIP) install --quiet -e ".[chem]" "$(TORCH)"
+	$(PIP) install --quiet --no-deps "$(MOLSETS)"
+	touch $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+install-chem: $(VENV)/.installed-chem
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.installed $(VENV)/.installed-chem
 	$(PY) -m vaelab.demo
 
-test: $(VENV)/.installed-dev browser
+test: $(VENV)/.installed-dev $(VENV)/.installed-chem browser
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 # Best effort, never fails: tests/report/test_browser.py needs chromium and chromedriver (it is

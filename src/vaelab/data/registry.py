@@ -22,12 +22,21 @@ def default_cache_dir() -> Path:
 
 @dataclass
 class LoadContext:
-    """Where a loader may look for files, and the dataset-specific options it was given."""
+    """Where a loader may look for files, and the dataset-specific options it was given.
+
+    The split settings and the training limit are there for loaders that must split
+    themselves (the molecule datasets build their vocabulary from the training split only);
+    the others return ``train`` and leave splitting to :func:`load_data`.
+    """
 
     data_dir: Optional[Path]
     cache_dir: Path
     download: bool = True
     options: dict[str, Any] = field(default_factory=dict)
+    valid_fraction: float = 0.1
+    test_fraction: float = 0.1
+    split_seed: int = 0
+    limit: Optional[int] = None
 
     def search_dirs(self, sub: str) -> list[Path]:
         """Folders a dataset's files are looked for in: <data dir>/<sub>, then <cache>/<sub>."""
@@ -112,6 +121,8 @@ def load_data(cfg) -> DataBundle:
     spec = get_spec(cfg.name)
     options = _check_options(spec, cfg.options)
     ctx = make_context(cfg.data_dir, cfg.download, options)
+    ctx.valid_fraction, ctx.test_fraction, ctx.split_seed, ctx.limit = (
+        cfg.valid_fraction, cfg.test_fraction, cfg.split_seed, cfg.limit)
     raw = spec.loader(ctx)
     parts = _assemble(raw, cfg.valid_fraction, cfg.test_fraction, cfg.split_seed)
     splits = {}
@@ -158,4 +169,5 @@ def _ensure_builtin() -> None:
         importlib.import_module(module)
 
 
-_BUILTIN_MODULES = ["vaelab.data.embedded", "vaelab.data.synthetic", "vaelab.data.mnist", "vaelab.data.files"]
+_BUILTIN_MODULES = ["vaelab.data.embedded", "vaelab.data.synthetic", "vaelab.data.mnist", "vaelab.data.files",
+                    "vaelab.data.molecules"]
