@@ -110,6 +110,22 @@ def test_long_molecules_are_dropped_and_reported(tmp_path):
     assert dropped > 0 and dropped + len(b.train) + len(b.valid) + len(b.test) == 200
 
 
+def test_molecules_selfies_cannot_encode_are_reported(tmp_path):
+    lines = QM9_200.read_text().splitlines()
+    lines[6] = "9,FI(F)(F)(F)F,1,2,3,4"  # line 7: iodine with five bonds, valid for RDKit, not for SELFIES
+    (tmp_path / "m.csv").write_text("\n".join(lines) + "\n")
+    with pytest.warns(UserWarning, match=r"1 of 200 entries skipped, SELFIES cannot encode it .* \(line 7: 'FI"):
+        b = load("smiles", {"valid_fraction": 0.0, "test_fraction": 0.0}, path=str(tmp_path / "m.csv"),
+                 tokenizer="selfies", properties=["gap"])
+    assert len(b.train) == 199 and b.info["report"]["train"]["untokenizable"]["count"] == 1
+    assert 7 not in b.info["source_lines"]["train"].tolist()
+    texts = Vocabulary.from_dict(b.info["vocabulary"]).decode(b.train.x)
+    assert [canonicalize_one(s) for s in SelfiesTokenizer().to_smiles(texts)] == b.info["smiles"]["train"]
+    rows = {int(line): row.split(",") for line, row in enumerate(lines, start=1) if line > 1}
+    assert np.allclose(b.info["properties"]["train"][:, 0],
+                       [float(rows[n][5]) for n in b.info["source_lines"]["train"]])
+
+
 def test_plain_list_of_smiles_with_names_and_blank_lines(tmp_path):
     (tmp_path / "m.smi").write_text("SMILES\nCCO ethanol\n\nc1ccccc1 benzene\nC1CC broken\n" + "CC\n" * 20)
     with pytest.warns(UserWarning, match="line 5: 'C1CC"):

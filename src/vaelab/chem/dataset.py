@@ -98,12 +98,12 @@ def _prepare(pool: MoleculePool, split: str, tokenizer, progress: Progress) -> t
         canon = canonicalize(pool.smiles, pool.lines, source, _EXAMPLES, advance)
     with progress(f"{split}: {tokenizer.name} tokens", len(canon.smiles)) as advance:
         tok = tokenizer.tokenize_many(canon.smiles, advance)
+    untok = _report(source, len(canon.smiles), tok.failed, canon.lines, canon.smiles, tokenizer.failure_reason)
     ok = np.ones(len(canon.smiles), dtype=bool)  # (n_valid,)
     ok[tok.failed] = False
-    untok = _report(source, len(canon.smiles), tok.failed, canon.lines, canon.smiles, tokenizer.failure_reason)
-    prep = _Prepared(canon.smiles, canon.lines, pool.properties[canon.kept], [])
-    prep = prep.keep(np.flatnonzero(ok)) if tok.failed.size else prep
-    prep.tokens = tok.tokens
+    keep = np.flatnonzero(ok)  # tok.tokens holds the tokens of these only
+    smiles = [canon.smiles[i] for i in keep] if tok.failed.size else canon.smiles
+    prep = _Prepared(smiles, canon.lines[keep], pool.properties[canon.kept[keep]], tok.tokens)
     return prep, {"read": len(pool), "invalid": canon.report.to_dict(), "untokenizable": untok.to_dict()}
 
 

@@ -82,7 +82,7 @@ def read_qm9(properties: Sequence[str]) -> MoleculePool:
                     col.append(row[i])
     props = np.asarray(columns[2:], dtype=np.float64).T.reshape(len(columns[1]), len(properties))  # (N, P)
     return MoleculePool(columns[1], np.asarray(columns[0], dtype=np.int64), props.astype(np.float32),
-                        "qm9 (qm9pack, numbered by QM9 index)")
+                        "QM9 (qm9pack; lines are QM9 indices)")
 
 
 def _column_positions(header: list[str], wanted: Sequence[str], path: Path) -> list[int]:

@@ -1,5 +1,9 @@
 """Molecule datasets: ``qm9``, ``zinc`` (MOSES; ``zinc:250k`` and ``zinc:50k`` subsets) and ``smiles`` (yours).
 
+QM9: Ramakrishnan et al. 2014, Sci. Data 1:140022 (no official split: cut with the split seed).
+ZINC: the MOSES benchmark split (Polykovskiy et al. 2020, Front. Pharmacol. 11:565644): its
+train file (valid held out of it with the split seed) and its test or scaffold-test file.
+
 Each loads as token ids (kind ``tokens``, event shape ``(max_len + 2,)``: bos, tokens, eos,
 pad) plus, in the bundle's ``info``, everything a molecule run needs besides the ids:
 
