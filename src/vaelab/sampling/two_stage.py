@@ -126,6 +126,16 @@ class TwoStageSampler(Sampler):
 
     @torch.no_grad()
     def draw(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        self.stage2.model.eval()
-        z = self.stage2.model.sample(n, mean=True, generator=generator)  # (n, d): u ~ N(0, I), decoder mean
+        """u ~ N(0, I), then z ~ N(mu(u), gamma(u)) from the second stage's Gaussian decoder.
+
+        Dai & Wipf decode with the mean because their gamma -> 0 at the optimum; drawing
+        from the full decoder gives the same codes then, and stays right when the second
+        stage has not shrunk gamma (a short fit, or codes already close to Gaussian, where
+        the mean alone collapses every draw onto the codes' centre).
+        """
+        model = self.stage2.model.eval()
+        u = model.prior.sample(n, generator=generator)  # (n, d2)
+        p = model.decode(u)  # Gaussian over the standardised codes, batch (n,)
+        eps = torch.randn(p.loc.shape, generator=generator, device=p.loc.device, dtype=p.loc.dtype)  # (n, d)
+        z = p.loc + p.stddev * eps  # (n, d)
         return z * self.std + self.mean  # (n, d), back in the first stage's units
