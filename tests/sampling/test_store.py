@@ -49,8 +49,9 @@ def test_reuse_loads_mismatch_asks_for_refit_and_refit_refits(run_dir, monkeypat
     with monkeypatch.context() as m:
         m.setattr(GMMSampler, "fit", classmethod(no_fit))
         assert not fitted_sampler(run, "gmm", {"components": 2}).fitted_now
+        assert fitted_sampler(run, "gmm").options["components"] == 2  # no options asked: the saved fit's
         with pytest.raises(SamplerMismatch, match=r"components=2 \(asked 10\).*--refit"):
-            fitted_sampler(run, "gmm")  # the defaults are other options
+            fitted_sampler(run, "gmm", {"components": 10})  # other options asked for explicitly
     assert (json.loads(record.read_text())["fitted_at"], record.stat().st_mtime_ns) == fitted_at
     s = fitted_sampler(run, "gmm", refit=True)
     assert s.fitted_now and json.loads(record.read_text())["options"]["components"] == 10
