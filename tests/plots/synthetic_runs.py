@@ -6,7 +6,10 @@
 * ``image2d``: (1, 28, 28) unit images, 2-D latents, digit labels;
 * ``image16d``: (1, 28, 28) binary-data images, 16-D latents (5 active), k-means labels;
 * ``vector10``: flat 10-D real vectors, 4-D latents, no labels, deterministic encoder;
-* ``tokens``: token sequences (the image figures do not apply).
+* ``tokens``: token sequences (the image figures do not apply; the molecule figures'
+  arrays hold real QM9 SMILES, see :mod:`tests.plots.molecule_arrays`).
+
+The image cases get the molecule files a non-token run gets: ``kind`` and ``reason``.
 
 The "decoder" is a fixed function of z (a bright blob whose position and size follow
 the two most active dimensions), so the figures have visible structure.
@@ -18,6 +21,8 @@ import json
 from pathlib import Path
 
 import numpy as np
+
+from tests.plots.molecule_arrays import write_molecule_arrays
 
 CASES = ("image2d", "image16d", "vector10", "tokens")
 
@@ -115,6 +120,8 @@ def make_run(path: Path, case: str, n: int = 600, seed: int = 0) -> Path:
     zl[..., order[1]] = grid[:, None]
     _npz(arrays / "lattice.npz", event_shape, kind, dims=order[:2].astype(np.int64), grid=grid.astype(np.float32),
          x=dec(zl))
+
+    write_molecule_arrays(arrays, kind, seed)
 
     kl_per_dim = np.where(activity > 0.01, 0.5 * (activity - logvar.mean(0) - 1 + np.exp(logvar.mean(0))), 1e-4)
     diagnostics = {

@@ -10,6 +10,11 @@ from vaelab.plots import FIGURES, draw, figure_options
 from vaelab.plots.errors import TOKENS_REASON
 
 IMAGE_KINDS = {"lattice", "traversals", "interpolations", "reconstructions", "samples"}
+MOLECULE_KINDS = {"molecule-map", "molecule-traversals", "molecule-interpolations", "property-histograms"}
+
+
+def _not_tokens(kind):
+    return {k: f"not token data ({kind}): molecule figures need a SMILES or SELFIES run" for k in MOLECULE_KINDS}
 
 
 def _check_png(path):
@@ -26,9 +31,9 @@ def _no_leftovers(out_dir):
 
 
 @pytest.mark.parametrize("case, skipped", [
-    ("image2d", {}),
-    ("image16d", {}),
-    ("vector10", {"bubbles": "deterministic encoder"}),
+    ("image2d", _not_tokens("unit")),
+    ("image16d", _not_tokens("binary")),
+    ("vector10", {"bubbles": "deterministic encoder", **_not_tokens("real")}),
     ("tokens", {k: TOKENS_REASON for k in IMAGE_KINDS}),
 ])
 def test_draw_writes_every_figure_that_applies(runs, case, skipped):
@@ -56,7 +61,7 @@ def test_missing_inputs_are_reported_not_raised(tmp_path, runs):
     assert reasons == {"lattice": "missing arrays/lattice.npz",
                        "latent-scatter": "missing arrays/posterior_test.npz",
                        "bubbles": "missing arrays/posterior_test.npz",
-                       "curves": "missing metrics.jsonl"}
+                       "curves": "missing metrics.jsonl", **_not_tokens("binary")}
     assert {p.name for p in written} == {"traversals.png", "interpolations.png", "reconstructions.png",
                                          "samples.png", "activity.png"}
     assert all(p.parent == tmp_path / "out" for p in written)

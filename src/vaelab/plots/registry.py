@@ -15,6 +15,9 @@ from vaelab.plots.errors import FigureNotApplicable
 from vaelab.plots.inputs import load_input, save_png
 from vaelab.plots.interpolations import draw_interpolations
 from vaelab.plots.lattice import draw_lattice
+from vaelab.plots.molecule_map import draw_molecule_map
+from vaelab.plots.molecule_strips import draw_molecule_interpolations, draw_molecule_traversals
+from vaelab.plots.property_histograms import draw_property_histograms
 from vaelab.plots.reconstructions import draw_reconstructions
 from vaelab.plots.samples import draw_samples
 from vaelab.plots.scatter import draw_latent_scatter
@@ -44,6 +47,11 @@ FIGURES: dict[str, FigureSpec] = {
     "samples": FigureSpec(draw_samples, ("arrays/samples.npz",)),
     "activity": FigureSpec(draw_activity, ("diagnostics.json",)),
     "curves": FigureSpec(draw_curves, ("metrics.jsonl",)),
+    # molecules (token runs; other runs' files hold the reason these are skipped)
+    "molecule-map": FigureSpec(draw_molecule_map, ("arrays/molecule_map.npz",)),
+    "molecule-traversals": FigureSpec(draw_molecule_traversals, ("arrays/molecule_traversals.npz",)),
+    "molecule-interpolations": FigureSpec(draw_molecule_interpolations, ("arrays/molecule_interpolations.npz",)),
+    "property-histograms": FigureSpec(draw_property_histograms, ("arrays/property_histograms.npz",)),
 }
 
 

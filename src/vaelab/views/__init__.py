@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 
 from vaelab.views.arrays import BUILDERS, decode_mean, posterior_arrays, prior_side, sampled_codes
+from vaelab.views.molecules import decode_molecules
 from vaelab.views.paths import lerp, random_rays, slerp
 
-__all__ = ["BUILDERS", "decode_mean", "ensure_arrays", "lerp", "posterior_arrays", "prior_side", "random_rays",
-           "sampled_codes", "save_arrays", "slerp"]
+__all__ = ["BUILDERS", "decode_mean", "decode_molecules", "ensure_arrays", "lerp", "posterior_arrays", "prior_side",
+           "random_rays", "sampled_codes", "save_arrays", "slerp"]
 
 
 def save_arrays(path, arrays: dict) -> Path:

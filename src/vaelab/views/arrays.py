@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from vaelab.views.molecules import MOLECULE_BUILDERS
 from vaelab.views.paths import lerp, random_rays, slerp
 
 
@@ -234,4 +235,5 @@ BUILDERS = {
     "traversals": traversal_arrays,
     "interpolations": interpolation_arrays,
     "lattice": lattice_arrays,
+    **MOLECULE_BUILDERS,  # token runs; other runs get a file saying why the molecule figures do not apply
 }

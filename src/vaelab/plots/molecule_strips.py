@@ -1,0 +1,110 @@
+"""``molecule-traversals`` and ``molecule-interpolations``: latent paths decoded to strips of molecule drawings.
+
+Each cell is one decoded code drawn with RDKit; a decoded string that is not a
+molecule is a cross in a red frame, so where decoding breaks down is visible at a
+glance. Next to each row: how many of its steps are valid molecules and how many
+different molecules the row passes through.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from vaelab.plots.images import column_subsample
+from vaelab.plots.inputs import require, scalar_str
+from vaelab.plots.molecules import (INPUT_COLOUR, STRIP_TILE_PX, framed, molecule_pictures, require_tokens,
+                                    row_notes, strings, strip_tiles, summary)
+from vaelab.plots.panels import mosaic_size, show_tiles
+from vaelab.plots.style import dim_name, fmt, new_figure, styled
+
+TILE_INCHES = 0.85
+NOTE_INCHES = 1.0  # room right of the strips for the per-row notes
+KEY = "red frame and cross: not a valid molecule"
+
+
+@styled
+def draw_molecule_traversals(molecule_traversals: dict, columns: int = 9, max_rows: int = 8) -> Figure:
+    """Rows of ``molecule_traversals.npz`` (most active dimension first) at about ``columns`` latent values."""
+    arrays = molecule_traversals
+    require_tokens(arrays, "molecule_traversals.npz")
+    require(arrays, "smiles", "valid", "values", "dims", source="molecule_traversals.npz")
+    values = np.asarray(arrays["values"], dtype=np.float64)
+    dims = np.asarray(arrays["dims"]).reshape(-1)
+    activity = np.asarray(arrays.get("activity", np.full(len(dims), np.nan)), dtype=np.float64)
+    keep = column_subsample(len(values), columns)
+    rows = min(len(dims), max_rows)
+    smiles = strings(arrays, "smiles")[:rows][:, keep]
+    valid = np.asarray(arrays["valid"], dtype=bool)[:rows][:, keep]
+    tiles = strip_tiles(smiles, valid)  # (R, S, h, w, 3)
+    width, height = mosaic_size(*tiles.shape[:4], TILE_INCHES)
+    fig = new_figure(width + 1.4 + NOTE_INCHES, height + 1.3)
+    ax = fig.add_subplot()
+    labels = [dim_name(dims[r]) + (f"  A={fmt(activity[r])}" if np.isfinite(activity[r]) else "") for r in range(rows)]
+    show_tiles(ax, tiles, row_labels=labels, col_labels=[fmt(v, 2) for v in values[keep]], cols_on_top=True,
+               max_col_labels=len(keep))
+    row_notes(ax, [summary(smiles[r], valid[r]) for r in range(rows)], STRIP_TILE_PX)
+    ax.set_xlabel(f"latent value ({KEY})")
+    ax.set_ylabel("dimension")
+    d = int(np.asarray(arrays.get("latent_dim", len(dims))).item())
+    shown = f"the {rows} most active of {d} dimensions" if rows < d else f"all {d} dimensions, most active first"
+    base = scalar_str(arrays, "base", "zero")
+    base_smiles = scalar_str(arrays, "base_smiles", "")
+    base_text = ("other dimensions 0" if base == "zero"
+                 else f"other dimensions from the code of {_short(base_smiles) or 'a test molecule'}")
+    ax.set_title(f"Latent traversals decoded to molecules: {shown}\n({base_text})")
+    return fig
+
+
+def _short(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+PATHS = (("linear", "linear"), ("spherical", "spherical (slerp)"))
+
+
+@styled
+def draw_molecule_interpolations(molecule_interpolations: dict, columns: int = 8, max_paths: int = 6) -> Figure:
+    """Linear and spherical paths between pairs of test molecules, one panel each.
+
+    Each row starts and ends with the pair's own molecules (blue frames, ``A`` and
+    ``B``); between them, the decoded path at about ``columns`` values of ``t``.
+    """
+    arrays = molecule_interpolations
+    require_tokens(arrays, "molecule_interpolations.npz")
+    require(arrays, "t", source="molecule_interpolations.npz")
+    keys = [(k, name) for k, name in PATHS if k in arrays]
+    require(arrays, *([k for k, _ in keys] or ["linear"]), source="molecule_interpolations.npz")
+    t = np.asarray(arrays["t"], dtype=np.float64)
+    keep = column_subsample(len(t), columns)
+    panels = []
+    for key, _ in keys:
+        smiles = strings(arrays, key)[:max_paths][:, keep]
+        valid = np.asarray(arrays.get(f"{key}_valid", np.ones(smiles.shape, bool)), dtype=bool)[:max_paths][:, keep]
+        panels.append((_with_ends(arrays, strip_tiles(smiles, valid), len(smiles)), smiles, valid))
+    rows, cols, h, w = panels[0][0].shape[:4]
+    width, height = mosaic_size(rows, cols, h, w, TILE_INCHES)
+    fig = new_figure(width + 1.2 + NOTE_INCHES, len(panels) * (height + 0.7) + 0.7)
+    axes = fig.subplots(len(panels), 1, squeeze=False).ravel()
+    ends = "start" in arrays and "end" in arrays
+    col_labels = (["A"] if ends else []) + [fmt(v, 2) for v in t[keep]] + (["B"] if ends else [])
+    for ax, (key, name), (tiles, smiles, valid) in zip(axes, keys, panels):
+        show_tiles(ax, tiles, row_labels=[f"pair {r + 1}" for r in range(rows)], col_labels=col_labels,
+                   max_col_labels=len(col_labels))
+        row_notes(ax, [summary(smiles[r], valid[r]) for r in range(rows)], STRIP_TILE_PX)
+        ax.set_title(f"{name}, between the codes of test molecules A and B", fontsize=9)
+        ax.set_xlabel("t")
+    note = "; blue frame: the test molecules themselves" if ends else ""
+    fig.suptitle(f"Interpolations in latent space, decoded to molecules ({rows} pairs)\n{KEY}{note}")
+    return fig
+
+
+def _with_ends(arrays: dict, tiles: np.ndarray, rows: int) -> np.ndarray:
+    """The pairs' own molecules (blue frames) as a first and a last column around the path tiles."""
+    if "start" not in arrays or "end" not in arrays:
+        return tiles
+    size = tiles.shape[2]
+    pics = [molecule_pictures(strings(arrays, k)[:rows].tolist(), size).astype(np.float32) / 255.0
+            for k in ("start", "end")]
+    start, end = (framed(p, np.ones(rows, bool), INPUT_COLOUR)[:, None] for p in pics)
+    return np.concatenate([start, tiles, end], axis=1)
