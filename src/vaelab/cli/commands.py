@@ -66,8 +66,21 @@ def _evaluate_rows(d: dict) -> list[tuple[str, object]]:
         rows.append(("FD (feature net) rec / N / GMM / interp", " / ".join(
             _fmt(fd.get(k), ".1f") for k in ("fd_rec", "fd_prior", "fd_gmm", "fd_interp"))))
         rows.append(("FD (feature net) held-out data", _fmt(fd.get("fd_data"), ".1f")))
+    rows += _molecule_rows(d.get("molecules"))
     rows += [(f"skipped: {k}", v) for k, v in d.get("skipped", {}).items()]
     return rows + [("time (s)", d["time_s"])]
+
+
+def _molecule_rows(m: dict | None) -> list[tuple[str, object]]:
+    if not m:
+        return []
+    s = m["samples"]
+    return [("reconstruction accuracy / token accuracy",
+             f"{m['reconstruction_accuracy']:.3f} / {m['token_accuracy']:.3f}"),
+            (f"samples ({s['n']}, {s['sampler']}): valid / unique / novel",
+             f"{s['validity']:.3f} / {_fmt(s.get('uniqueness'), '.3f')} / {_fmt(s.get('novelty'), '.3f')}"),
+            ("samples: internal diversity / FCD vs test",
+             f"{_fmt(s.get('internal_diversity'), '.3f')} / {_fmt(s.get('fcd_test'), '.2f')}")]
 
 
 def cmd_evaluate(args) -> int:

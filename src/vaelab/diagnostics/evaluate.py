@@ -105,9 +105,20 @@ def _fd_metrics(run, split: str, seed: int, mu: torch.Tensor, samplers=DEFAULT_F
     return {"feature_net": {**info, **about}, "n_sampler": n_sampler, **out}
 
 
+def _fd_or_refit_hint(run, split, seed, mu, samplers, refit) -> dict:
+    """:func:`_fd_metrics`, with a stale sampler fit naming evaluate's own flag."""
+    from vaelab.sampling import SamplerMismatch
+
+    try:
+        return _fd_metrics(run, split, seed, mu, samplers=samplers, refit=refit)
+    except SamplerMismatch as err:
+        raise SamplerMismatch(f"{err} (vaelab evaluate: --refit-samplers; API: refit_samplers=True)") from None
+
+
 def evaluate_run(run, split: str = "test", iw_samples: int = DEFAULT_IW_SAMPLES, batch_size: int = 100,
                  limit: int | None = None, seed: int = 0, fd: bool = True, write: bool = True,
-                 progress: bool = True, fd_samplers=DEFAULT_FD_SAMPLERS, refit_samplers: bool = False) -> dict:
+                 progress: bool = True, fd_samplers=DEFAULT_FD_SAMPLERS, refit_samplers: bool = False,
+                 molecule_samples: int = 1000) -> dict:
     """Every diagnostic of ``run`` on ``split``; see docs/run-arrays.md for the keys.
 
     Bounds (-ELBO, reconstruction, KL, KL per dimension, the importance-weighted NLL
@@ -119,6 +130,8 @@ def evaluate_run(run, split: str = "test", iw_samples: int = DEFAULT_IW_SAMPLES,
     ``fd_samplers`` names fitted samplers (``vaelab sample``) whose samples also get an
     FD, ``fd_<name>``; they are fitted once on the training codes and saved in the run
     (``refit_samplers=True`` fits them again, e.g. after the checkpoint changed).
+    Token (molecule) runs get ``molecules`` instead of the FD: reconstruction and token
+    accuracy, and the MOSES metrics of ``molecule_samples`` decoded samples.
     """
     t0 = time.perf_counter()
     torch.manual_seed(seed)
@@ -139,13 +152,13 @@ def evaluate_run(run, split: str = "test", iw_samples: int = DEFAULT_IW_SAMPLES,
     result.update(reencode_error(run.model.encode, run.model.decode, x, generator=gen, side=side))
     if "mi" in result:
         result["kl_minus_mi"] = result["kl"] - result["mi"]
-    if fd:
-        from vaelab.sampling import SamplerMismatch
+    if run.data.kind == "tokens":  # molecules: chemistry metrics instead of the image FD
+        from vaelab.diagnostics.molecules import molecule_metrics
 
-        try:
-            result["fd"] = _fd_metrics(run, split, seed, mu, samplers=tuple(fd_samplers), refit=refit_samplers)
-        except SamplerMismatch as err:
-            raise SamplerMismatch(f"{err} (vaelab evaluate: --refit-samplers; API: refit_samplers=True)") from None
+        result["molecules"] = molecule_metrics(run, split, mu, n_samples=molecule_samples, seed=seed)
+        skipped["fd"] = "token data: FD (feature net) is for images; see molecules.samples.fcd_test (FCD)"
+    elif fd:
+        result["fd"] = _fd_or_refit_hint(run, split, seed, mu, tuple(fd_samplers), refit_samplers)
     if deterministic:
         skipped["iw_nll"] = "deterministic encoder: no posterior density to importance-sample"
     elif iw_samples > 0:
@@ -153,7 +166,7 @@ def evaluate_run(run, split: str = "test", iw_samples: int = DEFAULT_IW_SAMPLES,
             result.update(iw_nll(run.model, x, k=iw_samples, batch_size=batch_size, progress=update, side=side))
     else:
         skipped["iw_nll"] = "iw_samples = 0"
-    if not fd:
+    if not fd and "fd" not in skipped:
         skipped["fd"] = "fd = False"
     if skipped:
         result["skipped"] = skipped

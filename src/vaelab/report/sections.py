@@ -236,6 +236,22 @@ METRICS = [
     Metric("bubbles.evenness_cv", "bubble evenness (CV)", "lower",
            "Coefficient of variation of the per-group mean log posterior volume \u03a3 log \u03c3\u00b2: 0 when "
            "every group's posteriors are equally large. Lower is more even."),
+    Metric("molecules.reconstruction_accuracy", "reconstruction accuracy", "higher",
+           "Share of test molecules whose greedily decoded posterior mean is the same canonical SMILES. "
+           "Higher is better."),
+    Metric("molecules.token_accuracy", "token accuracy", "higher",
+           "Share of token positions (real tokens and eos) decoded correctly from the posterior mean."),
+    Metric("molecules.samples.validity", "sample validity", "higher",
+           "Share of decoded samples that RDKit parses (MOSES definition)."),
+    Metric("molecules.samples.uniqueness", "sample uniqueness", "higher",
+           "Unique canonical molecules among the valid samples."),
+    Metric("molecules.samples.novelty", "sample novelty", "higher",
+           "Share of unique valid samples not in the training set."),
+    Metric("molecules.samples.internal_diversity", "internal diversity", "higher",
+           "1 - mean Tanimoto similarity of Morgan fingerprints over pairs of valid samples (IntDiv1)."),
+    Metric("molecules.samples.fcd_test", "FCD vs test", "lower",
+           "Fréchet ChemNet Distance between the valid samples and the test molecules; small sets read high, "
+           "so compare at equal numbers of samples. Lower is better."),
     Metric("fd.fd_rec", "FD reconstructions", "lower",
            "FD (feature net) between test data and its reconstructions. " + _FD_SHORT + " Lower is better."),
     Metric("fd.fd_prior", "FD samples, N", "lower",
