@@ -110,7 +110,8 @@ def _cross(tile: np.ndarray, margin: float, thickness: float) -> None:
     yy, xx = np.mgrid[0:h, 0:w] + 0.5  # pixel centres
     u, v = (xx - x0) / side, (yy - y0) / side  # 0..1 inside the square
     inside = (u >= 0) & (u <= 1) & (v >= 0) & (v <= 1)
-    near = (np.abs(u - v) * side / np.sqrt(2) <= thickness / 2) | (np.abs(u + v - 1) * side / np.sqrt(2) <= thickness / 2)
+    reach = thickness / 2 * np.sqrt(2) / side  # half the line width, in the square's 0..1 units along a diagonal
+    near = (np.abs(u - v) <= reach) | (np.abs(u + v - 1) <= reach)
     tile[inside & near] = CROSS_COLOUR
 
 

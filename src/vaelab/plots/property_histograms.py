@@ -55,7 +55,7 @@ def draw_property_histograms(property_histograms: dict, bins: int = 30) -> Figur
         ax.set_xlabel(property_label(name))
         ax.set_ylabel("density" if j == 0 else "")
         ax.set_title(property_label(name))
-        ax.legend(loc="upper right")
+        ax.legend(loc="best", frameon=True, framealpha=0.85, edgecolor="none")
     sampler = scalar_str(arrays, "sampler", "prior")
     n, k = valid.size, int(valid.sum())
     share = f"{k / n:.1%}" if n else "n/a"
