@@ -479,7 +479,8 @@ def _bubbles(runs: list[RunData]) -> Markup:
 # --------------------------------------------------------------------------- figures
 
 FIGURE_ORDER = ["curves", "activity", "latent-scatter", "bubbles", "reconstructions", "samples", "traversals",
-                "interpolations", "lattice"]
+                "interpolations", "lattice", "molecule-map", "molecule-traversals", "molecule-interpolations",
+                "property-histograms"]
 
 FIGURE_CAPTIONS = {
     "curves": "Training curves: loss, reconstruction and KL per epoch, training and validation.",
@@ -487,10 +488,18 @@ FIGURE_CAPTIONS = {
     "latent-scatter": "Posterior means of test examples in two latent dimensions, coloured by group.",
     "bubbles": "Posterior bubbles: each example's posterior N(\u03bc, \u03c3\u00b2) drawn as an ellipse, by group.",
     "reconstructions": "Test examples and their reconstructions from the posterior mean.",
-    "samples": "Decoded samples from the prior p(z).",
+    "samples": "Decoded samples from the model's N sampler: the prior p(z), or a Gaussian fitted to the training "
+               "codes for models without a prior (RAE, AE).",
     "traversals": "Latent traversals: one dimension varied at a time (most active first), the others fixed.",
     "interpolations": "Decoded interpolations between test codes, and from the origin outwards.",
     "lattice": "Decoded lattice over two latent dimensions at prior quantiles.",
+    "molecule-map": "Test molecules at their projected posterior means, coloured by a property, some drawn beside "
+                    "their points (the molecule article's figure).",
+    "molecule-traversals": "The most active dimensions swept from -3 to 3, decoded to molecules; a red cross is an "
+                           "invalid SMILES.",
+    "molecule-interpolations": "Linear and spherical paths between test molecules A and B (blue frames), decoded.",
+    "property-histograms": "logP, QED and SA score of valid decoded samples against the training molecules; the "
+                           "title gives the validity.",
 }
 
 
