@@ -2,10 +2,10 @@
 
 __version__ = "0.1.0"
 
-from vaelab.api import evaluate, plot, sample, train, write_report  # noqa: E402
+from vaelab.api import evaluate, lso, plot, sample, train, write_report  # noqa: E402
 from vaelab.config import RunConfig, load_config, make_config  # noqa: E402
 from vaelab.errors import VaelabError  # noqa: E402
 from vaelab.runs import Run, load_run  # noqa: E402
 
 __all__ = ["Run", "RunConfig", "VaelabError", "__version__", "evaluate", "load_config", "load_run",
-           "make_config", "plot", "sample", "train", "write_report"]
+           "lso", "make_config", "plot", "sample", "train", "write_report"]

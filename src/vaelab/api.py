@@ -190,3 +190,44 @@ def sample(run_dir, n: int = 64, sampler: str | None = None, *, seed: int = 0, o
     run = run_dir if isinstance(run_dir, Run) else load_run(run_dir, checkpoint=checkpoint)
     name = sampler or getattr(run.model, "n_sampler", "prior")
     return write_samples(run, name, n, seed=seed, options=options, refit=refit, out=out, progress=progress)
+
+
+def lso(run_dir, property: str | None = None, *, task: str = "property", starts: int | None = None,
+        steps: int | None = None, lr: float | None = None, penalty: float = 0.1, start: str = "worst",
+        direction: str | None = None, max_norm="auto", targets: int = 50, loss: str = "se", init: str = "sampler",
+        tol: float = 0.01, seed: int = 0, refit: bool = False, checkpoint: str = "best", progress: bool = True):
+    """Latent space optimisation on a run; results go to ``RUN_DIR/lso/`` (see docs/lso.md).
+
+    ``task="property"``: optimise the property ``property`` (``vaelab.lso.available(run)``
+    lists them: RDKit ``logp``/``qed``/``sa``/``mw`` and the dataset's columns for
+    molecules, ``score`` or ``label:K`` otherwise). A predictor fitted on the training
+    codes (reused unless ``refit``) is ascended from ``starts`` codes (default 10;
+    ``start``: worst/random test examples or prior draws) for ``steps`` Adam steps
+    (default 500, ``lr`` 0.05) with the penalty ``penalty`` * ½||z||²; molecules are
+    decoded and checked with RDKit. Returns :class:`vaelab.lso.PropertyResult`.
+
+    ``task="match"``: the NE-VAE paper's toy task on images: ``targets`` test images,
+    ``starts`` random starts each (default 10), ``steps`` Adam steps (default 1000, ``lr``
+    0.05) on the squared error (``loss="nll"``: -log p(x|z)). Returns
+    :class:`vaelab.lso.MatchResult` with the iterations to converge and the spread.
+
+    >>> vaelab.lso("runs/qm9-vae", "qed").summary["molecules"]["best"]     # doctest: +SKIP
+    """
+    from vaelab.lso import match_targets, optimize_property
+    from vaelab.lso.targets import available, describe_available
+
+    if task not in ("property", "match"):
+        raise ConfigError(f"unknown lso task '{task}'; choose property or match")
+    if task == "match" and property is not None:
+        raise ConfigError("--property belongs to the property task; drop it for --task match")
+    run = run_dir if isinstance(run_dir, Run) else load_run(run_dir, checkpoint=checkpoint)
+    pick = lambda value, default: default if value is None else value  # noqa: E731 (0 is a value, not "unset")
+    if task == "match":
+        return match_targets(run, targets=targets, starts=pick(starts, 10), steps=pick(steps, 1000),
+                             lr=pick(lr, 0.05), loss=loss, init=init, tol=tol, seed=seed, progress=progress)
+    if property is None:
+        names = describe_available(available(run)) or "none (use --task match for images)"
+        raise ConfigError(f"lso needs a property: --property NAME (this run has: {names}), or --task match")
+    return optimize_property(run, property, starts=pick(starts, 10), start=start, steps=pick(steps, 500),
+                             lr=pick(lr, 0.05), penalty=penalty, max_norm=max_norm, direction=direction, seed=seed,
+                             refit=refit, progress=progress)

@@ -181,3 +181,26 @@ def cmd_sample(args) -> int:
     if result.png_skipped:
         console.print(f"[yellow]skipped[/] the PNG grid: {result.png_skipped}", highlight=False, soft_wrap=True)
     return 0
+
+
+def cmd_lso(args) -> int:
+    from vaelab.api import lso
+    from vaelab.lso.match_report import match_rows
+    from vaelab.lso.report import best_rows, summary_rows
+
+    result = lso(args.run_dir, args.property, task=args.task, starts=args.starts, steps=args.steps, lr=args.lr,
+                 penalty=args.penalty, start=args.start, direction=args.direction, max_norm=args.max_norm,
+                 targets=args.targets, loss=args.loss, init=args.init, tol=args.tol, seed=args.seed,
+                 refit=args.refit, checkpoint=args.checkpoint, progress=not args.no_progress)
+    s = result.summary
+    if s["task"] == "match":
+        print_table(f"latent matching on {args.run_dir}", match_rows(s))
+    else:
+        print_table(f"latent optimisation of {s['property']} on {args.run_dir}", summary_rows(s))
+        best = best_rows(s)
+        if best:
+            print_listing(f"best molecules (by {s['molecules']['ranked_by']} {s['property']}, starts excluded)", best,
+                          ["smiles", "real", "predicted", "step", "path"])
+    for path in result.files:
+        console.print(f"wrote {path}", highlight=False, soft_wrap=True)
+    return 0

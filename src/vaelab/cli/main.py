@@ -109,6 +109,59 @@ def _add_sample(sub) -> None:
     p.set_defaults(func=commands.cmd_sample)
 
 
+def _norm_bound(text: str):
+    if text in ("auto", "none"):
+        return None if text == "none" else "auto"
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a radius, auto or none, got {text!r}") from None
+
+
+def _add_lso(sub) -> None:
+    p = sub.add_parser("lso", help="latent space optimisation: a property (molecules) or matching target images",
+                       description="Property task (--property NAME): fit a predictor of the property on the latent "
+                                   "codes, run gradient ascent on it from several starts with a penalty on ||z||, "
+                                   "decode the paths (molecules: validity and the real property with RDKit). Match "
+                                   "task (--task match): the NE-VAE paper's toy task: freeze the decoder, optimise z "
+                                   "to reproduce test images from random starts; iterations to converge and spread of "
+                                   "the final codes. Results go to RUN_DIR/lso/.")
+    p.add_argument("run_dir")
+    p.add_argument("--task", choices=["property", "match"], default="property")
+    p.add_argument("--property", metavar="NAME",
+                   help="property to optimise (molecules: logp, qed, sa, mw or a dataset column such as gap; "
+                        "images: score or label:K); an unknown name lists the run's")
+    p.add_argument("--starts", type=int, help="starts (property: default 10; match: per target, default 10)")
+    p.add_argument("--steps", type=int, help="Adam steps (property: default 500; match: default 1000)")
+    p.add_argument("--lr", type=float, help="Adam learning rate on z (default 0.05)")
+    p.add_argument("--seed", type=int, default=0, help="seed of targets, starts and predictor (default 0)")
+    p.add_argument("--checkpoint", default="best", choices=["best", "last"])
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    g = p.add_argument_group("property task")
+    g.add_argument("--penalty", type=float, default=0.1,
+                   help="lambda of the penalty lambda * 1/2 ||z||^2 (default 0.1; 1 = the prior's log-density)")
+    g.add_argument("--start", choices=["worst", "random", "prior"], default="worst",
+                   help="start from the test examples with the lowest predicted property (default), random test "
+                        "examples, or draws from the model's sampler")
+    g.add_argument("--minimize", dest="direction", action="store_const", const="minimize",
+                   help="minimise the property (default for sa)")
+    g.add_argument("--maximize", dest="direction", action="store_const", const="maximize",
+                   help="maximise the property (default, except sa)")
+    g.add_argument("--max-norm", type=_norm_bound, default="auto", metavar="R",
+                   help="keep ||z|| <= R: a number, auto (the longest training code; default) or none")
+    g.add_argument("--refit", action="store_true", help="fit the property predictor again, replacing the saved one")
+    g = p.add_argument_group("match task")
+    g.add_argument("--targets", type=int, default=50, help="test images to match (default 50, as the NE-VAE paper)")
+    g.add_argument("--loss", choices=["se", "nll"], default="se",
+                   help="se: squared error of the decoded mean (default, the paper's); nll: -log p(x|z)")
+    g.add_argument("--init", choices=["sampler", "posterior"], default="sampler",
+                   help="starts drawn from the model's sampler (the prior for VAEs; default) or from q(z|x_target)")
+    g.add_argument("--tol", type=float, default=0.01,
+                   help="converged once the loss stays within tol of its total change of its final value "
+                        "(default 0.01)")
+    p.set_defaults(func=commands.cmd_lso)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from vaelab import __version__
 
@@ -120,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plot(sub)
     _add_report(sub)
     _add_sample(sub)
+    _add_lso(sub)
     p = sub.add_parser("datasets", help="list datasets and whether their data is present")
     p.add_argument("--data-dir", help="data directory to check (default $VAELAB_DATA)")
     p.set_defaults(func=commands.cmd_datasets)

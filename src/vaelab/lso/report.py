@@ -1,0 +1,169 @@
+"""The property optimisation's record: ``result.json``, ``summary.md``, ``paths.npz`` and ``paths.png``.
+
+Improvements are signed so that positive is better in the asked direction (a drop of
+the SA score when minimising it counts as a positive improvement).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vaelab.lso.convergence import converged_step, still_moving
+from vaelab.lso.molecules import best_molecules, path_molecules
+
+TOL = 0.01  # convergence: within 1% of the path's total change of its final objective (convergence.py)
+N_BEST = 10
+
+
+def _stats(v: np.ndarray) -> dict:
+    v = np.asarray(v, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return {"mean": None, "max": None, "n": 0}
+    return {"mean": float(v.mean()), "max": float(v.max()), "n": int(v.size)}
+
+
+def _steps_block(path) -> dict:
+    conv = converged_step(path.objective, TOL).numpy()  # (K,)
+    moving = still_moving(path.objective, TOL).numpy()  # (K,)
+    return {"taken": path.steps, "tolerance": TOL, "converged_mean": float(conv.mean()),
+            "converged_median": float(np.median(conv)), "converged_max": int(conv.max()),
+            "still_moving_share": float(moving.mean()), "clipped_share": float(path.clipped[1:].float().mean())}
+
+
+def _predicted_block(predicted: torch.Tensor, sign: float) -> dict:
+    p = predicted.numpy()  # (steps + 1, K)
+    gain = sign * (p[-1] - p[0])  # (K,)
+    best = p.max() if sign > 0 else p.min()
+    return {"start_mean": float(p[0].mean()), "end_mean": float(p[-1].mean()), "best": float(best),
+            "improvement": _stats(gain), "per_step_mean": p.mean(1).tolist()}
+
+
+def _molecule_block(check, predicted: torch.Tensor, sign: float, checkable: bool) -> dict:
+    pred = predicted[torch.as_tensor(check.steps)].numpy()  # (C, K)
+    paths = path_molecules(check, pred)
+    by = "real" if checkable else "predicted"
+    starts = [{"path": j, "smiles": check.smiles[0, j], "real": _num(check.real[0, j]),
+               "predicted": float(pred[0, j])} for j in range(check.smiles.shape[1])]
+    start_set = {s["smiles"] for s in starts if s["smiles"] is not None}
+    out = {"checked_steps": check.steps.tolist(), "validity_per_step": check.validity.tolist(),
+           "validity_start": float(check.validity[0]), "validity_end": float(check.validity[-1]),
+           "validity_mean": float(check.validity.mean()),
+           "distinct_valid": len({m["smiles"] for mols in paths for m in mols}),
+           "distinct_per_path_mean": float(np.mean([len(m) for m in paths])),
+           "ranked_by": by, "starts": starts,
+           "best": best_molecules(paths, N_BEST, sign, by, exclude=start_set)}
+    if checkable:
+        real = check.real  # (C, K)
+        with np.errstate(all="ignore"):
+            best_real = np.nanmax(sign * real, 0)  # (K,) NaN where a path has no valid molecule
+        out["real"] = {"start_mean": _stats(real[0])["mean"], "end_mean": _stats(real[-1])["mean"],
+                       "per_step_mean": [_stats(r)["mean"] for r in real],
+                       "best_along_path_improvement": _stats(best_real - sign * real[0]),
+                       "end_improvement": _stats(sign * (real[-1] - real[0]))}
+    return out
+
+
+def _num(v) -> float | None:
+    return float(v) if v is not None and np.isfinite(v) else None
+
+
+def property_summary(target, record: dict, fitted_now: bool, settings: dict, starts, path, predicted,
+                     check) -> dict:
+    """Everything ``result.json`` holds; see docs/lso.md for the keys."""
+    sign = 1.0 if settings["direction"] == "maximize" else -1.0
+    out = {"task": "property", "property": target.name, "source": target.source,
+           "description": target.description, "predicted_only": not target.checkable,
+           "predictor": {k: record.get(k) for k in ("r2_valid", "r2_test", "n_codes", "n_test", "best_epoch",
+                                                     "target_mean", "target_std", "checkpoint")}
+           | {"fitted_now": fitted_now},
+           "settings": settings, "start_kind": starts.kind,
+           "start_test_index": None if starts.test_index is None else starts.test_index.tolist(),
+           "steps": _steps_block(path), "predicted": _predicted_block(predicted, sign),
+           "norm": {"start_mean": float(path.norm[0].mean()), "end_mean": float(path.norm[-1].mean()),
+                    "max": float(path.norm.max())}}
+    if check is not None:
+        out["molecules"] = _molecule_block(check, predicted, sign, target.checkable)
+    return out
+
+
+def _fmt(v, spec=".3f") -> str:
+    return "—" if v is None else format(v, spec)
+
+
+def summary_rows(s: dict) -> list[tuple[str, str]]:
+    """The summary as (key, value) rows: the printed table and the Markdown file show the same."""
+    p, st, pr = s["predicted"], s["steps"], s["predictor"]
+    rows = [("property", f"{s['property']} ({s['settings']['direction']}): {s['description']}"),
+            ("predictor R² valid / test", f"{_fmt(pr['r2_valid'])} / {_fmt(pr['r2_test'])}"
+                                          + (" (fitted now)" if pr["fitted_now"] else " (reused)")),
+            ("starts", f"{s['settings']['starts']} ({s['start_kind']}), lr {s['settings']['lr']}, "
+                       f"penalty {s['settings']['penalty']}, max ||z|| {_fmt(s['settings']['max_norm'], '.2f')}"),
+            ("steps taken / converged (mean, max)", f"{st['taken']} / {st['converged_mean']:.0f}, "
+                                                    f"{st['converged_max']}" + (f"; {st['still_moving_share']:.0%} "
+                                                    "still moving: more --steps" if st["still_moving_share"] else "")),
+            ("predicted: start -> end (mean)", f"{_fmt(p['start_mean'])} -> {_fmt(p['end_mean'])}"),
+            ("predicted improvement mean / max", f"{_fmt(p['improvement']['mean'])} / {_fmt(p['improvement']['max'])}"),
+            ("||z|| start -> end (mean)", f"{s['norm']['start_mean']:.2f} -> {s['norm']['end_mean']:.2f}")]
+    m = s.get("molecules")
+    if m:
+        rows.append(("validity start / end / mean over steps",
+                     f"{m['validity_start']:.0%} / {m['validity_end']:.0%} / {m['validity_mean']:.0%}"))
+        rows.append(("distinct valid molecules", f"{m['distinct_valid']} ({m['distinct_per_path_mean']:.1f} per path)"))
+        if "real" in m:
+            r = m["real"]
+            rows.append(("real (RDKit): start -> end (mean)", f"{_fmt(r['start_mean'])} -> {_fmt(r['end_mean'])}"))
+            rows.append(("real improvement, best along path: mean / max",
+                         f"{_fmt(r['best_along_path_improvement']['mean'])} / "
+                         f"{_fmt(r['best_along_path_improvement']['max'])}"))
+    if s["predicted_only"]:
+        rows.append(("note", "predicted only: the real value of a decoded item cannot be computed here"))
+    return rows
+
+
+def best_rows(s: dict) -> list[dict]:
+    """The best molecules as table records: SMILES, real and predicted property, step, path."""
+    return [{"smiles": m["smiles"], "real": m["real"], "predicted": m["predicted"], "step": m["step"],
+             "path": m["path"]} for m in s.get("molecules", {}).get("best", [])]
+
+
+def markdown(s: dict) -> str:
+    """``summary.md``: the rows and the best molecules as Markdown tables."""
+    lines = [f"# Latent space optimisation: {s['property']}", "", "| | |", "| --- | --- |"]
+    lines += [f"| {k} | {v} |" for k, v in summary_rows(s)]
+    best = best_rows(s)
+    if best:
+        lines += ["", f"## Best molecules (by {s['molecules']['ranked_by']} property)", "",
+                  "| SMILES | real | predicted | step | path |", "| --- | --- | --- | --- | --- |"]
+        lines += [f"| `{b['smiles']}` | {_fmt(b['real'])} | {_fmt(b['predicted'])} | {b['step']} | {b['path']} |"
+                  for b in best]
+    return "\n".join(lines) + "\n"
+
+
+def write_property_files(run, result) -> list[Path]:
+    """Write result.json, summary.md, paths.npz and paths.png into ``result.folder``; returns the paths."""
+    from vaelab.lso.figures import draw_property_images, draw_property_paths
+    from vaelab.plots.inputs import save_png
+    from vaelab.runs.io import atomic_write_text, write_json
+    from vaelab.views import save_arrays
+
+    folder = result.folder
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays = {"z": result.path.z.numpy(), "predicted": result.predicted.numpy(), "norm": result.path.norm.numpy(),
+              "objective": result.path.objective.numpy()}
+    check = result.check
+    if check is not None:
+        text = np.array([s or "" for s in check.smiles.ravel()]).reshape(check.smiles.shape)  # (C, K); "" = invalid
+        arrays.update(checked_steps=check.steps, valid=check.valid, real=check.real, smiles=text)
+    arrays.update(result.images or {})
+    save_arrays(folder / "paths.npz", arrays)
+    write_json(folder / "result.json", result.summary)
+    atomic_write_text(folder / "summary.md", markdown(result.summary))
+    files = [folder / "result.json", folder / "summary.md", folder / "paths.npz",
+             save_png(draw_property_paths(result.summary, arrays), folder / "paths.png")]
+    if result.images:
+        files.append(save_png(draw_property_images(result.summary, arrays), folder / "paths_images.png"))
+    return files
