@@ -16,7 +16,7 @@ from vaelab.config.shortcuts import shortcut_overrides
 from vaelab.data import load_data
 from vaelab.device import describe_device, resolve_device
 from vaelab.errors import ConfigError, TrainingDiverged
-from vaelab.models import build_model
+from vaelab.models import build_model, vocab_size_of
 from vaelab.runs import Run, load_run
 from vaelab.runs.io import read_jsonl, truncate_jsonl, write_json
 
@@ -77,6 +77,14 @@ def _summary(cfg, trainer, device, status: str, wall: float, error: str | None =
     }
 
 
+def _save_vocabulary(bundle, out: Path) -> None:
+    """Token data: the vocabulary as ``RUN_DIR/vocabulary.json``, so ids decode without the dataset."""
+    if bundle.kind == "tokens":
+        from vaelab.chem.vocab import Vocabulary
+
+        Vocabulary.from_dict(bundle.info["vocabulary"]).save(out / "vocabulary.json")
+
+
 def train(config=None, *, out=None, resume: bool = False, overrides=(), **shortcuts) -> Run:
     """Train a model and return its :class:`~vaelab.runs.Run`.
 
@@ -103,8 +111,9 @@ def train(config=None, *, out=None, resume: bool = False, overrides=(), **shortc
     device = resolve_device(cfg.train.device)
     torch.manual_seed(cfg.train.seed)
     bundle = load_data(cfg.data)
-    model = build_model(cfg.model, bundle.event_shape, bundle.kind, bundle.n_classes)
+    model = build_model(cfg.model, bundle.event_shape, bundle.kind, bundle.n_classes, vocab_size_of(bundle))
     out.mkdir(parents=True, exist_ok=True)  # only now: bad config or data leaves no folder behind
+    _save_vocabulary(bundle, out)
     trainer = Trainer(model, bundle, cfg, out, device)
     if resume:
         trainer.restore("last")

@@ -106,9 +106,10 @@ def test_resolve_likelihood_auto(kind, expected):
     assert resolve_likelihood(ModelConfig(likelihood="gaussian-fixed"), kind) == "gaussian-fixed"
 
 
-def test_resolve_likelihood_tokens_needs_a_sequence_model():
+def test_resolve_likelihood_tokens_needs_the_categorical_likelihood():
+    assert resolve_likelihood(ModelConfig(), "tokens") == "categorical"
     with pytest.raises(ConfigError, match="token data"):
-        resolve_likelihood(ModelConfig(), "tokens")
+        resolve_likelihood(ModelConfig(likelihood="bernoulli"), "tokens")
 
 
 # ---------------------------------------------------------------- the loss and beta

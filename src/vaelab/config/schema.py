@@ -49,12 +49,29 @@ class ModelConfig(Section):
     bound_m: PositiveFloat = Field(3.0, description="bounded posterior: mean = m*tanh(.)")
     bound_s: float = Field(1.0, ge=0.0, description="bounded posterior: log-variance = s*tanh(.) - v")
     bound_v: float = 0.0
-    likelihood: Literal["auto", "bernoulli", "gaussian", "gaussian-fixed", "pixelcnn"] = "auto"
+    likelihood: Literal["auto", "bernoulli", "gaussian", "gaussian-fixed", "pixelcnn", "categorical"] = Field(
+        "auto", description="p(x|z); auto = bernoulli for binary and [0,1] data, gaussian for real data, "
+                            "categorical (one categorical per token position) for token data")
     pixelcnn_layers: PositiveInt = Field(4, description="gated PixelCNN decoder: layers (He et al.: 13)")
     pixelcnn_channels: PositiveInt = Field(32, description="gated PixelCNN decoder: channels (He et al.: 64)")
     pixelcnn_kernel: PositiveInt = Field(5, description="gated PixelCNN decoder: kernel size (odd)")
     likelihood_std: PositiveFloat = Field(1.0, description="gaussian-fixed: standard deviation")
     logvar_bound: PositiveFloat = Field(1.0, description="gaussian: log-variance = bound*tanh(.)")
+    seq_encoder: Literal["chemvae", "article-conv", "gru"] = Field(
+        "chemvae", description="token data: the encoder backbone; chemvae = 3 Conv1D layers + dense "
+                               "(Gomez-Bombarelli et al. 2018), article-conv = four Conv1D layers "
+                               "(model.conv_channels; the molecule article), gru = embedding + GRU")
+    seq_decoder: Literal["gru", "fc"] = Field(
+        "gru", description="token data: the decoder; gru = autoregressive GRU conditioned on z (teacher forcing "
+                           "in training), fc = fully connected layers (model.decoder_hidden, default "
+                           "[256, 512, 1024]) emitting every position at once (the molecule article)")
+    seq_embedding: PositiveInt = Field(32, description="token data: token embedding size (GRU encoder and decoder)")
+    seq_hidden: PositiveInt = Field(256, description="token data: GRU state size (GRU encoder and decoder)")
+    seq_layers: PositiveInt = Field(1, description="token data: stacked GRU layers (GRU encoder and decoder)")
+    seq_dense: PositiveInt = Field(435, description="token data, chemvae encoder: the dense layer after the "
+                                                    "convolutions (435 in Gomez-Bombarelli et al.'s ZINC model)")
+    seq_dropout: float = Field(0.0, ge=0.0, lt=1.0, description="token data: dropout on the GRU decoder's input "
+                                                               "embeddings and between stacked GRU layers")
     options: dict[str, Any] = Field(default_factory=dict, description="variant-specific options")
 
 

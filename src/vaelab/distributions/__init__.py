@@ -27,21 +27,33 @@ from vaelab.distributions.posterior import (
     build_posterior_head,
 )
 from vaelab.distributions.prior import StandardNormalPrior
+from vaelab.distributions.sequence import (
+    AutoregressiveTokens,
+    CategoricalSequenceHead,
+    GRUSequenceHead,
+    TokenCategorical,
+    TokenDistribution,
+)
 
 __all__ = [
+    "AutoregressiveTokens",
     "Bernoulli",
     "BernoulliHead",
     "BoundedGaussianHead",
+    "CategoricalSequenceHead",
     "DeterministicHead",
     "DiagonalGaussian",
     "Distribution",
     "FixedGaussianHead",
     "GaussianHead",
     "GaussianPosteriorHead",
+    "GRUSequenceHead",
     "LIKELIHOODS",
     "POSTERIORS",
     "PointMass",
     "StandardNormalPrior",
+    "TokenCategorical",
+    "TokenDistribution",
     "build_likelihood_head",
     "build_posterior_head",
     "kl_divergence",

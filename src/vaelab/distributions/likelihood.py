@@ -74,6 +74,8 @@ LIKELIHOODS = {
     "gaussian": "diagonal Gaussian, mean sigmoid (or identity), log-variance bounded by tanh",
     "gaussian-fixed": "Gaussian with a fixed standard deviation (squared error)",
     "pixelcnn": "gated PixelCNN over binary pixels, conditioned on z (autoregressive; a strong decoder)",
+    "categorical": "token data: a categorical per position up to eos, from a GRU (autoregressive) or "
+                   "fully connected decoder (model.seq_decoder)",
 }
 
 

@@ -1,8 +1,8 @@
 """Model variants: each a small objective over the shared pipeline in :mod:`vaelab.models.base`."""
 
 from vaelab.models.base import LatentVariableModel
-from vaelab.models.build import build_model, resolve_likelihood
+from vaelab.models.build import build_model, resolve_likelihood, vocab_size_of
 from vaelab.models.registry import MODELS, get_model_class, model_table, register_model
 
 __all__ = ["LatentVariableModel", "MODELS", "build_model", "get_model_class", "model_table",
-           "register_model", "resolve_likelihood"]
+           "register_model", "resolve_likelihood", "vocab_size_of"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 
 from vaelab.distributions.base import Bernoulli
+from vaelab.distributions.sequence import TokenDistribution
 from vaelab.models.base import LatentVariableModel
 from vaelab.objectives import LossOutput
 
@@ -18,11 +19,12 @@ REC_KINDS = ("auto", "nll", "se")
 def reconstruction_loss(p, x: torch.Tensor, kind: str = "auto") -> torch.Tensor:
     """L_REC per example (B,): ``nll`` = -log p(x|z); ``se`` = ||x - D(z)||^2 with D(z) the decoded mean.
 
-    ``auto`` is the Bernoulli negative log-likelihood for a Bernoulli decoder (binary
-    data) and the squared error otherwise (continuous data; RAE paper, eq. 3).
+    ``auto`` is the negative log-likelihood for a Bernoulli decoder (binary data) and for
+    token data (the categorical cross-entropy), and the squared error otherwise
+    (continuous data; RAE paper, eq. 3).
     """
     if kind == "auto":
-        kind = "nll" if isinstance(p, Bernoulli) else "se"
+        kind = "nll" if isinstance(p, (Bernoulli, TokenDistribution)) else "se"
     if kind == "nll":
         return -p.log_prob(x)  # (B,)
     diff = (x.to(p.mean.dtype) - p.mean).reshape(x.shape[0], -1)  # (B, D)

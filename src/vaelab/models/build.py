@@ -8,17 +8,32 @@ from vaelab.distributions import StandardNormalPrior, build_likelihood_head, bui
 from vaelab.errors import ConfigError
 from vaelab.models.registry import get_model_class
 from vaelab.distributions.autoregressive import PixelCNNHead
+from vaelab.distributions.sequence import CategoricalSequenceHead, GRUSequenceHead
 from vaelab.nn import MLP, ConvEncoder, xavier_init_
 from vaelab.nn.resnet import ResNetEncoder
+from vaelab.nn.seq import build_seq_encoder
 
 
 def resolve_likelihood(model_cfg, kind: str) -> str:
-    """auto -> bernoulli for binary and [0,1] data, gaussian for unbounded real data."""
-    if model_cfg.likelihood != "auto":
-        return model_cfg.likelihood
-    if kind == "tokens":
-        raise ConfigError("token data needs a sequence model (not available yet)")
-    return "gaussian" if kind == "real" else "bernoulli"
+    """auto -> bernoulli for binary and [0,1] data, gaussian for unbounded real data, categorical for tokens."""
+    lik = model_cfg.likelihood
+    if lik == "auto":
+        return "categorical" if kind == "tokens" else "gaussian" if kind == "real" else "bernoulli"
+    if (lik == "categorical") != (kind == "tokens"):
+        raise ConfigError(f"config key 'model.likelihood': {lik} does not fit {kind} data; the categorical "
+                          "likelihood is for token data (qm9, zinc, smiles) and only it is. Use likelihood=auto")
+    return lik
+
+
+def vocab_size_of(bundle) -> int | None:
+    """The number of token ids of a token dataset (its vocabulary's size); None for other data."""
+    if bundle.kind != "tokens":
+        return None
+    vocab = bundle.info.get("vocabulary")
+    if not isinstance(vocab, dict) or not isinstance(vocab.get("tokens"), list):
+        raise ConfigError(f"dataset '{bundle.name}' holds token ids but no vocabulary; "
+                          "token data comes from the molecule datasets (qm9, zinc, smiles)")
+    return len(vocab["tokens"])
 
 
 def _check_options(cls, options: dict) -> dict:
@@ -74,10 +89,38 @@ def _pixelcnn_head(cfg, in_features: int, event_shape, kind: str):
     return PixelCNNHead(in_features, event_shape, cfg.pixelcnn_layers, cfg.pixelcnn_channels, cfg.pixelcnn_kernel)
 
 
-def build_model(cfg, event_shape: tuple[int, ...], kind: str, n_classes: int | None = None):
+def _sequence_parts(cfg, event_shape, vocab_size: int | None, extra_inputs: int):
+    """Encoder backbone, decoder backbone and likelihood head for token ids (B, L).
+
+    The GRU decoder's backbone has no hidden layers by default (z conditions the GRU
+    directly); the fully connected decoder's backbone is its three hidden layers, and the
+    head's linear layer to the L - 1 positions' logits is its fourth (seed 000).
+    """
+    if extra_inputs:
+        raise ConfigError("conditional models (cvae) need labelled image or vector data; token data has no labels")
+    if not vocab_size:
+        raise ConfigError("token data needs the vocabulary size to build a sequence model; "
+                          "pass vocab_size to build_model (the trainer takes it from the dataset)")
+    if len(event_shape) != 1 or event_shape[0] < 2:
+        raise ConfigError(f"token data must be rows of ids (bos ... eos); got event shape {tuple(event_shape)}")
+    length = int(event_shape[0])
+    encoder = build_seq_encoder(cfg.seq_encoder, vocab_size, length, cfg)
+    if cfg.seq_decoder == "fc":
+        decoder = MLP(cfg.latent_dim, cfg.decoder_hidden or [256, 512, 1024], cfg.activation, cfg.batch_norm)
+        return encoder, decoder, CategoricalSequenceHead(decoder.out_features, vocab_size, length)
+    decoder = MLP(cfg.latent_dim, cfg.decoder_hidden or [], cfg.activation, cfg.batch_norm)
+    head = GRUSequenceHead(decoder.out_features, vocab_size, length, cfg.seq_embedding, cfg.seq_hidden,
+                           cfg.seq_layers, cfg.seq_dropout)
+    return encoder, decoder, head
+
+
+def build_model(cfg, event_shape: tuple[int, ...], kind: str, n_classes: int | None = None,
+                vocab_size: int | None = None):
     """Assemble parts named by a :class:`~vaelab.config.ModelConfig` into the registered variant.
 
-    ``n_classes`` (from the training labels) sizes conditional models' inputs.
+    ``n_classes`` (from the training labels) sizes conditional models' inputs;
+    ``vocab_size`` (from the dataset's vocabulary, :func:`vocab_size_of`) sizes the
+    sequence parts that token data gets (``model.seq_encoder``, ``model.seq_decoder``).
     """
     cls = get_model_class(cfg.name)
     options = _check_options(cls, cfg.options)
@@ -89,18 +132,22 @@ def build_model(cfg, event_shape: tuple[int, ...], kind: str, n_classes: int | N
         raise ConfigError(f"model '{cfg.name}' is conditional and needs labelled data; this dataset has no labels. "
                           "Use a labelled dataset, or condition on k-means clusters: --set data.pseudo_labels=10")
     lik = resolve_likelihood(cfg, kind)
-    encoder, decoder = _backbones(cfg, event_shape, n_classes if conditional else 0, lik)
+    if lik == "categorical":
+        encoder, decoder, likelihood = _sequence_parts(cfg, event_shape, vocab_size, n_classes if conditional else 0)
+    else:
+        encoder, decoder = _backbones(cfg, event_shape, n_classes if conditional else 0, lik)
     posterior = build_posterior_head(cfg.posterior, encoder.out_features, cfg.latent_dim,
                                      m=cfg.bound_m, s=cfg.bound_s, v=cfg.bound_v, bound=cfg.bound,
                                      std=cfg.posterior_std)
     mean_act = "identity" if kind == "real" else "sigmoid"
     if lik == "pixelcnn":
         likelihood = _pixelcnn_head(cfg, decoder.out_features, event_shape, kind)
-    else:
+    elif lik != "categorical":
         likelihood = build_likelihood_head(lik, decoder.out_features, event_shape, mean_activation=mean_act,
                                            logvar_bound=cfg.logvar_bound, std=cfg.likelihood_std)
     model = cls(encoder, posterior, decoder, likelihood, StandardNormalPrior(cfg.latent_dim), options)
     model.n_classes = n_classes
+    model.vocab_size = vocab_size if lik == "categorical" else None
     xavier_init_(model)
     model.finish_build()
     return model

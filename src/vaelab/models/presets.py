@@ -53,3 +53,30 @@ register_preset("rae-sn", "rae", {"model.options.reg": "sn"},
 register_preset("ae", "rae", {"model.options.beta": 0.0, "model.options.reg": "none"},
                 "plain deterministic autoencoder: reconstruction only (the RAE paper's AE baseline)",
                 "Ghosh et al. 2020, Table 1")
+
+# -- token data (SMILES/SELFIES): the molecule VAEs of issue #6 --------------------------------------------
+_SMILES = {"data.name": "qm9", "model.seq_encoder": "chemvae", "model.seq_decoder": "gru",
+           "model.activation": "relu", "model.latent_dim": 156}
+register_preset("vae-smiles", "vae", _SMILES,
+                "SMILES VAE on QM9: chemvae conv encoder (3 Conv1D + dense 435), GRU decoder with teacher "
+                "forcing (one layer of 256 for CPU budgets; the paper stacks three: model.seq_layers, "
+                "model.seq_hidden), latent 156", "Gómez-Bombarelli et al. 2018, 'Automatic chemical design', QM9 model")
+register_preset("vae-smiles-zinc", "vae", {**_SMILES, "data.name": "zinc:250k", "model.latent_dim": 196},
+                "vae-smiles on ZINC (the 250k MOSES subset by default): latent 196",
+                "Gómez-Bombarelli et al. 2018, 'Automatic chemical design', ZINC model")
+_ARTICLE = {"model.seq_encoder": "article-conv", "model.seq_decoder": "fc", "model.activation": "relu"}
+register_preset("article-qm9", "vae", {**_ARTICLE, "data.name": "qm9", "model.latent_dim": 16},
+                "the molecule article's QM9 VAE: four Conv1D layers, four fully connected decoder layers "
+                "(model.decoder_hidden, default 256-512-1024, then the logits), latent 16",
+                "Cho, 'Helping VAE by regularizing latent vector', fig. 1")
+register_preset("article-zinc", "vae", {**_ARTICLE, "data.name": "zinc:250k", "model.latent_dim": 256},
+                "the molecule article's ZINC VAE (article-qm9's parts), latent 256: the degenerate latent space "
+                "of its fig. 2", "Cho, 'Helping VAE by regularizing latent vector', fig. 2")
+register_preset("article-bounded-qm9", "vae", {**_ARTICLE, **_BOUNDED, "model.bound": "both", "data.name": "qm9",
+                                               "model.latent_dim": 16},
+                "article-qm9 with the article's remedy: bounded mean (3 tanh) and log-variance (tanh)",
+                "Cho, 'Helping VAE by regularizing latent vector', fig. 9")
+register_preset("article-bounded-zinc", "vae", {**_ARTICLE, **_BOUNDED, "model.bound": "both",
+                                                "data.name": "zinc:250k", "model.latent_dim": 256},
+                "article-zinc with bounded mean (3 tanh) and log-variance (tanh), the remedy the article "
+                "proposes for its degenerate ZINC latent space", "Cho, 'Helping VAE by regularizing latent vector', fig. 9")

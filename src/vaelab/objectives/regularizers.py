@@ -10,6 +10,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from vaelab.distributions.sequence import TokenDistribution
+
 
 def code_l2(z: torch.Tensor) -> torch.Tensor:
     """L_Z^RAE = 1/2 ||z||_2^2 per example (RAE paper, eq. 2): (B, d) -> (B,)."""
@@ -42,7 +44,8 @@ def gradient_penalty(decode, z: torch.Tensor, form: str = "sum", generator=None)
     - ``form="frobenius"``: g = J^T v with v ~ N(0, I) (Hutchinson), whose expectation
       ||J||_F^2 is the full Jacobian norm, unbiased from one backward pass.
 
-    ``decode(z)`` returns the likelihood p(x|z) (its ``mean`` is D(z)). Returns
+    ``decode(z)`` returns the likelihood p(x|z) (its ``mean`` is D(z); for token data, whose
+    mean is ids without a gradient, D(z) is the token probabilities ``probs``). Returns
     ``(penalty (B,), p)`` so the caller reuses p for the reconstruction term. When
     gradients are off (evaluation) the penalty is computed all the same and detached.
     """
@@ -52,7 +55,7 @@ def gradient_penalty(decode, z: torch.Tensor, form: str = "sum", generator=None)
     with torch.enable_grad():
         zg = z if z.requires_grad else z.detach().requires_grad_(True)
         p = decode(zg)
-        out = p.mean  # (B, *event)
+        out = p.probs if isinstance(p, TokenDistribution) else p.mean  # (B, *event) or (B, L, V)
         v = torch.ones_like(out) if form == "sum" else torch.randn(out.shape, generator=generator,
                                                                   device=out.device, dtype=out.dtype)
         (g,) = torch.autograd.grad(out, zg, grad_outputs=v, create_graph=outer)  # (B, d)

@@ -106,7 +106,8 @@ def load_run(path, checkpoint: str = "best", device: str = "auto") -> Run:
                               f"likelihood but the checkpoint was trained with {meta['likelihood']}; "
                               "was config.yaml edited after training?")
     dev = resolve_device(device)
-    model = build_model(config.model, tuple(meta["event_shape"]), meta["kind"], meta.get("n_classes"))
+    model = build_model(config.model, tuple(meta["event_shape"]), meta["kind"], meta.get("n_classes"),
+                        meta.get("vocab_size"))
     try:
         model.load_state_dict(weights)
     except RuntimeError as err:

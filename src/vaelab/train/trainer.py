@@ -21,7 +21,7 @@ from vaelab.diagnostics.activity import active_units
 from vaelab.diagnostics.likelihood import elbo_terms_mean
 from vaelab.distributions import kl_divergence
 from vaelab.errors import CheckpointError, DataError, TrainingDiverged
-from vaelab.models import resolve_likelihood
+from vaelab.models import resolve_likelihood, vocab_size_of
 from vaelab.runs.io import append_jsonl
 from vaelab.train import checkpoint as ckpt
 from vaelab.train.optim import make_adam, set_lr
@@ -87,7 +87,7 @@ class Trainer:
         self.optimizer, self.step = self._make_step()
         self.term_names = self.step.term_names(*self._batch(torch.arange(min(2, len(self.x_train)), device=device)))
         self.meta = {"event_shape": list(bundle.event_shape), "kind": bundle.kind, "n_classes": bundle.n_classes,
-                     "likelihood": self.likelihood, "binarize": self.binarize}
+                     "vocab_size": vocab_size_of(bundle), "likelihood": self.likelihood, "binarize": self.binarize}
         self.state = TrainState()
         self._last_au: dict = {}  # shown in the progress bar: active units at the last epoch end
 
@@ -115,6 +115,8 @@ class Trainer:
             return False
         if self.cfg.train.compile != "auto":
             return bool(self.cfg.train.compile)
+        if self.likelihood == "categorical":  # GRUs and per-batch trimming gain nothing from compiling
+            return False
         steps = self.cfg.train.epochs * math.ceil(self.x_train.shape[0] / self.cfg.train.batch_size)
         return steps >= COMPILE_AUTO_STEPS
 
