@@ -61,3 +61,24 @@ def test_match_and_property_from_the_command_line(image_run_dir, capsys):
     assert "predictor R²" in out and "(reused)" in out and "predicted only" in out
     for name in ("paths.png", "paths_images.png", "result.json", "predictor.safetensors"):
         assert (image_run_dir / "lso" / "label-2" / name).is_file(), name
+
+
+def test_vaelab_lso_is_the_function_and_the_package():
+    # Importing a submodule sets the attribute vaelab.lso to the package: it stays callable as vaelab.api.lso.
+    import vaelab
+    import vaelab.lso.match  # noqa: F401
+
+    assert callable(vaelab.lso) and vaelab.lso.optimize_property is not None
+    with pytest.raises(ConfigError, match="unknown lso task 'nope'"):
+        vaelab.lso("anywhere", task="nope")
+
+
+def test_the_summary_warns_of_a_weak_predictor_and_extrapolation():
+    from vaelab.lso.report import notes
+
+    s = {"property": "gap", "predictor": {"r2_test": 0.2}, "predicted_only": True,
+         "predicted": {"beyond_training_share": 0.5, "best_in_training": 0.34}}
+    text = " ".join(notes(s))
+    assert "test R² is 0.20" in text and "50% of the paths" in text and "predicted only" in text
+    s.update(predictor={"r2_test": 0.9}, predicted_only=False, predicted={"beyond_training_share": 0.0})
+    assert notes(s) == []

@@ -12,9 +12,18 @@ Two tasks, each writing into ``RUN_DIR/lso/``:
   paper's toy task (sec. 5.4): freeze the decoder, optimise z to reproduce test images
   from random starts, report the iterations to converge and the spread of the final codes.
 
->>> result = optimize_property(vaelab.load_run("runs/qm9-vae"), "logp")    # doctest: +SKIP
+The package is also the function :func:`vaelab.api.lso` (the command's Python twin):
+``vaelab.lso(RUN_DIR, "logp")`` and ``vaelab.lso(RUN_DIR, task="match")`` call it, while
+``vaelab.lso.optimize_property`` and the other names below stay reachable. (A package
+and a function cannot both be the attribute ``vaelab.lso``; importing the package would
+replace the function, so the package is made callable instead.)
+
+>>> result = vaelab.lso("runs/qm9-vae", "logp")                           # doctest: +SKIP
 >>> result.summary["molecules"]["best"][0]["smiles"]                      # doctest: +SKIP
 """
+
+import sys
+import types
 
 from vaelab.lso.ascent import AscentPath, ascend, penalised
 from vaelab.lso.convergence import converged_step, pairwise_sq_dist, still_moving
@@ -27,3 +36,15 @@ from vaelab.lso.targets import PropertyTarget, available, resolve
 __all__ = ["AscentPath", "MatchResult", "PropertyPredictor", "PropertyResult", "PropertyTarget", "ascend", "available",
            "converged_step", "fit_predictor", "fitted_predictor", "match_targets", "optimize_property",
            "pairwise_sq_dist", "penalised", "r2_score", "resolve", "still_moving"]
+
+
+class _CallableModule(types.ModuleType):
+    """This package, callable as :func:`vaelab.api.lso`."""
+
+    def __call__(self, *args, **kwargs):
+        from vaelab.api import lso
+
+        return lso(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

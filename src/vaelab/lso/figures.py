@@ -13,8 +13,9 @@ FAINT = 0.25  # alpha of one path's line behind the mean
 def _paths(ax, steps: np.ndarray, values: np.ndarray, colour: str, label: str, marker: str | None = None) -> None:
     """Each path (columns of ``values`` (n, K)) faint, their mean (ignoring NaN) bold."""
     ax.plot(steps, values, color=colour, alpha=FAINT, linewidth=0.8, marker=marker, markersize=2)
-    with np.errstate(all="ignore"):
-        mean = np.nanmean(np.where(np.isfinite(values), values, np.nan), axis=1)
+    finite = np.isfinite(values)  # (n, K)
+    count = finite.sum(1)  # (n,)
+    mean = np.where(count > 0, np.where(finite, values, 0.0).sum(1) / np.maximum(count, 1), np.nan)  # (n,)
     ax.plot(steps, mean, color=colour, linewidth=2.0, label=label)
 
 

@@ -16,6 +16,7 @@ from vaelab.lso.molecules import best_molecules, path_molecules
 
 TOL = 0.01  # convergence: within 1% of the path's total change of its final objective (convergence.py)
 N_BEST = 10
+WEAK_R2 = 0.5  # a predictor below this test R² is flagged: its gradient is a poor guide
 
 
 def _stats(v: np.ndarray) -> dict:
@@ -34,12 +35,15 @@ def _steps_block(path) -> dict:
             "still_moving_share": float(moving.mean()), "clipped_share": float(path.clipped[1:].float().mean())}
 
 
-def _predicted_block(predicted: torch.Tensor, sign: float) -> dict:
+def _predicted_block(predicted: torch.Tensor, sign: float, record: dict) -> dict:
     p = predicted.numpy()  # (steps + 1, K)
     gain = sign * (p[-1] - p[0])  # (K,)
     best = p.max() if sign > 0 else p.min()
+    edge = record["target_max"] if sign > 0 else record["target_min"]  # the best training value
+    beyond = sign * (p[-1] - edge) > 0  # (K,) paths that end past every training example: extrapolation
     return {"start_mean": float(p[0].mean()), "end_mean": float(p[-1].mean()), "best": float(best),
-            "improvement": _stats(gain), "per_step_mean": p.mean(1).tolist()}
+            "improvement": _stats(gain), "best_in_training": edge, "beyond_training_share": float(beyond.mean()),
+            "per_step_mean": p.mean(1).tolist()}
 
 
 def _molecule_block(check, predicted: torch.Tensor, sign: float, checkable: bool) -> dict:
@@ -58,13 +62,18 @@ def _molecule_block(check, predicted: torch.Tensor, sign: float, checkable: bool
            "best": best_molecules(paths, N_BEST, sign, by, exclude=start_set)}
     if checkable:
         real = check.real  # (C, K)
-        with np.errstate(all="ignore"):
-            best_real = np.nanmax(sign * real, 0)  # (K,) NaN where a path has no valid molecule
+        best_real = _nanmax(sign * real)  # (K,) NaN where a path has no valid molecule
         out["real"] = {"start_mean": _stats(real[0])["mean"], "end_mean": _stats(real[-1])["mean"],
                        "per_step_mean": [_stats(r)["mean"] for r in real],
                        "best_along_path_improvement": _stats(best_real - sign * real[0]),
                        "end_improvement": _stats(sign * (real[-1] - real[0]))}
     return out
+
+
+def _nanmax(a: np.ndarray) -> np.ndarray:
+    """Column maxima ignoring NaN, NaN for an all-NaN column (without numpy's warning): (C, K) -> (K,)."""
+    seen = np.isfinite(a).any(0)  # (K,)
+    return np.where(seen, np.where(np.isfinite(a), a, -np.inf).max(0), np.nan)
 
 
 def _num(v) -> float | None:
@@ -82,7 +91,7 @@ def property_summary(target, record: dict, fitted_now: bool, settings: dict, sta
            | {"fitted_now": fitted_now},
            "settings": settings, "start_kind": starts.kind,
            "start_test_index": None if starts.test_index is None else starts.test_index.tolist(),
-           "steps": _steps_block(path), "predicted": _predicted_block(predicted, sign),
+           "steps": _steps_block(path), "predicted": _predicted_block(predicted, sign, record),
            "norm": {"start_mean": float(path.norm[0].mean()), "end_mean": float(path.norm[-1].mean()),
                     "max": float(path.norm.max())}}
     if check is not None:
@@ -119,9 +128,25 @@ def summary_rows(s: dict) -> list[tuple[str, str]]:
             rows.append(("real improvement, best along path: mean / max",
                          f"{_fmt(r['best_along_path_improvement']['mean'])} / "
                          f"{_fmt(r['best_along_path_improvement']['max'])}"))
-    if s["predicted_only"]:
-        rows.append(("note", "predicted only: the real value of a decoded item cannot be computed here"))
+    rows += [("note", n) for n in notes(s)]
     return rows
+
+
+def notes(s: dict) -> list[str]:
+    """Warnings a reader of the numbers needs: a weak predictor, extrapolation, predicted-only values."""
+    out = []
+    r2 = s["predictor"]["r2_test"]
+    if r2 is None or not r2 >= WEAK_R2:
+        out.append(f"the predictor's test R² is {_fmt(r2, '.2f')} (< {WEAK_R2}): the codes hardly encode "
+                   f"{s['property']}, so its gradient is a poor guide; train the model longer or pick another property")
+    p = s["predicted"]
+    if p["beyond_training_share"] > 0:
+        out.append(f"{p['beyond_training_share']:.0%} of the paths end with a prediction beyond the best training "
+                   f"value ({_fmt(p['best_in_training'])}): the predictor extrapolates there; a larger --penalty "
+                   "keeps z nearer the data")
+    if s["predicted_only"]:
+        out.append("predicted only: the real value of a decoded item cannot be computed here")
+    return out
 
 
 def best_rows(s: dict) -> list[dict]:
