@@ -100,6 +100,8 @@ def test_the_likelihood_must_fit_the_data_kind():
     assert resolve_likelihood(vaelab.make_config({}).model, "tokens") == "categorical"
     with pytest.raises(ConfigError, match="vocabulary size"):
         build_model(vaelab.make_config({}).model, (10,), "tokens")
+    with pytest.raises(ConfigError, match="model.seq_encoder"):
+        build_model(vaelab.make_config({"model": {"architecture": "conv"}}).model, (10,), "tokens", vocab_size=8)
 
 
 def test_smiles_presets_fill_in_the_literature_settings():

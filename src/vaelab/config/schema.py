@@ -35,10 +35,14 @@ class DataConfig(Section):
 class ModelConfig(Section):
     name: str = Field("vae", description="model variant; see `vaelab models`")
     latent_dim: PositiveInt = 16
-    architecture: Literal["mlp", "conv", "resnet"] = Field("mlp", description="encoder backbone")
+    architecture: Literal["mlp", "conv", "resnet"] = Field(
+        "mlp", description="encoder backbone for image and vector data (token data: model.seq_encoder)")
     hidden: list[PositiveInt] = Field(default_factory=lambda: [200, 200], description="encoder hidden sizes")
-    decoder_hidden: Optional[list[PositiveInt]] = Field(None, description="default: hidden reversed (mlp), [256, 512, 512] (conv)")
-    conv_channels: list[PositiveInt] = Field(default_factory=lambda: [32, 32, 64, 64])
+    decoder_hidden: Optional[list[PositiveInt]] = Field(
+        None, description="default: hidden reversed (mlp), [256, 512, 512] (conv); token data: [256, 512, 1024] "
+                          "(seq_decoder=fc), none (seq_decoder=gru: z feeds the GRU directly)")
+    conv_channels: list[PositiveInt] = Field(default_factory=lambda: [32, 32, 64, 64],
+                                             description="conv encoder widths (images; seq_encoder=article-conv)")
     resnet_channels: list[PositiveInt] = Field(default_factory=lambda: [32, 64, 64])
     resnet_blocks: PositiveInt = Field(1, description="residual blocks per ResNet stage")
     activation: Literal["softplus", "tanh", "relu", "elu", "leaky_relu", "gelu", "silu"] = "softplus"

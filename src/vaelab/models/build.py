@@ -101,6 +101,9 @@ def _sequence_parts(cfg, event_shape, vocab_size: int | None, extra_inputs: int)
     if not vocab_size:
         raise ConfigError("token data needs the vocabulary size to build a sequence model; "
                           "pass vocab_size to build_model (the trainer takes it from the dataset)")
+    if cfg.architecture != "mlp":
+        raise ConfigError(f"config key 'model.architecture': {cfg.architecture} is an image encoder; token data "
+                          "takes model.seq_encoder (chemvae, article-conv or gru) instead. Drop the architecture")
     if len(event_shape) != 1 or event_shape[0] < 2:
         raise ConfigError(f"token data must be rows of ids (bos ... eos); got event shape {tuple(event_shape)}")
     length = int(event_shape[0])

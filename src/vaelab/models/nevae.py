@@ -33,7 +33,9 @@ class NEVAE(VAE):
         z, p = out.extras.pop("z"), out.extras.pop("likelihood")
         out.extras.pop("posterior")
         # Re-encode the reconstruction. An autoregressive decoder's mean would need H*W passes
-        # and no gradient; its teacher-forced probabilities are the differentiable stand-in.
+        # and no gradient; its teacher-forced probabilities are the differentiable stand-in. Token
+        # decoders (whose mean is argmax ids) give soft rows (B, L, V), which the sequence encoders
+        # take like one-hot ids, so the gradient reaches the decoder through the re-encoding.
         x_hat = p.reconstruction(x) if hasattr(p, "reconstruction") else p.mean
         q2 = self.encode(x_hat, **side)
         if self.options["reencode"] == "se":
