@@ -20,7 +20,7 @@ import torch
 from vaelab.errors import CheckpointError, ConfigError
 from vaelab.lso import targets as tg
 from vaelab.lso.predictor import DEFAULTS, PropertyPredictor, fit_predictor, r2_score
-from vaelab.runs.io import atomic_write_bytes, read_json, write_json
+from vaelab.runs.io import atomic_write_bytes, read_fit_record, write_json
 
 WEIGHTS, RECORD = "predictor.safetensors", "predictor.json"
 MAX_TRAIN = 50_000  # codes the predictor is fitted on at most (a seeded subset of larger training splits)
@@ -105,16 +105,7 @@ def _load(folder: Path, record: dict, run) -> PropertyPredictor:
 
 
 def _read_record(folder: Path) -> dict | None:
-    path = folder / RECORD
-    if not path.is_file():
-        return None
-    try:
-        record = read_json(path)
-        if not isinstance(record, dict) or "options" not in record:
-            raise ValueError
-    except ValueError:
-        raise CheckpointError(f"'{path}' is damaged; {REFIT}") from None
-    return record
+    return read_fit_record(folder / RECORD, REFIT)
 
 
 def _check(record: dict, options: dict, max_train: int, run, folder: Path) -> None:

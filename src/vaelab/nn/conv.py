@@ -13,6 +13,24 @@ from torch import nn
 from vaelab.nn.mlp import activation
 
 
+def conv_stack(conv, norm, in_channels: int, channels, kernels, strides, act: str,
+               batch_norm: bool) -> list[nn.Module]:
+    """Convolution, optional batch norm, activation per layer, with "same"-style padding k // 2.
+
+    ``conv``/``norm`` are the layer classes (Conv2d/BatchNorm2d for images, Conv1d/BatchNorm1d
+    for token sequences), so any input size works with any stride.
+    """
+    layers: list[nn.Module] = []
+    c = in_channels
+    for out_c, k, s in zip(channels, kernels, strides):
+        layers.append(conv(c, out_c, k, stride=s, padding=k // 2, bias=not batch_norm))
+        if batch_norm:
+            layers.append(norm(out_c))
+        layers.append(activation(act))
+        c = out_c
+    return layers
+
+
 class ConvEncoder(nn.Module):
     """``Conv2d -> [BatchNorm2d] -> activation`` blocks (four by default), then flatten: (B, C, H, W) -> (B, F).
 
@@ -30,14 +48,8 @@ class ConvEncoder(nn.Module):
         if len(in_shape) != 3:
             raise ValueError(f"the conv encoder needs image data (C, H, W); got event shape {tuple(in_shape)}")
         self.in_shape = tuple(in_shape)
-        layers: list[nn.Module] = []
-        c = in_shape[0]
-        for out_c, stride in zip(channels, strides):
-            layers.append(nn.Conv2d(c, out_c, kernel, stride=stride, padding=kernel // 2, bias=not batch_norm))
-            if batch_norm:
-                layers.append(nn.BatchNorm2d(out_c))
-            layers.append(activation(act))
-            c = out_c
+        layers = conv_stack(nn.Conv2d, nn.BatchNorm2d, in_shape[0], channels, [kernel] * len(channels), strides,
+                            act, batch_norm)
         self.layers = nn.Sequential(*layers, nn.Flatten())
         with torch.no_grad():
             self.out_features = int(self.layers(torch.zeros(1, *self.in_shape)).shape[-1])

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from vaelab.nn.conv import conv_stack
 from vaelab.nn.mlp import activation
 
 PAD = 0  # the vocabulary's pad id (vaelab.chem.vocab.Vocabulary.pad_id)
@@ -46,15 +47,8 @@ class _ConvStack(nn.Module):
     def __init__(self, vocab_size: int, length: int, channels, kernels, strides, act: str, batch_norm: bool):
         super().__init__()
         self.vocab_size, self.length = int(vocab_size), int(length)
-        layers: list[nn.Module] = []
-        c = self.vocab_size
-        for out_c, k, s in zip(channels, kernels, strides):
-            # "same"-style zero padding: any sequence length works (the papers pad strings to a fixed width)
-            layers.append(nn.Conv1d(c, out_c, k, stride=s, padding=k // 2, bias=not batch_norm))
-            if batch_norm:
-                layers.append(nn.BatchNorm1d(out_c))
-            layers.append(activation(act))
-            c = out_c
+        # "same"-style zero padding: any sequence length works (the papers pad strings to a fixed width)
+        layers = conv_stack(nn.Conv1d, nn.BatchNorm1d, self.vocab_size, channels, kernels, strides, act, batch_norm)
         self.convs = nn.Sequential(*layers, nn.Flatten())
         with torch.no_grad():
             self.conv_features = int(self.convs(torch.zeros(1, self.vocab_size, self.length)).shape[-1])

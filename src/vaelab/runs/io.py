@@ -72,6 +72,22 @@ def read_json(path) -> dict:
     return json.loads(Path(path).read_text())
 
 
+def read_fit_record(path, fix: str) -> dict | None:
+    """A fitted object's JSON record (with its ``options``): None when absent; damaged -> CheckpointError naming ``fix``."""
+    from vaelab.errors import CheckpointError
+
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        record = read_json(path)
+        if not isinstance(record, dict) or "options" not in record:
+            raise ValueError("not a fit record")
+    except ValueError:
+        raise CheckpointError(f"'{path}' is damaged; {fix}") from None
+    return record
+
+
 def append_jsonl(path, record: dict) -> None:
     """Append one line and fsync, so a kill loses at most the line being written."""
     with open(path, "a", encoding="utf-8") as fh:

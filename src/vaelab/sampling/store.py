@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from vaelab.errors import CheckpointError, ConfigError
-from vaelab.runs.io import atomic_write_bytes, read_json, write_json
+from vaelab.runs.io import atomic_write_bytes, read_fit_record, write_json
 from vaelab.sampling.base import Sampler, resolve_options, sampler_class
 from vaelab.sampling.codes import encode_codes
 
@@ -49,16 +49,7 @@ def _normal(obj):
 
 def read_record(folder: Path) -> dict | None:
     """The folder's sampler.json, None when absent; a damaged one is an error that names the fix."""
-    path = folder / RECORD
-    if not path.is_file():
-        return None
-    try:
-        record = read_json(path)
-        if not isinstance(record, dict) or "options" not in record:
-            raise ValueError("not a sampler record")
-    except ValueError:
-        raise CheckpointError(f"'{path}' is damaged; pass --refit (API: refit=True) to fit the sampler again") from None
-    return record
+    return read_fit_record(folder / RECORD, "pass --refit (API: refit=True) to fit the sampler again")
 
 
 def check_match(record: dict, options: dict, run, folder: Path) -> None:
