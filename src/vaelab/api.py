@@ -202,9 +202,10 @@ def sample(run_dir, n: int = 64, sampler: str | None = None, *, seed: int = 0, o
 
 
 def lso(run_dir, property: str | None = None, *, task: str = "property", starts: int | None = None,
-        steps: int | None = None, lr: float | None = None, penalty: float = 0.1, start: str = "worst",
-        direction: str | None = None, max_norm="auto", targets: int = 50, loss: str = "se", init: str = "sampler",
-        tol: float = 0.01, seed: int = 0, refit: bool = False, checkpoint: str = "best", progress: bool = True):
+        steps: int | None = None, lr: float | None = None, penalty: float = 0.5, penalty_on: str = "codes",
+        start: str = "worst", direction: str | None = None, max_norm="auto", box: bool = True, targets: int = 50,
+        loss: str = "se", init: str = "sampler", tol: float = 0.01, seed: int = 0, refit: bool = False,
+        checkpoint: str = "best", progress: bool = True):
     """Latent space optimisation on a run; results go to ``RUN_DIR/lso/`` (see docs/lso.md).
 
     ``task="property"``: optimise the property ``property`` (``vaelab.lso.available(run)``
@@ -212,8 +213,12 @@ def lso(run_dir, property: str | None = None, *, task: str = "property", starts:
     molecules, ``score`` or ``label:K`` otherwise). A predictor fitted on the training
     codes (reused unless ``refit``) is ascended from ``starts`` codes (default 10;
     ``start``: worst/random test examples or prior draws) for ``steps`` Adam steps
-    (default 500, ``lr`` 0.05) with the penalty ``penalty`` * ½||z||²; molecules are
-    decoded and checked with RDKit. Returns :class:`vaelab.lso.PropertyResult`.
+    (default 500, ``lr`` 0.05) against a penalty ``penalty`` * ½||.||² (default 0.5):
+    with ``penalty_on="codes"`` (default) the log-density of a Gaussian fitted to the
+    training codes, the ascent running in its whitened coordinates; with ``"prior"``
+    ½||z||², each coordinate kept within the training codes' range (``box``). ``max_norm``
+    (``auto``: the training codes' largest distance; None: none) bounds the distance.
+    Molecules are decoded and checked with RDKit. Returns :class:`vaelab.lso.PropertyResult`.
 
     ``task="match"``: the NE-VAE paper's toy task on images: ``targets`` test images,
     ``starts`` random starts each (default 10), ``steps`` Adam steps (default 1000, ``lr``
@@ -238,5 +243,5 @@ def lso(run_dir, property: str | None = None, *, task: str = "property", starts:
         names = describe_available(available(run)) or "none (use --task match for images)"
         raise ConfigError(f"lso needs a property: --property NAME (this run has: {names}), or --task match")
     return optimize_property(run, property, starts=pick(starts, 10), start=start, steps=pick(steps, 500),
-                             lr=pick(lr, 0.05), penalty=penalty, max_norm=max_norm, direction=direction, seed=seed,
-                             refit=refit, progress=progress)
+                             lr=pick(lr, 0.05), penalty=penalty, penalty_on=penalty_on, max_norm=max_norm, box=box,
+                             direction=direction, seed=seed, refit=refit, progress=progress)

@@ -74,3 +74,23 @@ def test_parameters_of_the_score_are_left_alone():
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError, match="steps >= 1"):
         ascend(_linear(torch.ones(2)), torch.zeros(1, 2), steps=0)
+
+
+def test_in_the_codes_whitened_space_the_fixed_point_is_mean_plus_sigma_w_over_lambda():
+    # maximise w.z - lambda/2 (z - mu)^T Sigma^-1 (z - mu)  =>  z* = mu + Sigma w / lambda; the path is reported in z.
+    from vaelab.lso.code_stats import CodeStats
+    from vaelab.lso.optimize import _ascend
+
+    gen = torch.Generator().manual_seed(0)
+    codes = torch.randn(4000, 3, generator=gen) * torch.tensor([1.0, 0.05, 0.3]) + torch.tensor([0.5, 0.0, -1.0])
+    stats = CodeStats.fit(codes)
+    sigma = stats.chol @ stats.chol.T  # the fitted covariance
+    w, lam = torch.tensor([0.5, 20.0, -1.0]), 2.0  # steep along the thin dimension, as an overfitted predictor is
+    path = _ascend(_linear(w), codes[:4], stats, "codes", box=False, steps=2000, lr=0.05, penalty=lam, max_norm=None)
+    torch.testing.assert_close(path.z[-1], (stats.mean + sigma @ w / lam).expand(4, 3), atol=2e-3, rtol=0)
+    torch.testing.assert_close(path.z[0], codes[:4], atol=1e-4, rtol=0)
+    # on z itself with the prior's penalty the same predictor runs 20 / lambda = 10 along the thin dimension
+    prior = _ascend(_linear(w), codes[:4], stats, "prior", box=False, steps=2000, lr=0.05, penalty=lam, max_norm=None)
+    assert float(prior.z[-1, :, 1].mean()) == pytest.approx(10.0, abs=0.01)
+    boxed = _ascend(_linear(w), codes[:4], stats, "prior", box=True, steps=300, lr=0.05, penalty=lam, max_norm=None)
+    assert float(boxed.z[-1, :, 1].max()) <= float(stats.hi[1]) + 1e-6  # the box holds it within the codes' range

@@ -76,9 +76,10 @@ def test_vaelab_lso_is_the_function_and_the_package():
 def test_the_summary_warns_of_a_weak_predictor_and_extrapolation():
     from vaelab.lso.report import notes
 
-    s = {"property": "gap", "predictor": {"r2_test": 0.2}, "predicted_only": True,
+    s = {"property": "gap", "predictor": {"r2_test": 0.2}, "predicted_only": True, "settings": {"penalty_on": "prior"},
          "predicted": {"beyond_training_share": 0.5, "best_in_training": 0.34}}
     text = " ".join(notes(s))
     assert "test R² is 0.20" in text and "50% of the paths" in text and "predicted only" in text
+    assert "--penalty-on codes" in text
     s.update(predictor={"r2_test": 0.9}, predicted_only=False, predicted={"beyond_training_share": 0.0})
     assert notes(s) == []

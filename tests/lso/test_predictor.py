@@ -48,20 +48,25 @@ def test_the_predictor_is_saved_reused_and_refitted(image_run_dir):
 
     run = vaelab.load_run(image_run_dir)
     target = resolve(run, "label:1")
-    model, record, now = fitted_predictor(run, target, FAST, progress=False)
+    first = fitted_predictor(run, target, FAST, progress=False)
+    model, record, now = first.model, first.record, first.fitted_now
     folder = image_run_dir / "lso" / "label-1"
     assert now and (folder / "predictor.safetensors").is_file()
     saved = json.loads((folder / "predictor.json").read_text())
     assert saved["property"] == "label:1" and saved["options"]["output"] == "sigmoid"
     assert saved["r2_test"] is not None and saved["n_codes"] == len(run.data.train)
-    again, record2, now2 = fitted_predictor(run, target, progress=False)  # options None: the saved fit's own
+    second = fitted_predictor(run, target, progress=False)  # options None: the saved fit's own
+    again, record2, now2 = second.model, second.record, second.fitted_now
     assert not now2 and record2["fitted_at"] == record["fitted_at"]
     z = torch.randn(7, run.model.latent_dim)
     torch.testing.assert_close(again(z), model(z))
     with pytest.raises(ConfigError, match="--refit"):
         fitted_predictor(run, target, {**FAST, "epochs": 5}, progress=False)
-    _, _, now3 = fitted_predictor(run, target, {**FAST, "epochs": 5}, refit=True, progress=False)
-    assert now3
+    assert fitted_predictor(run, target, {**FAST, "epochs": 5}, refit=True, progress=False).fitted_now
+    # the statistics of the training codes travel with the predictor: the whitening inverts
+    z = torch.randn(3, run.model.latent_dim)
+    torch.testing.assert_close(second.stats.codes(second.stats.whitened(z)), z, atol=1e-4, rtol=1e-4)
+    assert (folder / "codes.safetensors").is_file()
 
 
 def test_a_damaged_predictor_record_names_the_fix(image_run_dir):

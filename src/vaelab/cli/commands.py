@@ -189,7 +189,8 @@ def cmd_lso(args) -> int:
     from vaelab.lso.report import best_rows, summary_rows
 
     result = lso(args.run_dir, args.property, task=args.task, starts=args.starts, steps=args.steps, lr=args.lr,
-                 penalty=args.penalty, start=args.start, direction=args.direction, max_norm=args.max_norm,
+                 penalty=args.penalty, penalty_on=args.penalty_on, start=args.start, direction=args.direction,
+                 max_norm=args.max_norm, box=args.box,
                  targets=args.targets, loss=args.loss, init=args.init, tol=args.tol, seed=args.seed,
                  refit=args.refit, checkpoint=args.checkpoint, progress=not args.no_progress)
     s = result.summary

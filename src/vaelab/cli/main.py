@@ -138,8 +138,13 @@ def _add_lso(sub) -> None:
     p.add_argument("--checkpoint", default="best", choices=["best", "last"])
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     g = p.add_argument_group("property task")
-    g.add_argument("--penalty", type=float, default=0.1,
-                   help="lambda of the penalty lambda * 1/2 ||z||^2 (default 0.1; 1 = the prior's log-density)")
+    g.add_argument("--penalty", type=float, default=0.5,
+                   help="lambda: the ascent maximises the standardised prediction minus lambda times the "
+                        "negative log-density of --penalty-on (default 0.5)")
+    g.add_argument("--penalty-on", choices=["codes", "prior"], default="codes",
+                   help="codes (default): a full-covariance Gaussian fitted to the training codes, the ascent in its "
+                        "whitened coordinates (lr and --max-norm in units of the codes' spread; keeps z where the "
+                        "codes are, also after posterior collapse); prior: N(0, I), the ascent on z itself")
     g.add_argument("--start", choices=["worst", "random", "prior"], default="worst",
                    help="start from the test examples with the lowest predicted property (default), random test "
                         "examples, or draws from the model's sampler")
@@ -148,7 +153,11 @@ def _add_lso(sub) -> None:
     g.add_argument("--maximize", dest="direction", action="store_const", const="maximize",
                    help="maximise the property (default, except sa)")
     g.add_argument("--max-norm", type=_norm_bound, default="auto", metavar="R",
-                   help="keep ||z|| <= R: a number, auto (the longest training code; default) or none")
+                   help="bound the distance from the centre of --penalty-on's Gaussian: a number, auto (the training "
+                        "codes' largest; default) or none")
+    g.add_argument("--no-box", dest="box", action="store_false",
+                   help="with --penalty-on prior: let coordinates leave the training codes' range (kept inside it "
+                        "by default: along a collapsed dimension the predictor has seen no variation)")
     g.add_argument("--refit", action="store_true", help="fit the property predictor again, replacing the saved one")
     g = p.add_argument_group("match task")
     g.add_argument("--targets", type=int, default=50, help="test images to match (default 50, as the NE-VAE paper)")

@@ -51,10 +51,13 @@ def draw_property_paths(summary: dict, arrays: dict) -> Figure:
     _paths(ax, steps, np.asarray(arrays["norm"]), BETA_COLOUR, "mean")
     bound = summary["settings"].get("max_norm")
     if bound:
-        ax.axhline(bound, color=KL_COLOUR, linestyle="--", linewidth=1.0, label="max ||z||")
-    ax.set(title="Distance from the origin", xlabel="step", ylabel="||z||")
+        ax.axhline(bound, color=KL_COLOUR, linestyle="--", linewidth=1.0, label="bound")
+    codes = summary["settings"].get("penalty_on") == "codes"
+    ax.set(title="Distance from the codes' mean" if codes else "Distance from the origin", xlabel="step",
+           ylabel="Mahalanobis distance" if codes else "||z||")
     ax.legend(loc="best")
-    fig.suptitle(f"Latent ascent on {name}: {pred.shape[1]} starts, penalty {summary['settings']['penalty']}")
+    st = summary["settings"]
+    fig.suptitle(f"Latent ascent on {name}: {pred.shape[1]} starts, penalty {st['penalty']} x {st['penalty_on']}")
     return fig
 
 

@@ -9,7 +9,7 @@ from the codes of poor molecules, decode along the way. Everything lands in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -43,13 +43,33 @@ def _direction(target: tg.PropertyTarget, direction: str | None) -> str:
     return direction
 
 
-def _max_norm(value, record: dict) -> float | None:
-    """``auto``: the longest training code the predictor saw, so paths stay where the data's codes are."""
+def _max_norm(value, record: dict, penalty_on: str) -> float | None:
+    """``auto``: the training codes' largest distance (Mahalanobis for ``codes``, ||z|| for ``prior``)."""
     if value == "auto":
-        return float(record["code_norm_max"])
+        return float(record["code_mahalanobis_max" if penalty_on == "codes" else "code_norm_max"])
     if value is None or float(value) <= 0:
         return None
     return float(value)
+
+
+PENALTY_ON = {"codes": "lambda/2 (z - mu)^T Sigma^-1 (z - mu), a full-covariance Gaussian fitted to the training "
+                       "codes; the ascent runs in its whitened coordinates, so lr and the ball are in units of "
+                       "the codes' spread",
+              "prior": "lambda/2 ||z||², the standard normal prior; the ascent runs on z itself, each "
+                       "coordinate kept within the training codes' range (box)"}
+
+
+def _check_penalty_on(penalty_on: str) -> None:
+    if penalty_on not in PENALTY_ON:
+        raise ConfigError(f"unknown penalty_on '{penalty_on}'; choose {', '.join(PENALTY_ON)}")
+
+
+def _ascend(score, z0: torch.Tensor, stats, penalty_on: str, box: bool, **options) -> AscentPath:
+    """The ascent on z itself (``prior``) or in the codes' whitened coordinates (``codes``); the path in z."""
+    if penalty_on == "prior":
+        return ascend(score, z0, box=stats.box if box else None, **options)
+    path = ascend(lambda u: score(stats.codes(u)), stats.whitened(z0), **options)  # (steps + 1, K, d) in u
+    return replace(path, z=stats.to("cpu").codes(path.z))  # norm stays the Mahalanobis distance the ball bounds
 
 
 def check_steps(steps: int, checks: int) -> np.ndarray:
@@ -78,20 +98,25 @@ def _images(run, path: AscentPath) -> dict | None:
     at = check_steps(path.steps, IMAGE_STEPS - 1)  # (C,)
     z = path.z[torch.as_tensor(at), :IMAGE_PATHS]  # (C, k, d)
     x = sample_images(run, z.reshape(-1, z.shape[-1]))  # (C*k, *event)
-    return {"image_steps": at, "x_path": x.reshape(*z.shape[:2], *x.shape[1:]).float().cpu().numpy().astype("float16"),
+    x_path = x.reshape(*z.shape[:2], *x.shape[1:]).float().cpu().numpy().astype("float16")  # (C, k, *event)
+    return {"image_steps": at, "x_path": x_path,
             "event_shape": np.asarray(run.meta["event_shape"], dtype=np.int64), "kind": np.asarray(run.data.kind)}
 
 
 def optimize_property(run, name: str, *, starts: int = 10, start: str = "worst", steps: int = 500,
-                      lr: float = 0.05, penalty: float = 0.1, max_norm="auto", direction: str | None = None,
-                      seed: int = 0, refit: bool = False, checks: int = 50, predictor_options: dict | None = None,
-                      progress: bool = True) -> PropertyResult:
+                      lr: float = 0.05, penalty: float = 0.5, penalty_on: str = "codes", max_norm="auto",
+                      box: bool = True, direction: str | None = None, seed: int = 0, refit: bool = False,
+                      checks: int = 50, predictor_options: dict | None = None, progress: bool = True) -> PropertyResult:
     """Optimise the property ``name`` in ``run``'s latent space; see the module docstring and docs/lso.md.
 
     The ascent maximises the standardised prediction (times -1 to minimise) minus
-    ``penalty`` * ½ ||z||², with Adam (``lr``) for ``steps`` steps from ``starts``
-    codes chosen by ``start`` (:data:`vaelab.lso.starts.START_KINDS`); ``max_norm``
-    (``auto``: the longest training code; None: none) bounds ||z||. Molecule runs
+    ``penalty`` * ½ ||.||² with Adam (``lr``) for ``steps`` steps from ``starts`` codes
+    chosen by ``start`` (:data:`vaelab.lso.starts.START_KINDS`), in one of two spaces
+    (:data:`PENALTY_ON`): ``codes`` (default), the whitened coordinates of a Gaussian
+    fitted to the training codes, so the penalty is that Gaussian's log-density; or
+    ``prior``, z itself with the prior's log-density, each coordinate kept within the
+    training codes' range (``box``). ``max_norm`` bounds the distance in that space
+    (``auto``: the training codes' largest; None: no bound). Molecule runs
     decode ``checks`` evenly spaced steps of every path and check them with RDKit.
     """
     from vaelab.lso.report import property_summary, write_property_files
@@ -100,18 +125,22 @@ def optimize_property(run, name: str, *, starts: int = 10, start: str = "worst",
         raise ConfigError(f"--steps must be >= 1, --lr > 0 and --penalty >= 0; got {steps}, {lr}, {penalty}")
     target = tg.resolve(run, name)
     direction = _direction(target, direction)
+    _check_penalty_on(penalty_on)  # before any fitting
     check_starts(run, starts, start)  # before the predictor is fitted
     sign = 1.0 if direction == "maximize" else -1.0
-    predictor, record, fitted_now = fitted_predictor(run, target, predictor_options, refit=refit, progress=progress)
+    fit = fitted_predictor(run, target, predictor_options, refit=refit, progress=progress)
+    predictor, record = fit.model, fit.record
     score = lambda z: sign * predictor.standardised(z)  # noqa: E731 (K, d) -> (K,), in training-target SDs
     chosen = choose_starts(run, score, starts, start, seed)
-    bound = _max_norm(max_norm, record)
-    path = ascend(score, chosen.z, steps=steps, lr=lr, penalty=penalty, max_norm=bound, progress=progress)
+    bound = _max_norm(max_norm, record, penalty_on)
+    path = _ascend(score, chosen.z, fit.stats, penalty_on, box, steps=steps, lr=lr, penalty=penalty, max_norm=bound,
+                   progress=progress)
     predicted = sign * path.score * float(predictor.y_std) + float(predictor.y_mean)  # (steps + 1, K)
     check = _check(run, target, path, checks)
     settings = {"starts": starts, "start": start, "steps": steps, "lr": lr, "penalty": penalty,
-                "max_norm": bound, "direction": direction, "seed": seed, "checks": checks}
-    summary = property_summary(target, record, fitted_now, settings, chosen, path, predicted, check)
+                "penalty_on": penalty_on, "max_norm": bound, "box": box and penalty_on == "prior",
+                "direction": direction, "seed": seed, "checks": checks}
+    summary = property_summary(target, record, fit.fitted_now, settings, chosen, path, predicted, check)
     folder = lso_dir(run, target)
     result = PropertyResult(summary, folder, path, chosen, predicted, check, images=_images(run, path))
     result.files = write_property_files(run, result)

@@ -3,7 +3,7 @@
 Gómez-Bombarelli et al. 2018 (sec. "Property prediction") train a property predictor
 on the latent codes so that its gradient points the way to better molecules; here the
 predictor is fitted after the autoencoder (the codes are fixed), which works for any run.
-Inputs and targets are standardised inside the module, so one learning rate fits every
+Inputs (centred, one scale) and targets (standardised) are scaled inside the module, so one learning rate fits every
 property and code scale, and :meth:`PropertyPredictor.standardised` is unit-free for
 the ascent's penalty.
 """
@@ -27,7 +27,7 @@ OUTPUTS = ("linear", "sigmoid")
 
 
 class PropertyPredictor(nn.Module):
-    """z (N, d) -> property (N,): an MLP d -> 64 -> 64 -> 1 (SiLU) on standardised codes."""
+    """z (N, d) -> property (N,): an MLP d -> 64 -> 64 -> 1 (SiLU) on centred, scaled codes."""
 
     def __init__(self, dim: int, hidden=(64, 64), output: str = "linear"):
         super().__init__()
@@ -45,9 +45,16 @@ class PropertyPredictor(nn.Module):
         self.register_buffer("y_std", torch.ones(()))
 
     def set_scales(self, z: torch.Tensor, y: torch.Tensor) -> None:
-        """Standardise inputs and targets with the training data's mean and standard deviation."""
+        """Centre the codes and scale them by one number; standardise the targets.
+
+        One scale for all dimensions (the root mean variance), not one per dimension: a
+        collapsed dimension's posterior means barely vary, and dividing by their tiny
+        spread would turn a step of 0.1 along it into tens of standard deviations, where
+        the MLP extrapolates wildly and the ascent follows. With one scale the latent
+        geometry is kept, and weight decay keeps the weights of constant inputs small.
+        """
         self.z_mean.copy_(z.mean(0))
-        self.z_std.copy_(z.std(0).clamp_min(1e-6))  # a collapsed dimension must not divide by 0
+        self.z_std.fill_(float(z.var(0).mean().sqrt().clamp_min(1e-6)))
         self.y_mean.copy_(y.mean())
         self.y_std.copy_(y.std().clamp_min(1e-12))
 

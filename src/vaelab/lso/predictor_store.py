@@ -1,6 +1,7 @@
 """A fitted property predictor on disk: ``RUN_DIR/lso/<property>/predictor.{safetensors,json}``.
 
-The weights are a safetensors file (no pickle); ``predictor.json`` records what the
+The weights are a safetensors file (no pickle), and so are the statistics of the codes
+it was fitted on (``codes.safetensors``, :mod:`vaelab.lso.code_stats`); ``predictor.json`` records what the
 predictor was fitted to (property, options, checkpoint, number of codes) and how well
 it predicts (R² on held-out training codes and on the test codes). It is written last,
 so a folder without it holds no usable predictor. A saved predictor is reused while
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import torch
 
 from vaelab.errors import CheckpointError, ConfigError
 from vaelab.lso import targets as tg
+from vaelab.lso.code_stats import CodeStats
 from vaelab.lso.predictor import DEFAULTS, PropertyPredictor, fit_predictor, r2_score
 from vaelab.runs.io import atomic_write_bytes, read_fit_record, write_json
 
@@ -56,7 +59,7 @@ def _codes_and_values(run, target, split: str, limit: int, seed: int, progress: 
     return codes, torch.as_tensor(y[keep], dtype=torch.float32, device=codes.device)
 
 
-def _fit(run, target, options: dict, max_train: int, progress: bool) -> tuple[PropertyPredictor, dict]:
+def _fit(run, target, options: dict, max_train: int, progress: bool) -> tuple[PropertyPredictor, CodeStats, dict]:
     from vaelab import __version__
 
     t0 = time.perf_counter()
@@ -68,7 +71,9 @@ def _fit(run, target, options: dict, max_train: int, progress: bool) -> tuple[Pr
     zt, yt = _codes_and_values(run, target, "test", MAX_TEST, int(options["seed"]), False)
     with torch.no_grad():
         r2_test = r2_score(model(zt), yt) if len(yt) else float("nan")
+    stats = CodeStats.fit(z)
     norms = z.norm(dim=-1)  # (n,)
+    mahalanobis = stats.to(z.device).whitened(z).norm(dim=-1)  # (n,)
     record = {"property": target.name, "source": target.source, "description": target.description,
               "options": options, "max_train": max_train, **_checkpoint(run),
               "n_codes": int(len(y)), "n_fit": fit.n_fit, "n_valid": fit.n_valid, "n_test": int(len(yt)),
@@ -76,18 +81,20 @@ def _fit(run, target, options: dict, max_train: int, progress: bool) -> tuple[Pr
               "target_mean": float(y.mean()), "target_std": float(y.std()), "target_max": float(y.max()),
               "target_min": float(y.min()), "code_norm_max": float(norms.max()),
               "code_norm_q99": float(norms.quantile(0.99)) if len(norms) > 1 else float(norms.max()),
+              "code_mahalanobis_max": float(mahalanobis.max()),
               "fit_time_s": round(time.perf_counter() - t0, 3),
               "fitted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "vaelab_version": __version__}
-    return model, record
+    return model, stats, record
 
 
-def _save(folder: Path, model: PropertyPredictor, record: dict) -> None:
+def _save(folder: Path, model: PropertyPredictor, stats: CodeStats, record: dict) -> None:
     from safetensors.torch import save
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / RECORD).unlink(missing_ok=True)  # no record = no predictor, until the weights are in place
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     atomic_write_bytes(folder / WEIGHTS, save(state))
+    stats.save(folder)
     write_json(folder / RECORD, record)
 
 
@@ -124,9 +131,19 @@ def _options(target: tg.PropertyTarget, options: dict | None) -> dict:
     return {**DEFAULTS, "output": "sigmoid" if target.source == "label" else "linear", **(options or {})}
 
 
+@dataclass
+class Fitted:
+    """A predictor with the statistics of its training codes and its record."""
+
+    model: PropertyPredictor
+    stats: CodeStats
+    record: dict
+    fitted_now: bool
+
+
 def fitted_predictor(run, target: tg.PropertyTarget, options: dict | None = None, refit: bool = False,
-                     max_train: int | None = None, progress: bool = True) -> tuple[PropertyPredictor, dict, bool]:
-    """The run's predictor for ``target``, fitted once and then reused: ``(model, record, fitted_now)``.
+                     max_train: int | None = None, progress: bool = True) -> Fitted:
+    """The run's predictor for ``target``, fitted once and then reused.
 
     ``options`` (see :data:`vaelab.lso.predictor.DEFAULTS`) and ``max_train`` (default
     :data:`MAX_TRAIN` codes) left at None accept a saved fit's own; given, they must
@@ -137,8 +154,8 @@ def fitted_predictor(run, target: tg.PropertyTarget, options: dict | None = None
     if record is not None:
         asked = {**DEFAULTS, **record["options"]} if options is None else _options(target, options)
         _check(record, asked, record.get("max_train") if max_train is None else max_train, run, folder)
-        return _load(folder, record, run), record, False
+        return Fitted(_load(folder, record, run), CodeStats.load(folder).to(run.device), record, False)
     options = _options(target, options)
-    model, record = _fit(run, target, options, MAX_TRAIN if max_train is None else max_train, progress)
-    _save(folder, model, record)
-    return model, record, True
+    model, stats, record = _fit(run, target, options, MAX_TRAIN if max_train is None else max_train, progress)
+    _save(folder, model, stats, record)
+    return Fitted(model, stats.to(run.device), record, True)

@@ -109,14 +109,17 @@ def summary_rows(s: dict) -> list[tuple[str, str]]:
     rows = [("property", f"{s['property']} ({s['settings']['direction']}): {s['description']}"),
             ("predictor R² valid / test", f"{_fmt(pr['r2_valid'])} / {_fmt(pr['r2_test'])}"
                                           + (" (fitted now)" if pr["fitted_now"] else " (reused)")),
-            ("starts", f"{s['settings']['starts']} ({s['start_kind']}), lr {s['settings']['lr']}, "
-                       f"penalty {s['settings']['penalty']}, max ||z|| {_fmt(s['settings']['max_norm'], '.2f')}"),
+            ("starts", f"{s['settings']['starts']} ({s['start_kind']}), lr {s['settings']['lr']}"),
+            ("penalty", f"{s['settings']['penalty']} x {s['settings']['penalty_on']} (max distance "
+                        f"{_fmt(s['settings']['max_norm'], '.2f')}"
+                        + (", within the training codes' range)" if s["settings"].get("box") else ")")),
             ("steps taken / converged (mean, max)", f"{st['taken']} / {st['converged_mean']:.0f}, "
                                                     f"{st['converged_max']}" + (f"; {st['still_moving_share']:.0%} "
                                                     "still moving: more --steps" if st["still_moving_share"] else "")),
             ("predicted: start -> end (mean)", f"{_fmt(p['start_mean'])} -> {_fmt(p['end_mean'])}"),
             ("predicted improvement mean / max", f"{_fmt(p['improvement']['mean'])} / {_fmt(p['improvement']['max'])}"),
-            ("||z|| start -> end (mean)", f"{s['norm']['start_mean']:.2f} -> {s['norm']['end_mean']:.2f}")]
+            (f"{_distance_name(s)} start -> end (mean)",
+             f"{s['norm']['start_mean']:.2f} -> {s['norm']['end_mean']:.2f}")]
     m = s.get("molecules")
     if m:
         rows.append(("validity start / end / mean over steps",
@@ -142,11 +145,17 @@ def notes(s: dict) -> list[str]:
     p = s["predicted"]
     if p["beyond_training_share"] > 0:
         out.append(f"{p['beyond_training_share']:.0%} of the paths end with a prediction beyond the best training "
-                   f"value ({_fmt(p['best_in_training'])}): the predictor extrapolates there; a larger --penalty "
-                   "keeps z nearer the data")
+                   f"value ({_fmt(p['best_in_training'])}): the predictor extrapolates there; a larger --penalty"
+                   + (" (or --penalty-on codes)" if s["settings"].get("penalty_on") == "prior" else "")
+                   + " keeps z nearer the data")
     if s["predicted_only"]:
         out.append("predicted only: the real value of a decoded item cannot be computed here")
     return out
+
+
+def _distance_name(s: dict) -> str:
+    """What ``norm`` measures: the Mahalanobis distance from the codes' mean, or ||z||."""
+    return "Mahalanobis distance" if s["settings"].get("penalty_on") == "codes" else "||z||"
 
 
 def best_rows(s: dict) -> list[dict]:
