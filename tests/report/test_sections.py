@@ -67,12 +67,15 @@ def test_ties_are_all_best_unless_every_run_ties():
 
 def test_figures_follow_the_fixed_order_then_others_alphabetically():
     stems = ["zeta", "samples", "lattice", "interpolations_origin", "interpolations", "curves", "alpha",
-             "latent_scatter", "bubbles", "activity", "reconstructions", "traversals"]
+             "latent_scatter", "bubbles", "activity", "reconstructions", "traversals", "molecule-map",
+             "property-histograms", "molecule-traversals"]
     ordered = sorted(stems, key=figure_key)
     assert ordered == ["curves", "activity", "latent_scatter", "bubbles", "reconstructions", "samples",
-                       "traversals", "interpolations", "interpolations_origin", "lattice", "alpha", "zeta"]
+                       "traversals", "interpolations", "interpolations_origin", "lattice", "molecule-map",
+                       "molecule-traversals", "property-histograms", "alpha", "zeta"]
     assert figure_kind("latent-scatter") == "latent-scatter" and figure_kind("curvesque") is None
-    assert len(FIGURE_ORDER) == 9
+    assert figure_kind("molecule-traversals") == "molecule-traversals"
+    assert len(FIGURE_ORDER) == 13
 
 
 def test_escaping_helpers():
