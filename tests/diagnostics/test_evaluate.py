@@ -106,6 +106,7 @@ def test_fd_columns_of_the_rae_table_for_a_deterministic_model(tmp_path):
     fd = d["fd"]
     assert fd["n_sampler"] == "gaussian" and all(np.isfinite(fd[k]) for k in ("fd_rec", "fd_prior", "fd_gmm"))
     assert (run.path / "samplers" / "gaussian").is_dir() and (run.path / "samplers" / "gmm").is_dir()
+    assert list(run.__dict__["_encoded_codes"]) == [("train", 480)]  # both fits used one encoding of train
     again = run.evaluate(iw_samples=0, fd_samplers=("gmm",))["fd"]  # the saved fits: the same draws
     assert again["fd_gmm"] == fd["fd_gmm"] and again["fd_prior"] == fd["fd_prior"]
 

@@ -28,6 +28,7 @@ def test_presets_pick_the_regulariser_and_the_authors_defaults():
         assert m.options["reg"] == reg and m.lam == lam and m.options["beta"] == 1e-4
         assert not m.has_prior and m.n_sampler == "gaussian"
     assert _model("ae").options["beta"] == 0.0
+    assert not _model("rae").has_elbo and not _model("wae-mmd").has_elbo and _model("cv-vae").has_elbo
     assert make_config({"model": {"name": "rae-l2"}}).model.posterior == "deterministic"
 
 

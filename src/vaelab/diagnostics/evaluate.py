@@ -142,7 +142,7 @@ def evaluate_run(run, split: str = "test", iw_samples: int = DEFAULT_IW_SAMPLES,
     result = {"split": split, "n": int(x.shape[0]), "checkpoint": run.checkpoint, "seed": seed}
     result.update(elbo_terms_mean(run.model, x, batch_size=max(batch_size, 1000), side=side))
     latent, skipped, mu = _latent_metrics(run, split, seed)
-    deterministic = "kl_per_dim" in skipped  # the posterior has no variance
+    deterministic = not run.model.has_elbo  # the posterior has no variance
     if deterministic:  # no ELBO and no importance weights without a posterior density
         for key in ("neg_elbo", "kl"):
             result.pop(key)

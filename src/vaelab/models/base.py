@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from vaelab.distributions import Distribution
+from vaelab.distributions.posterior import DeterministicHead
 from vaelab.objectives import LossOutput
 
 
@@ -43,6 +44,11 @@ class LatentVariableModel(nn.Module):
         self.likelihood_head = likelihood_head
         self.prior = prior
         self.options = dict(options or {})
+
+    @property
+    def has_elbo(self) -> bool:
+        """False for a deterministic encoder: a point-mass q(z|x) has no KL, ELBO or importance weights."""
+        return not isinstance(self.posterior_head, DeterministicHead)
 
     @property
     def latent_dim(self) -> int:

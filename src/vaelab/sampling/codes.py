@@ -11,12 +11,18 @@ def encode_codes(run, split: str = "train", batch_size: int = 1000) -> torch.Ten
 
     Ghosh et al. 2020 (sec. 4) fit their ex-post densities to the training codes;
     conditional models get each example's side inputs (labels, scores) alongside it.
+    The result is kept on the run object (its weights do not change once loaded), so the
+    samplers fitted in one evaluation (N column, GMM, ...) encode the split once.
     """
-    run.model.eval()
     x, side = run.eval_data(split), run.eval_side(split)  # (N, *event), {name: (N, ...)}
-    means = [run.model.encode(x[s : s + batch_size], **{k: v[s : s + batch_size] for k, v in side.items()}).mean
-             for s in range(0, x.shape[0], batch_size)]
-    return torch.cat([m.float().cpu() for m in means]) if means else torch.empty(0, run.model.latent_dim)
+    cache = run.__dict__.setdefault("_encoded_codes", {})
+    key = (split, int(x.shape[0]))
+    if key not in cache:
+        run.model.eval()
+        means = [run.model.encode(x[s : s + batch_size], **{k: v[s : s + batch_size] for k, v in side.items()}).mean
+                 for s in range(0, x.shape[0], batch_size)]
+        cache[key] = torch.cat([m.float().cpu() for m in means]) if means else torch.empty(0, run.model.latent_dim)
+    return cache[key]
 
 
 @torch.no_grad()

@@ -233,10 +233,9 @@ class Trainer:
                 **{f"valid_{k}": v for k, v in valid.items()},
                 "epoch_time_s": dt}
 
-    @staticmethod
-    def _line(r: dict) -> str:
+    def _line(self, r: dict) -> str:
         au = f"  AU {r['valid_au']}" if "valid_au" in r else ""
-        if r["train_kl"] == 0.0 and r["valid_kl"] == 0.0:  # a deterministic encoder: no ELBO, show the loss
+        if not self.model.has_elbo:  # a deterministic encoder: no ELBO, show the loss
             bound = f"train loss {r['train_loss']:.2f}  valid loss {r['valid_loss']:.2f}  (rec {r['valid_rec']:.2f})"
         else:
             bound = (f"train -elbo {r['train_neg_elbo']:.2f}  valid -elbo {r['valid_neg_elbo']:.2f}  "
