@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -39,3 +40,11 @@ def binary_mnist_bundle(cfg, synthetic: bool, name: str = "synthetic-binary", n_
     g = torch.Generator().manual_seed(0)
     split = lambda n: Split((torch.rand(n, 1, 28, 28, generator=g) < 0.13).to(torch.uint8))  # noqa: E731
     return DataBundle(name, "binary", (1, 28, 28), split(50000), split(10000), split(max(10000, n_test)))
+
+
+def write_result(out: Path, result: dict, headline: tuple[str, ...]) -> None:
+    """Save a benchmark's full result as JSON and print its headline figures."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps({key: result[key] for key in headline}, indent=2))
+    print(f"wrote {out}")

@@ -31,7 +31,6 @@ two ``torch.mm`` floor measurements; the ratio is taken against their mean (as
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import resource
@@ -43,7 +42,7 @@ from pathlib import Path
 
 import torch
 
-from common import REPO, add_data_args, binary_mnist_bundle, mlp_vae_config  # noqa: E402  (bench/ is on sys.path)
+from common import REPO, add_data_args, binary_mnist_bundle, mlp_vae_config, write_result  # noqa: E402  (bench/ is on sys.path)
 
 
 def parse_args(argv=None):
@@ -295,11 +294,8 @@ def main(argv=None) -> int:
     suffix += "-synthetic" if args.synthetic else ""
     suffix += "" if args.compile == "auto" else f"-compile-{args.compile}"
     out = Path(args.out) if args.out else REPO / "bench" / "results" / f"iw_speed-cpu{suffix}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps({key: result[key] for key in ("iw_nll_seconds", "gemm_floor_seconds", "ratio_to_floor",
-                                                   "ratio_to_faster_floor", "mi_au_seconds")}, indent=2))
-    print(f"wrote {out}")
+    write_result(out, result, ("iw_nll_seconds", "gemm_floor_seconds", "ratio_to_floor", "ratio_to_faster_floor",
+                               "mi_au_seconds"))
     return 0
 
 

@@ -19,7 +19,6 @@ against their mean, and the median over rounds is reported.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -29,7 +28,7 @@ from pathlib import Path
 
 import torch
 
-from common import REPO, add_data_args, binary_mnist_bundle, mlp_vae_config  # noqa: E402  (bench/ is on sys.path)
+from common import REPO, add_data_args, binary_mnist_bundle, mlp_vae_config, write_result  # noqa: E402  (bench/ is on sys.path)
 
 
 def parse_args(argv=None):
@@ -133,11 +132,8 @@ def main(argv=None) -> int:
     result = summarise(args, device, bundle, steps, floor, epochs, floors, stricts, warmup_s)
     out = Path(args.out) if args.out else REPO / "bench" / "results" / (
         f"train_speed-{device.type}{'-compile' if args.compile else ''}.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps({k: result[k] for k in ("seconds_per_epoch", "gflops_achieved", "gemm_floor_seconds",
-                                            "ratio_to_floor", "ratio_to_strict_floor")}, indent=2))
-    print(f"wrote {out}")
+    write_result(out, result, ("seconds_per_epoch", "gflops_achieved", "gemm_floor_seconds", "ratio_to_floor",
+                               "ratio_to_strict_floor"))
     return 0
 
 
