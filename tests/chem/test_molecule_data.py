@@ -45,9 +45,9 @@ def test_qm9_fixture_loads_as_a_token_bundle():
         s = b.split(split)
         assert s.x.dtype == torch.int64 and s.x.shape == (len(s), L) and s.y is None
         assert len(b.info["smiles"][split]) == len(s) == len(b.info["source_lines"][split])
-        assert b.info["properties"][split].shape == (len(s), 5)
-    assert b.info["property_names"] == ["index", "mu", "homo", "lumo", "gap"]  # every numeric column
-    assert b.info["score"] == "index" and torch.equal(b.train.score, torch.as_tensor(
+        assert b.info["properties"][split].shape == (len(s), 4)
+    assert b.info["property_names"] == ["mu", "homo", "lumo", "gap"]  # every numeric column but the row id
+    assert b.info["score"] == "mu" and torch.equal(b.train.score, torch.as_tensor(
         b.info["properties"]["train"][:, 0]))
 
 
@@ -132,6 +132,11 @@ def test_plain_list_of_smiles_with_names_and_blank_lines(tmp_path):
         b = load("smiles", path=str(tmp_path / "m.smi"))
     assert len(b.train) + len(b.valid) + len(b.test) == 22
     assert b.info["property_names"] == [] and b.info["score"] is None and b.train.score is None
+
+
+def test_a_row_id_column_is_carried_only_when_named():
+    b = _quiet_load("smiles", path=str(QM9_200), properties=["index", "gap"], score="index")
+    assert b.info["property_names"] == ["index", "gap"] and b.info["score"] == "index"
 
 
 def test_a_non_numeric_column_is_noted_not_carried(tmp_path):

@@ -62,7 +62,7 @@ def test_token_data_is_not_applicable():
     arrays = {"event_shape": np.array([12]), "kind": np.array("tokens"), "x": np.zeros((3, 12), np.int64)}
     with pytest.raises(FigureNotApplicable, match="token data"):
         Pixels(arrays, ["x"], lead=1)
-    assert "chem extra" in TOKENS_REASON
+    assert "molecule-map" in TOKENS_REASON
 
 
 def test_missing_event_shape_falls_back_to_trailing_axes():

@@ -188,6 +188,20 @@ def test_ensure_arrays_writes_every_molecule_file(run):
             assert str(f["kind"]) == "tokens" and "reason" not in f.files
 
 
+def test_image_builders_write_the_reason_for_a_token_run_and_decode_nothing(run, tmp_path):
+    from vaelab.plots import draw
+    from vaelab.plots.errors import TOKENS_REASON
+
+    image_names = ["reconstructions", "samples", "traversals", "interpolations", "lattice"]
+    run.model = None  # nothing may be decoded: any use of the model fails
+    paths = ensure_arrays(run, image_names)
+    for name in image_names:
+        with np.load(paths[name], allow_pickle=False) as f:
+            assert set(f.files) == {"kind", "reason"} and str(f["reason"]) == TOKENS_REASON
+    written, skipped = draw(run.path, kinds=image_names, out_dir=tmp_path)
+    assert written == [] and dict(skipped) == {name: TOKENS_REASON for name in image_names}
+
+
 def test_selfies_ids_read_back_as_canonical_smiles():
     pytest.importorskip("selfies")
     tok = get_tokenizer("selfies")

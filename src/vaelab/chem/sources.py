@@ -113,7 +113,8 @@ def read_smiles_file(path: Path, smiles_column: Optional[str] = None,
     """A CSV/TSV with a SMILES column (and property columns), or one SMILES per line.
 
     Returns the pool, the property names, and notes on columns that were not carried.
-    ``properties=None`` carries every column whose values are all finite numbers.
+    ``properties=None`` carries every column whose values are all finite numbers, except row ids
+    (``index``, ``id``, pandas' ``Unnamed: 0``, ...), which are carried only when named.
     """
     try:
         text = path.read_text(encoding="utf-8-sig")  # -sig: a BOM would glue onto the first column name
@@ -195,10 +196,20 @@ def _properties(cells: np.ndarray, header: list[str], column: str, wanted: Optio
             notes.append(f"column '{name}' is not a finite number on every line (line {lines[bad]}); "
                          "not carried as a property")
             continue
+        if not explicit and _is_index(name):  # a row id, not a property: left out unless named
+            continue
         names.append(name)
         values.append(col)
     table = np.stack(values, 1) if values else np.zeros((len(cells), 0))
     return names, table.astype(np.float32), notes
+
+
+_INDEX_NAMES = {"", "index", "idx", "id", "unnamed: 0", "row", "#"}
+
+
+def _is_index(name: str) -> bool:
+    """A row-id column by its name (``index``, ``id``, pandas' ``Unnamed: 0``, ...): not a molecular property."""
+    return name.strip().lower() in _INDEX_NAMES
 
 
 def _numeric(col: np.ndarray) -> Optional[np.ndarray]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 
 from vaelab.cli import commands
-from vaelab.cli.output import print_error
+from vaelab.cli.output import print_error, print_warning
 
 
 def _add_train(sub) -> None:
@@ -200,15 +201,17 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
-    try:
-        return args.func(args)
-    except VaelabError as err:
-        print_error(str(err))
-        return err.exit_code
-    except KeyboardInterrupt:
-        print_error("interrupted; the last finished epoch is checkpointed: continue with `vaelab train --resume RUN_DIR`")
-        return 130
-
+    with warnings.catch_warnings():
+        warnings.showwarning = print_warning  # one "warning:" line, no source line
+        try:
+            return args.func(args)
+        except VaelabError as err:
+            print_error(str(err))
+            return err.exit_code
+        except KeyboardInterrupt:
+            print_error("interrupted; the last finished epoch is checkpointed: "
+                        "continue with `vaelab train --resume RUN_DIR`")
+            return 130
 
 if __name__ == "__main__":
     sys.exit(main())

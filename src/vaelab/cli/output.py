@@ -1,8 +1,9 @@
-"""Console output shared by the commands: tables and the one-line error format."""
+"""Console output shared by the commands: tables and the one-line error and warning formats."""
 
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 console = Console()
@@ -35,4 +36,9 @@ def print_listing(title: str, records: list[dict], columns: list[str]) -> None:
 
 
 def print_error(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def print_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """``warnings.showwarning`` for the command line: one ``warning:`` line, without the source line."""
+    err_console.print(f"[bold yellow]warning:[/] {escape(str(message))}", highlight=False, soft_wrap=True)

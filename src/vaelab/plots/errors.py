@@ -12,4 +12,4 @@ class FigureNotApplicable(Exception):
     """
 
 
-TOKENS_REASON = "token data: molecule figures come with the chem extra"
+TOKENS_REASON = "token data: see the molecule figures (molecule-map, molecule-traversals, molecule-interpolations)"

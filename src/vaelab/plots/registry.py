@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple
+from typing import Callable, Iterable, Mapping, NamedTuple
 
 from matplotlib.figure import Figure
 
@@ -12,7 +12,7 @@ from vaelab.plots.activity import draw_activity
 from vaelab.plots.bubbles import draw_bubbles
 from vaelab.plots.curves import draw_curves
 from vaelab.plots.errors import FigureNotApplicable
-from vaelab.plots.inputs import load_input, save_png
+from vaelab.plots.inputs import load_input, save_png, scalar_str
 from vaelab.plots.interpolations import draw_interpolations
 from vaelab.plots.lattice import draw_lattice
 from vaelab.plots.molecule_map import draw_molecule_map
@@ -118,6 +118,10 @@ def draw(run_dir: str | Path, kinds: str | Iterable[str] | None = None, out_dir:
             skipped.append((kind, "missing " + ", ".join(str(p.relative_to(run_dir)) for p in missing)))
             continue
         inputs = [cache[p] if p in cache else cache.setdefault(p, load_input(p)) for p in paths]
+        reason = next((scalar_str(i, "reason") for i in inputs if isinstance(i, Mapping) and "reason" in i), None)
+        if reason is not None:  # the builder said why this figure does not apply to the run
+            skipped.append((kind, reason))
+            continue
         accepted = figure_options(kind)
         try:
             fig = spec.draw(*inputs, **{k: v for k, v in options.items() if k in accepted})

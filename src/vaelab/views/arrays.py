@@ -6,10 +6,12 @@ Each builder takes a :class:`~vaelab.runs.Run` and returns a dict of numpy array
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import torch
 
-from vaelab.views.molecules import MOLECULE_BUILDERS
+from vaelab.views.molecules import MOLECULE_BUILDERS, run_kind
 from vaelab.views.paths import lerp, random_rays, slerp
 
 
@@ -226,14 +228,26 @@ def lattice_arrays(run, dims=None, size: int = 15) -> dict:
             "x": _images(x.reshape(size, size, *x.shape[1:])), **extra, **_meta(run)}
 
 
+def _images_only(builder):
+    """An image figure's builder; a token run gets a file holding the reason instead, and nothing is decoded."""
+    @functools.wraps(builder)
+    def build(run, **options) -> dict:
+        if run_kind(run) == "tokens":
+            from vaelab.plots.errors import TOKENS_REASON
+
+            return {"kind": np.asarray("tokens"), "reason": np.asarray(TOKENS_REASON)}
+        return builder(run, **options)
+    return build
+
+
 BUILDERS = {
     "posterior_train": lambda run: posterior_arrays(run, "train"),
     "posterior_valid": lambda run: posterior_arrays(run, "valid"),
     "posterior_test": lambda run: posterior_arrays(run, "test"),
-    "reconstructions": reconstruction_arrays,
-    "samples": sample_arrays,
-    "traversals": traversal_arrays,
-    "interpolations": interpolation_arrays,
-    "lattice": lattice_arrays,
+    "reconstructions": _images_only(reconstruction_arrays),
+    "samples": _images_only(sample_arrays),
+    "traversals": _images_only(traversal_arrays),
+    "interpolations": _images_only(interpolation_arrays),
+    "lattice": _images_only(lattice_arrays),
     **MOLECULE_BUILDERS,  # token runs; other runs get a file saying why the molecule figures do not apply
 }
