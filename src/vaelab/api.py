@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import time
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +24,8 @@ from vaelab.runs.io import read_jsonl, truncate_jsonl, write_json
 
 def _default_out(cfg: RunConfig) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"{cfg.model.name}-{cfg.data.name}-{stamp}"
+    data = re.sub(r"[^A-Za-z0-9._-]+", "-", cfg.data.name)  # zinc:250k -> zinc-250k: no ':' in paths
+    return Path("runs") / f"{cfg.model.name}-{data}-{stamp}"
 
 
 def _resolve_config(config, overrides, shortcuts) -> RunConfig:
@@ -133,8 +135,11 @@ def train(config=None, *, out=None, resume: bool = False, overrides=(), **shortc
     return load_run(out, device=str(device))
 
 
-def evaluate(run_dir, split: str = "test", iw_samples: int = 5000, checkpoint: str = "best", **kwargs) -> dict:
-    """Load a run and write its ``diagnostics.json``; returns the figures (see docs/run-arrays.md)."""
+def evaluate(run_dir, split: str = "test", iw_samples: int | None = None, checkpoint: str = "best",
+             **kwargs) -> dict:
+    """Load a run and write its ``diagnostics.json``; returns the figures (see docs/run-arrays.md).
+
+    ``iw_samples`` is K of the IW NLL: None for 5000 (Burda et al.), or 100 on token data; 0 skips it."""
     return load_run(run_dir, checkpoint=checkpoint).evaluate(split=split, iw_samples=iw_samples, **kwargs)
 
 

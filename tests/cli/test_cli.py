@@ -120,3 +120,22 @@ def test_ctrl_c_keeps_the_last_checkpoint_and_says_how_to_resume(tmp_path):
     assert summary["status"] == "interrupted" and summary["epochs_completed"] >= 1
     r = vaelab("train", "--resume", out, "--epochs", str(summary["epochs_completed"] + 1), "--no-progress")
     assert r.returncode == 0, r.stderr
+
+
+def test_default_run_directory_name_has_no_colon():
+    from vaelab.api import _default_out
+    from vaelab.config import make_config
+
+    out = _default_out(make_config({"data": {"name": "zinc:250k"}, "model": {"name": "vae-smiles-zinc"}}))
+    assert out.parent.name == "runs" and out.name.startswith("vae-smiles-zinc-zinc-250k-") and ":" not in str(out)
+
+
+def test_warnings_print_as_one_line_without_the_source(tmp_path, capsys):
+    import warnings
+
+    from vaelab.cli.output import print_warning
+
+    print_warning(UserWarning("qm9: 3 molecules [skipped]"), UserWarning, "registry.py", 126)
+    err = capsys.readouterr().err
+    assert err.strip() == "warning: qm9: 3 molecules [skipped]" and "raw =" not in err
+    assert warnings.showwarning is not print_warning  # only `vaelab` itself installs it, for one command

@@ -30,6 +30,9 @@ def elbo_terms_mean(model, x: torch.Tensor, batch_size: int = 1000, side: dict |
     return {"neg_elbo": rec + kl, "rec": rec, "kl": kl, "loss": loss}
 
 
+DEFAULT_CHUNK_BUDGET = 2**21  # floats per IW chunk
+
+
 def _sample_chunk(model, batch: int, k: int, budget: int) -> int:
     """Samples per chunk so that chunk * batch * (data size + widest layer) stays under ``budget`` floats.
 
@@ -51,14 +54,14 @@ def decoder_flops(model) -> int:
 
 @torch.no_grad()
 def iw_nll(model, x: torch.Tensor, k: int = 5000, batch_size: int = 100,
-           budget: int = 2**21, progress=None, side: dict | None = None,
+           budget: int | None = None, progress=None, side: dict | None = None,
            compile: bool | None = None) -> dict[str, float]:
     """-log p(x) estimated by -L_k (Burda et al. 2015, sec. 5: k = 5000), batched and chunked over samples.
 
     Every example gets k samples, drawn ``chunk`` at a time for ``batch_size`` examples at
     once (vectorised over samples and examples; no Python loop per example). ``budget``
-    bounds the floats held per chunk; 8 MB chunks stay in the allocator's heap and in the
-    CPU's caches. Where the model allows it :func:`~vaelab.objectives.iw_bound` takes its
+    bounds the floats held per chunk; by default 2**21 (8 MB chunks stay in the allocator's
+    heap and in the CPU's caches), or the likelihood head's ``iw_budget`` where it sets one. Where the model allows it :func:`~vaelab.objectives.iw_bound` takes its
     fast path; ``compile=None`` compiles that path when the whole job is large (at least
     ``COMPILE_MIN_FLOPS`` decoder flops; compiling takes seconds once per process).
     ``progress(n_done)`` is called after each batch.
@@ -69,6 +72,8 @@ def iw_nll(model, x: torch.Tensor, k: int = 5000, batch_size: int = 100,
     side = side or {}
     n = x.shape[0]
     batch = min(batch_size, n)
+    if budget is None:
+        budget = getattr(model.likelihood_head, "iw_budget", DEFAULT_CHUNK_BUDGET)
     chunk = _sample_chunk(model, batch, k, budget)
     if compile is None:
         compile = decoder_flops(model) * k * n >= COMPILE_MIN_FLOPS

@@ -81,7 +81,7 @@ class Run:
         gen = torch.Generator(device=self.device).manual_seed(seed) if seed is not None else None
         return self.model.sample(n, mean=mean, generator=gen)
 
-    def evaluate(self, split: str = "test", iw_samples: int = 5000, **kwargs) -> dict:
+    def evaluate(self, split: str = "test", iw_samples: int | None = None, **kwargs) -> dict:
         """Compute diagnostics on a split and write ``diagnostics.json``; see :func:`vaelab.diagnostics.evaluate_run`."""
         from vaelab.diagnostics.evaluate import evaluate_run
 
