@@ -69,7 +69,7 @@ def test_vocabulary_comes_from_training_molecules_only():
     b = load("smiles", path=str(QM9_200))
     vocab = Vocabulary.from_dict(b.info["vocabulary"])
     assert vocab.tokens[4:] == sorted({t for row in vocab.decode_tokens(b.train.x) for t in row})
-    assert b.info["max_len"] == int((b.train.x != 0).sum(1).max()) - 2
+    assert b.info["max_len"] == max(int((s.x != 0).sum(1).max()) for s in (b.train, b.valid, b.test)) - 2
 
 
 def test_selfies_tokens_decode_back_to_the_same_molecules():
@@ -82,9 +82,12 @@ def test_selfies_tokens_decode_back_to_the_same_molecules():
 
 @pytest.mark.filterwarnings("ignore:smiles. valid. 1 molecules hold tokens never seen")
 def test_data_limit_cuts_training_and_keeps_info_aligned():
+    full = _quiet_load("smiles", path=str(QM9_200))
     b = load("smiles", {"limit": 50}, path=str(QM9_200))
     assert len(b.train) == 50 and len(b.info["smiles"]["train"]) == 50
     assert b.info["properties"]["train"].shape[0] == 50 and (len(b.valid), len(b.test)) == (20, 20)
+    assert b.info["max_len"] == full.info["max_len"]  # the padding length does not shrink with the limit
+    assert all(b.info["report"][s]["too_long"]["count"] == 0 for s in ("train", "valid", "test"))
 
 
 # ---------------------------------------------------------------- what is skipped is said

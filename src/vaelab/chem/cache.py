@@ -31,7 +31,7 @@ from vaelab.chem.dataset import SPLITS, MoleculeSplits
 from vaelab.chem.vocab import Vocabulary
 from vaelab.errors import VaelabError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: max_len defaults to the longest molecule of any split, not of training
 
 
 def _version(package: str) -> Optional[str]:

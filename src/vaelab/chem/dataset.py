@@ -118,8 +118,10 @@ def build_splits(pools: dict[str, MoleculePool], property_names: Sequence[str], 
                  max_len: Optional[int] = None, progress: Optional[Progress] = None) -> MoleculeSplits:
     """Token ids for the ``train``, ``valid`` and ``test`` pools.
 
-    The vocabulary comes from the training tokens only; ``max_len`` defaults to the longest
-    training molecule, and longer molecules of any split are dropped and reported.
+    The vocabulary comes from the training tokens only. ``max_len`` defaults to the longest
+    molecule of any split, so a ``data.limit`` on training keeps every valid and test
+    molecule; with an explicit ``max_len``, longer molecules of any split are dropped and
+    reported.
     """
     tok = get_tokenizer(tokenizer)
     progress = progress or no_bar
@@ -127,7 +129,7 @@ def build_splits(pools: dict[str, MoleculePool], property_names: Sequence[str], 
     for split in SPLITS:
         prepared[split], report[split] = _prepare(pools[split], split, tok, progress)
     vocab = Vocabulary.build(prepared["train"].tokens, tok.name)
-    limit = int(max_len) if max_len is not None else longest(prepared["train"].tokens)
+    limit = int(max_len) if max_len is not None else max(longest(prepared[s].tokens) for s in SPLITS)
     dtype = np.uint8 if len(vocab) <= 256 else np.int32
     out = MoleculeSplits(tok.name, vocab, limit, {}, {}, {}, {}, list(property_names), report)
     for split in SPLITS:
