@@ -61,8 +61,8 @@ def iw_nll(model, x: torch.Tensor, k: int = 5000, batch_size: int = 100,
     Every example gets k samples, drawn ``chunk`` at a time for ``batch_size`` examples at
     once (vectorised over samples and examples; no Python loop per example). ``budget``
     bounds the floats held per chunk; by default 2**21 (8 MB chunks stay in the allocator's
-    heap and in the CPU's caches), or the likelihood head's ``iw_budget`` where it sets one. Where the model allows it :func:`~vaelab.objectives.iw_bound` takes its
-    fast path; ``compile=None`` compiles that path when the whole job is large (at least
+    heap and in the CPU's caches), or the likelihood head's ``iw_budget`` where it sets one.
+    Where the model allows it :func:`~vaelab.objectives.iw_bound` takes its fast path; ``compile=None`` compiles that path when the whole job is large (at least
     ``COMPILE_MIN_FLOPS`` decoder flops; compiling takes seconds once per process).
     ``progress(n_done)`` is called after each batch.
 
