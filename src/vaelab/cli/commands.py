@@ -98,7 +98,8 @@ def cmd_evaluate(args) -> int:
 def cmd_plot(args) -> int:
     from vaelab.api import plot
 
-    options = {k: v for k, v in (("projection", args.projection), ("dims", args.dims)) if v is not None}
+    options = {k: v for k, v in (("projection", args.projection), ("dims", args.dims), ("show", args.show),
+                                 ("colour_by", args.colour_by)) if v is not None}
     views = {}
     if args.lattice_dims is not None:
         views["lattice"] = {"dims": args.lattice_dims}

@@ -74,6 +74,10 @@ def _add_plot(sub) -> None:
     p.add_argument("--checkpoint", default="best", choices=["best", "last"])
     p.add_argument("--projection", choices=["pca", "tsne"], help="latent scatter of >2-D codes (default pca)")
     p.add_argument("--dims", type=_pair, metavar="A,B", help="bubbles: the two latent dimensions to show")
+    p.add_argument("--show", choices=["data", "decoded"],
+                   help="molecule-map: draw the test molecules (data, default) or what their codes decode to")
+    p.add_argument("--colour-by", metavar="PROPERTY",
+                   help="molecule-map: the property that colours the points (default: the dataset's score)")
     p.add_argument("--lattice-dims", type=_pair, metavar="A,B", help="lattice: the two dimensions to decode over")
     p.add_argument("--traverse-from", choices=["zero", "data"],
                    help="traversals: other dimensions at 0 or at a test example's code (default zero)")
