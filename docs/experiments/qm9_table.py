@@ -199,10 +199,12 @@ def reading(rows: list[dict], out: Path) -> list[str]:
                     f"{a['valid']:.3f}.")
         if "fc-annealed" in by:
             b = by["fc-annealed"]
-            text.append(f"* **Annealing** helps this decoder most: `fc-annealed` has {b['au']}/{b['latent']} active "
-                        f"units, KL {b['kl']:.2f}, reconstruction accuracy {b['recon']:.3f} and FCD {b['fcd']:.2f} "
-                        f"(plain: {a['fcd']:.2f}), and the best −ELBO of the four ({b['neg_elbo']:.2f} against "
-                        f"{a['neg_elbo']:.2f}).")
+            fc = [r for r in rows if r["family"] == "FC"]
+            best = min(fc, key=lambda r: r["neg_elbo"])["name"]
+            text.append(f"* **Annealing** on this decoder: `fc-annealed` has {b['au']}/{b['latent']} active units, KL "
+                        f"{b['kl']:.2f}, reconstruction accuracy {b['recon']:.3f} and FCD {b['fcd']:.2f} (plain: "
+                        f"{a['fcd']:.2f}), and −ELBO {b['neg_elbo']:.2f} against {a['neg_elbo']:.2f}; the best −ELBO "
+                        f"of the {len(fc)} fully connected rows is `{best}`'s.")
         if "fc-bounded" in by:
             b = by["fc-bounded"]
             text.append(f"* **Bounded latents** keep more units active than the plain VAE ({b['au']} against "
