@@ -76,7 +76,7 @@ def config(row: dict) -> dict:
             section, _, field = key.partition(".")
             if section == "model":
                 model.setdefault(field, value)
-    data = {"name": "qm9", "options": {"tokenizer": row.get("tokenizer", "smiles")}}
+    data = {"name": row.get("data", "qm9"), "options": {"tokenizer": row.get("tokenizer", "smiles")}}
     cfg = {"data": data, "model": model, "train": {"epochs": row["epochs"], "seed": 0, "progress": False}}
     if "kl_schedule" in row:
         cfg["kl_schedule"] = row["kl_schedule"]
