@@ -253,7 +253,8 @@ def write_report(rows: list[dict], made: list[tuple[str, str]], args, path: Path
         "canonical SMILES, max 22 tokens). Adam lr 1e-3, batch 100, seed 0, the best checkpoint (lowest "
         "validation loss). Test split: −ELBO, KL, reconstruction, AU, MI from `vaelab evaluate`; "
         "recon acc = share of 10,000 test molecules whose greedily decoded posterior mean gives back the same "
-        "canonical SMILES; token acc = teacher-forced next-token accuracy; valid / unique / novel / IntDiv / FCD "
+        "canonical SMILES; token acc = share of token positions (real tokens and eos) that greedy decoding of "
+        "the posterior mean gets right; valid / unique / novel / IntDiv / FCD "
         "on 1,000 prior samples (FCD against the test molecules, ChemNet from fcd_torch). "
         f"MI is the batch estimate over {rows[0]['mi_n']:,} test codes, so it cannot exceed "
         f"log {rows[0]['mi_n']:,} ≈ {math.log(rows[0]['mi_n']):.2f} nats.", ""] + slow_epochs(rows, Path(args.out))
