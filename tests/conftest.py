@@ -5,7 +5,11 @@ from pathlib import Path
 # threading it may use fewer threads on a busy machine, which changes float rounding.
 os.environ.setdefault("MKL_DYNAMIC", "FALSE")
 
+import shutil
+
 import pytest
+
+from tests.helpers import tiny_config
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = (REPO / ".." / "shared" / "data").resolve()
@@ -32,17 +36,24 @@ def _isolated_env(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("VAELAB_MIRROR", raising=False)
 
 
-def tiny_config(**train):
-    """A config that trains in well under a second on synthetic data."""
-    return {
-        "data": {"name": "synthetic", "options": {"n": 600, "dim": 32}},
-        "model": {"latent_dim": 4, "hidden": [32, 32]},
-        "train": {"epochs": 2, "batch_size": 50, "progress": False, **train},
-    }
-
-
 @pytest.fixture
 def shared_data():
     if not (SHARED_DATA / "binarized_mnist").is_dir():
         pytest.skip(f"needs the shared data folder {SHARED_DATA}/binarized_mnist (absent on this machine)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory):
+    """A tiny VAE on 8x8 binary synthetic images (so sample grids are images), trained once per session."""
+    import vaelab
+
+    cfg = tiny_config()
+    cfg["data"]["options"] = {"n": 600, "image_side": 8}
+    return vaelab.train(cfg, out=tmp_path_factory.mktemp("sampling") / "run").path
+
+
+@pytest.fixture
+def run_dir(trained_run, tmp_path):
+    """A private copy of the trained run: tests that fit samplers write into it."""
+    return shutil.copytree(trained_run, tmp_path / "run")

@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"[bold]vaelab demo[/]: training {name} on mnist5k, {args.epochs} epochs")
             run = vaelab.train(config, out=out / name, epochs=args.epochs)
             console.print(f"evaluating {name} on the test split (IW NLL with K={args.iw_samples}, MI, AU, FD) ...")
-            results[name] = run.evaluate(split="test", iw_samples=args.iw_samples)
+            results[name] = vaelab.evaluate(run, split="test", iw_samples=args.iw_samples)
             console.print(f"drawing the figures of {name} ...")
             vaelab.plot(run.path)
             runs.append(run.path)

@@ -6,10 +6,7 @@ import sys
 
 import pytest
 
-
-def vaelab(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "vaelab", *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                          timeout=300)
+from tests.helpers import vaelab
 
 
 def test_train_then_evaluate_on_synthetic(tmp_path):
@@ -123,7 +120,7 @@ def test_ctrl_c_keeps_the_last_checkpoint_and_says_how_to_resume(tmp_path):
 
 
 def test_default_run_directory_name_has_no_colon():
-    from vaelab.api import _default_out
+    from vaelab.train.session import default_out as _default_out
     from vaelab.config import make_config
 
     out = _default_out(make_config({"data": {"name": "zinc:250k"}, "model": {"name": "vae-smiles-zinc"}}))

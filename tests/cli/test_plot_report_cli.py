@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.cli.test_cli import vaelab
+from tests.helpers import vaelab
 
 KINDS = ["latent-scatter", "bubbles", "lattice", "traversals", "interpolations", "reconstructions", "samples",
          "activity", "curves"]

@@ -9,7 +9,7 @@ import vaelab
 from vaelab.config import make_config
 from vaelab.models import build_model
 from vaelab.objectives.regularizers import weight_l2
-from tests.conftest import tiny_config
+from tests.helpers import tiny_config
 
 
 def _model(name, event=(12,), kind="binary", **options):
@@ -113,6 +113,6 @@ def test_deterministic_runs_report_loss_not_an_elbo(tmp_path):
     cfg = tiny_config(epochs=1)
     cfg["model"]["name"] = "rae-l2"
     run = vaelab.train(cfg, out=tmp_path / "r")
-    d = run.evaluate(iw_samples=10, fd=False)
+    d = vaelab.evaluate(run, iw_samples=10, fd=False)
     assert "neg_elbo" not in d and "iw_nll" not in d and "loss" in d and "rec" in d
     assert {"neg_elbo", "kl", "iw_nll", "mi"} <= set(d["skipped"])

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.plots.synthetic_runs import make_run
+from tests.helpers.synthetic_runs import make_run
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from matplotlib.offsetbox import AnnotationBbox
 
 pytest.importorskip("rdkit")
 
-from tests.plots.molecule_arrays import INVALID, molecule_arrays  # noqa: E402
+from tests.helpers.molecule_arrays import INVALID, molecule_arrays  # noqa: E402
 from vaelab.chem import draw as chem_draw  # noqa: E402
 from vaelab.chem.draw import PLACEHOLDER_BACKGROUND, is_placeholder, molecule_tiles  # noqa: E402
 from vaelab.plots import FIGURES, draw  # noqa: E402

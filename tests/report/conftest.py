@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import shutil
-from html.parser import HTMLParser
 
 import pytest
 
-from tests.report.fixtures import sample_runs
+from tests.helpers.report_runs import sample_runs
 
 INSTALL_HINT = ("install them with `apt-get install chromium chromium-driver` (Debian/Ubuntu; `make test` does "
                 "this when it runs as root) and `pip install selenium` (in the dev extra)")
@@ -57,38 +56,3 @@ def chromium():
     driver.set_page_load_timeout(20)
     yield driver
     driver.quit()
-
-
-class _DiagRows(HTMLParser):
-    """Collects the diagnostics table: ``{data-key: [(td classes, td text), ...]}``."""
-
-    def __init__(self):
-        super().__init__()
-        self.rows: dict[str, list] = {}
-        self._key = None
-        self._cell = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "tr" and "data-key" in attrs:
-            self._key = attrs["data-key"]
-            self.rows[self._key] = []
-        elif tag == "td" and self._key is not None:
-            self._cell = [set((attrs.get("class") or "").split()), ""]
-
-    def handle_endtag(self, tag):
-        if tag == "td" and self._cell is not None:
-            self.rows[self._key].append((self._cell[0], self._cell[1]))
-            self._cell = None
-        elif tag == "tr":
-            self._key = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell[1] += data
-
-
-def diag_rows(page: str) -> dict[str, list]:
-    parser = _DiagRows()
-    parser.feed(page)
-    return parser.rows

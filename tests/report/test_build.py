@@ -13,8 +13,8 @@ from PIL import Image
 import vaelab
 from vaelab.errors import CheckpointError, VaelabError
 from vaelab.report import build_report
-from tests.report.conftest import diag_rows
-from tests.report.fixtures import BASE_CONFIG, diagnostics, make_run_dir, png_grid, summary
+from tests.helpers.html_rows import diag_rows
+from tests.helpers.report_runs import BASE_CONFIG, diagnostics, make_run_dir, png_grid, summary
 
 HOSTILE = "ae <img src=x onerror=alert(1)>"
 

@@ -7,14 +7,14 @@ import torch
 from safetensors.numpy import load_file
 
 from vaelab.errors import ConfigError
-from vaelab.runs import load_run
-from vaelab.sampling import SamplerMismatch, encode_codes, fitted_sampler, sample_codes, sample_images
+from vaelab.rundir import load_run
+from vaelab.sampling import SamplerMismatch, fitted_sampler, sample_codes
 from vaelab.sampling.gmm import GMMSampler
 
 
 def test_codes_are_the_training_posterior_means(trained_run):
     run = load_run(trained_run)
-    codes = encode_codes(run, batch_size=64)  # several batches
+    codes = run.encode_means("train", batch_size=64).cpu()  # several batches
     x = run.eval_data("train")
     assert codes.shape == (x.shape[0], run.model.latent_dim)
     torch.testing.assert_close(codes, run.encode(x).mean.cpu())
@@ -78,7 +78,7 @@ def test_an_interrupted_fit_is_fitted_again(run_dir):
 def test_prior_draws_are_the_runs_own_samples(trained_run):
     run = load_run(trained_run)
     z = sample_codes(run, "prior", 8, seed=5)
-    torch.testing.assert_close(sample_images(run, z), run.sample(8, seed=5))
+    torch.testing.assert_close(run.decode_means(z), run.sample(8, seed=5))
     assert not (trained_run / "samplers").exists()  # nothing to fit, nothing saved
 
 

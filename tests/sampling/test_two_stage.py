@@ -3,8 +3,8 @@
 import numpy as np
 import torch
 
-from vaelab.runs import load_run
-from vaelab.sampling import encode_codes, fitted_sampler
+from vaelab.rundir import load_run
+from vaelab.sampling import fitted_sampler
 
 QUICK = {"epochs": 2, "hidden": [16]}
 
@@ -33,7 +33,7 @@ def test_two_stage_fits_samples_and_reloads(run_dir, tmp_path, monkeypatch):
 
 def check_standardisation(run, s, folder):
     """Stage 2 saw standardised codes; its draws come back in the first stage's units."""
-    codes = encode_codes(run).double()  # (N, d)
+    codes = run.encode_means("train").cpu().double()  # (N, d)
     scaled = torch.from_numpy(np.load(folder / "codes.npy")).double()  # (N, d), what stage 2 saw
     assert abs(float(scaled.mean())) < 1e-4
     torch.testing.assert_close(scaled.std(0, correction=0), torch.ones(4, dtype=torch.float64), atol=1e-3, rtol=0)

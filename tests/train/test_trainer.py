@@ -11,9 +11,9 @@ from safetensors.torch import load_file
 
 import vaelab
 from vaelab.errors import TrainingDiverged
-from vaelab.runs.io import read_jsonl
+from vaelab.fileio import read_jsonl
 from vaelab.train import Trainer
-from tests.conftest import tiny_config
+from tests.helpers import tiny_config
 
 
 def _weights(run_dir, which="last"):

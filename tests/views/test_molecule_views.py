@@ -11,14 +11,17 @@ import torch
 
 pytest.importorskip("rdkit")
 
-from tests.plots.molecule_arrays import INVALID, qm9_gap, qm9_smiles  # noqa: E402
+from tests.helpers.molecule_arrays import INVALID, qm9_gap, qm9_smiles  # noqa: E402
+from tests.helpers.stub_runs import StubRun  # noqa: E402
 from vaelab.chem.properties import properties  # noqa: E402
 from vaelab.chem.smiles import canonicalize_one  # noqa: E402
 from vaelab.chem.tokenize import get_tokenizer  # noqa: E402
 from vaelab.chem.vocab import Vocabulary  # noqa: E402
 from vaelab.plots import FigureNotApplicable, FIGURES  # noqa: E402
-from vaelab.views import BUILDERS, ensure_arrays, save_arrays  # noqa: E402
-from vaelab.views.molecules import (MOLECULE_BUILDERS, ids_to_smiles, molecule_interpolation_arrays,  # noqa: E402
+from vaelab.fileio import save_npz  # noqa: E402
+from vaelab.views import BUILDERS, ensure_arrays  # noqa: E402
+from vaelab.chem.decode import canonical_or_decoded, ids_to_texts  # noqa: E402
+from vaelab.views.molecules import (MOLECULE_BUILDERS, molecule_interpolation_arrays,  # noqa: E402
                                     molecule_map_arrays, molecule_traversal_arrays, property_histogram_arrays)
 
 D = 4
@@ -56,7 +59,7 @@ class StubModel:
         return SimpleNamespace(mean=x.float() @ self.w)
 
 
-def stub_run(path: Path, kind: str = "tokens", score: str | None = "gap") -> SimpleNamespace:
+def stub_run(path: Path, kind: str = "tokens", score: str | None = "gap") -> "StubRun":
     """A run-like object with the attributes the molecule builders use."""
     smiles = [canonicalize_one(s) for s in qm9_smiles()]
     gap = qm9_gap()
@@ -72,9 +75,9 @@ def stub_run(path: Path, kind: str = "tokens", score: str | None = "gap") -> Sim
     model = StubModel(vocab, smiles[:120], max_len)
     data = SimpleNamespace(kind=kind, info=info)
     (path / "arrays").mkdir(parents=True, exist_ok=True)
-    return SimpleNamespace(path=path, meta={"kind": kind, "event_shape": [max_len + 2]}, model=model, data=data,
-                           device=torch.device("cpu"), diagnostics={"activity_per_dim": ACTIVITY},
-                           eval_data=lambda split: ids[split], eval_side=lambda split: {})
+    return StubRun(path, model, data, ids, {"kind": kind, "event_shape": [max_len + 2]},
+                   diagnostics={"activity_per_dim": ACTIVITY})
+
 
 
 @pytest.fixture
@@ -88,7 +91,7 @@ def _expected(run, z: np.ndarray) -> tuple[list[str], np.ndarray]:
 
 
 def _roundtrip(tmp_path, arrays: dict) -> dict:
-    path = save_arrays(tmp_path / "a.npz", arrays)
+    path = save_npz(tmp_path / "a.npz", arrays)
     with np.load(path, allow_pickle=False) as f:
         loaded = {k: f[k] for k in f.files}
     assert set(loaded) == set(arrays)
@@ -209,10 +212,12 @@ def test_selfies_ids_read_back_as_canonical_smiles():
     tokens = [tok.tokenize(s) for s in smiles]
     vocab = Vocabulary.build(tokens, "selfies")
     ids = vocab.encode(tokens, max(len(t) for t in tokens))
-    out, valid = ids_to_smiles(ids, {"vocabulary": vocab.to_dict(), "tokenizer": "selfies"})
+    info = {"vocabulary": vocab.to_dict(), "tokenizer": "selfies"}
+    texts, decoded = ids_to_texts(ids, info)
+    out, valid = canonical_or_decoded(decoded, texts)
     assert valid.all() and out == [canonicalize_one(s) for s in smiles]
-    out, valid = ids_to_smiles(torch.zeros(1, 4, dtype=torch.long), {"vocabulary": vocab.to_dict(),
-                                                                       "tokenizer": "selfies"})
+    texts, decoded = ids_to_texts(torch.zeros(1, 4, dtype=torch.long), info)
+    out, valid = canonical_or_decoded(decoded, texts)
     assert out == [""] and not valid.any()  # all padding: an empty string, not a molecule
 
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import vaelab
-from tests.conftest import tiny_config
+from tests.helpers import tiny_config
 from vaelab.views import BUILDERS, ensure_arrays, lerp, random_rays, slerp
 
 

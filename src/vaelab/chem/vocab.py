@@ -117,7 +117,7 @@ class Vocabulary:
 
     def save(self, path) -> None:
         """Write the vocabulary as JSON, atomically (the run directory's ``vocabulary.json``)."""
-        from vaelab.runs.io import write_json
+        from vaelab.fileio import write_json
 
         write_json(path, self.to_dict())
 

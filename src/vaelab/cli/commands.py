@@ -85,7 +85,7 @@ def _molecule_rows(m: dict | None) -> list[tuple[str, object]]:
 
 def cmd_evaluate(args) -> int:
     from vaelab.api import evaluate
-    from vaelab.diagnostics.evaluate import DEFAULT_FD_SAMPLERS
+    from vaelab.pipeline.evaluate import DEFAULT_FD_SAMPLERS
 
     d = evaluate(args.run_dir, split=args.split, iw_samples=args.iw_samples, checkpoint=args.checkpoint,
                  limit=args.limit, batch_size=args.batch_size, seed=args.seed, fd=args.fd,
@@ -186,8 +186,8 @@ def cmd_sample(args) -> int:
 
 def cmd_lso(args) -> int:
     from vaelab.api import lso
-    from vaelab.lso.match_report import match_rows
-    from vaelab.lso.report import best_rows, summary_rows
+    from vaelab.latentopt.match_report import match_rows
+    from vaelab.latentopt.report import best_rows, summary_rows
 
     result = lso(args.run_dir, args.property, task=args.task, starts=args.starts, steps=args.steps, lr=args.lr,
                  penalty=args.penalty, penalty_on=args.penalty_on, start=args.start, direction=args.direction,

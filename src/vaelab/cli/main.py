@@ -178,7 +178,7 @@ def _add_lso(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from vaelab import __version__
+    from vaelab.version import __version__
 
     parser = argparse.ArgumentParser(prog="vaelab", description="Train VAE-family models and study their latent spaces.")
     parser.add_argument("--version", action="version", version=f"vaelab {__version__}")

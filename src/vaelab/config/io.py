@@ -135,6 +135,6 @@ def config_to_dict(config: RunConfig) -> dict:
 
 
 def save_config(config: RunConfig, path: str | os.PathLike) -> None:
-    from vaelab.runs.io import atomic_write_text
+    from vaelab.fileio import atomic_write_text
 
     atomic_write_text(path, yaml.safe_dump(config_to_dict(config), sort_keys=False))

@@ -1,12 +1,11 @@
-"""Pure metric functions, one concern per file; :func:`evaluate_run` writes a run's ``diagnostics.json``."""
+"""Pure metric functions, one concern per file (:func:`vaelab.pipeline.evaluate_run` runs them on a run)."""
 
 from vaelab.diagnostics.activity import active_units
 from vaelab.diagnostics.bubbles import posterior_bubbles
-from vaelab.diagnostics.evaluate import DEFAULT_IW_SAMPLES, evaluate_run
 from vaelab.diagnostics.frechet import frechet_distance
 from vaelab.diagnostics.likelihood import elbo_terms_mean, iw_nll
 from vaelab.diagnostics.mutual_info import mutual_information, posterior_stats
 from vaelab.diagnostics.reencode import reencode_error
 
-__all__ = ["DEFAULT_IW_SAMPLES", "active_units", "elbo_terms_mean", "evaluate_run", "frechet_distance", "iw_nll",
+__all__ = ["active_units", "elbo_terms_mean", "frechet_distance", "iw_nll",
            "mutual_information", "posterior_bubbles", "posterior_stats", "reencode_error"]

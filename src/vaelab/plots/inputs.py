@@ -27,7 +27,7 @@ def load_json(path: Path) -> dict:
 
 def load_jsonl(path: Path) -> list[dict]:
     """One dict per line, e.g. ``metrics.jsonl``; a torn last line (and anything after it) is ignored."""
-    from vaelab.runs.io import read_jsonl
+    from vaelab.fileio import read_jsonl
 
     return read_jsonl(path)
 
@@ -69,8 +69,8 @@ def number_series(records: list[dict], key: str) -> np.ndarray:
 
 
 def save_png(fig: Figure, path: Path, dpi: int = DPI) -> Path:
-    """Write ``fig`` to ``path`` as PNG (tight bbox), atomically (:func:`vaelab.runs.io.atomic_write_bytes`)."""
-    from vaelab.runs.io import atomic_write_bytes
+    """Write ``fig`` to ``path`` as PNG (tight bbox), atomically (:func:`vaelab.fileio.atomic_write_bytes`)."""
+    from vaelab.fileio import atomic_write_bytes
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.08)

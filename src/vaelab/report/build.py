@@ -11,12 +11,12 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-import vaelab
+from vaelab.version import __version__
 from vaelab.errors import VaelabError
 from vaelab.report.html import Markup, el, join, void
 from vaelab.report.load import RunData, load_run_dir, unique_names
 from vaelab.report.sections import config_section, diagnostics_section, figures_section, runs_section
-from vaelab.runs.io import atomic_write_text
+from vaelab.fileio import atomic_write_text
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
@@ -104,7 +104,7 @@ def render_report(runs: list[RunData], title: str | None = None, generated: date
         void("meta", charset="utf-8"),
         void("meta", http_equiv="Content-Security-Policy", content=CSP),
         void("meta", name="viewport", content="width=device-width, initial-scale=1"),
-        void("meta", name="generator", content=f"vaelab {vaelab.__version__}"),
+        void("meta", name="generator", content=f"vaelab {__version__}"),
         void("link", rel="icon", href="data:,"),
         el("title", title),
         el("style", Markup(CSS)),
@@ -113,7 +113,7 @@ def render_report(runs: list[RunData], title: str | None = None, generated: date
                          [("runs", "Runs"), ("config", "Configuration"), ("diagnostics", "Diagnostics"),
                           ("figures", "Figures")]), class_="toc")
     top = el("header", el("h1", title),
-             el("p", f"Generated {generated.isoformat(timespec='seconds')} by vaelab {vaelab.__version__} "
+             el("p", f"Generated {generated.isoformat(timespec='seconds')} by vaelab {__version__} "
                      f"\u00b7 {len(runs)} run{'s' if len(runs) != 1 else ''}", class_="meta"),
              toc, class_="top")
     body = el("main", top, runs_section(runs), config_section(runs), diagnostics_section(runs),

@@ -19,7 +19,7 @@ def check_has_prior(run) -> None:
 class PriorSampler(Sampler):
     """z ~ p(z) through ``model.prior.sample(n, generator=...)``, the draws ``Run.sample`` decodes.
 
-    The generator lives on the run's device, as in :meth:`vaelab.runs.Run.sample`, so
+    The generator lives on the run's device, as in :meth:`vaelab.rundir.Run.sample`, so
     for a given seed this sampler and ``run.sample`` use the same codes.
     """
 

@@ -1,7 +1,7 @@
 """``two-stage``: a second VAE trained on the standardised training codes (Dai & Wipf 2019).
 
 The second stage is an ordinary vaelab run: the standardised codes are saved as
-``codes.npy`` in the sampler folder and ``vaelab.api.train`` trains a small MLP VAE
+``codes.npy`` in the sampler folder and ``vaelab.train.train_run`` trains a small MLP VAE
 on them (dataset ``array``, Gaussian likelihood) into ``stage2/`` beside it, so it
 never lands in the user's ``runs/`` folder and can be inspected like any run.
 Sampling draws u ~ N(0, I), decodes it to the second stage's likelihood mean, and
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vaelab.runs.io import atomic_write_bytes
+from vaelab.fileio import atomic_write_bytes
 from vaelab.sampling.base import Sampler, register_sampler
 from vaelab.sampling.linalg import check_codes
 
@@ -92,7 +92,9 @@ class TwoStageSampler(Sampler):
 
     @classmethod
     def fit(cls, codes, options, folder: Path, device, progress: bool = True) -> "TwoStageSampler":
-        from vaelab.api import train
+        from vaelab.config import make_config
+        from vaelab.rundir import load_run
+        from vaelab.train import train_run
 
         check_codes(codes, cls.name, least=10)
         scaled, mean, std = standardise(codes)
@@ -103,7 +105,8 @@ class TwoStageSampler(Sampler):
                        f"epochs in {folder / STAGE2}")
         t0 = time.perf_counter()
         with torch.random.fork_rng(devices=[]):  # training seeds the global RNG; leave the caller's alone
-            run = train(stage2_config(folder / CODES, codes.shape[1], options, device), out=folder / STAGE2)
+            cfg = make_config(stage2_config(folder / CODES, codes.shape[1], options, device))
+            run = load_run(train_run(cfg, out=folder / STAGE2), device=str(device))
         _say(progress, f"two-stage: trained in {time.perf_counter() - t0:.1f} s")
         return cls(options, device, mean, std, run)
 
@@ -112,7 +115,7 @@ class TwoStageSampler(Sampler):
 
     @classmethod
     def from_state(cls, arrays, options, folder: Path, device) -> "TwoStageSampler":
-        from vaelab.runs import load_run
+        from vaelab.rundir import load_run
 
         return cls(options, device, arrays["mean"], arrays["std"], load_run(folder / STAGE2, device=str(device)))
 

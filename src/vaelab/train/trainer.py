@@ -16,14 +16,16 @@ from pathlib import Path
 import torch
 
 from vaelab.data import DataBundle, dynamic_binarize
+from vaelab.data.side import side_tensors
 from vaelab.data.transforms import prepare_eval, resolve_binarize, threshold_binarize
 from vaelab.diagnostics.activity import active_units
 from vaelab.diagnostics.likelihood import elbo_terms_mean
 from vaelab.distributions import kl_divergence
-from vaelab.errors import CheckpointError, DataError, TrainingDiverged
+from vaelab.errors import CheckpointError, TrainingDiverged
+from vaelab.fileio import append_jsonl
 from vaelab.models import resolve_likelihood, vocab_size_of
-from vaelab.runs.io import append_jsonl
-from vaelab.train import checkpoint as ckpt
+from vaelab.rundir import checkpoint as ckpt
+from vaelab.rundir.layout import RunLayout
 from vaelab.train.optim import make_adam, set_lr
 from vaelab.train.progress import ProgressReporter
 from vaelab.train.aggressive import AggressiveStep, decoder_parameters, encoder_parameters
@@ -33,22 +35,6 @@ from vaelab.train.schedules import kl_weight, learning_rate
 
 #: ``train.compile=auto`` compiles runs with at least this many steps (about 0.2 ms/step saved on CPU).
 COMPILE_AUTO_STEPS = 20_000
-
-
-def side_tensors(model, split, device) -> dict[str, torch.Tensor]:
-    """The per-example side inputs ``model.side_inputs`` names, taken from a split (labels: ``y``)."""
-    side = {}
-    for name in model.side_inputs:
-        value = getattr(split, name, None)
-        if value is None and name == "y":
-            raise DataError(f"model '{model.name}' needs labels, and this dataset has none; use a labelled "
-                            "dataset (mnist5k, digits, mnist, synthetic, array with y), or condition on "
-                            "k-means clusters with --set data.pseudo_labels=10")
-        if value is None:
-            raise DataError(f"model '{model.name}' needs per-example '{name}' values, and this dataset has none; "
-                            f"give them with the array dataset (data.options.{name}_key)")
-        side[name] = value.to(device)
-    return side
 
 
 def epoch_seed(seed: int, epoch: int) -> int:
@@ -127,7 +113,7 @@ class Trainer:
 
     def restore(self, which: str = "last") -> None:
         """Load weights, optimizer and loop state from the run's checkpoint (for --resume)."""
-        path = ckpt.checkpoint_dir(self.run_dir / "checkpoints", which)
+        path = ckpt.checkpoint_dir(RunLayout(self.run_dir).checkpoints, which)
         weights, _ = ckpt.load_weights(path)
         st = ckpt.load_trainer_state(path)
         try:
@@ -203,7 +189,7 @@ class Trainer:
     # -- the loop ----------------------------------------------------------------------
     def fit(self) -> TrainState:
         cfg, st = self.cfg, self.state
-        metrics_path = self.run_dir / "metrics.jsonl"
+        metrics_path = RunLayout(self.run_dir).metrics
         with ProgressReporter(cfg.train.progress, cfg.train.epochs) as progress:
             for epoch in range(st.epoch, cfg.train.epochs):
                 if st.stopped_early:
@@ -255,5 +241,5 @@ class Trainer:
         st.stopped_early = patience is not None and st.bad_epochs >= patience
         trainer_state = {"optimizer": self.optimizer.state_dict(), "loop": st.to_dict(),
                          "step": self.step.state_dict()}
-        ckpt.save_checkpoint(self.run_dir / "checkpoints", name, self.model, trainer_state,
+        ckpt.save_checkpoint(RunLayout(self.run_dir).checkpoints, name, self.model, trainer_state,
                              {**self.meta, "epoch": epoch + 1}, st.best_name)

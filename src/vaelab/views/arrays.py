@@ -1,6 +1,6 @@
 """The arrays behind each figure, decoded from a run's model once and saved in ``RUN_DIR/arrays/``.
 
-Each builder takes a :class:`~vaelab.runs.Run` and returns a dict of numpy arrays
+Each builder takes a :class:`~vaelab.rundir.Run` and returns a dict of numpy arrays
 (the layout is in docs/run-arrays.md); it decodes, it never draws or scores.
 """
 
@@ -11,7 +11,8 @@ import functools
 import numpy as np
 import torch
 
-from vaelab.views.molecules import MOLECULE_BUILDERS, run_kind
+from vaelab.nn.batching import take
+from vaelab.views.molecules import MOLECULE_BUILDERS
 from vaelab.views.paths import lerp, random_rays, slerp
 
 
@@ -29,36 +30,21 @@ def _gen(run, seed: int) -> torch.Generator:
 
 
 @torch.no_grad()
-def decode_mean(model, z: torch.Tensor, batch_size: int = 1000, side: dict | None = None) -> torch.Tensor:
-    """E[p(x|z)] for codes z (N, d), in batches: (N, *event)."""
-    side = side or {}
-    model.eval()
-    return torch.cat([model.decode(z[s : s + batch_size], **{k: v[s : s + batch_size] for k, v in side.items()}).mean
-                      for s in range(0, z.shape[0], batch_size)])
-
-
-@torch.no_grad()
 def posterior_arrays(run, split: str = "test", batch_size: int = 1000) -> dict:
     """Posterior means and log-variances of a split, plus the grouping used to colour them."""
-    from vaelab.diagnostics.groups import group_labels
+    from vaelab.data.groups import group_labels
 
-    x, side = run.eval_data(split), run.eval_side(split)
-    mus, logvars = [], []
-    for s in range(0, x.shape[0], batch_size):
-        q = run.model.encode(x[s : s + batch_size], **{k: v[s : s + batch_size] for k, v in side.items()})
-        mus.append(q.mean.float().cpu())
-        if hasattr(q, "logvar"):
-            logvars.append(q.logvar.float().cpu())
-    out = {"mu": torch.cat(mus).numpy()}
-    if logvars:
-        out["logvar"] = torch.cat(logvars).numpy()
+    mu, logvar = run.encode_posterior(split, batch_size=batch_size)  # (N, d), (N, d) or None
+    out = {"mu": mu.cpu().numpy()}
+    if logvar is not None:
+        out["logvar"] = logvar.cpu().numpy()
     labels, name, _ = group_labels(run.data, split, seed=run.config.data.split_seed)
     out.update(labels=labels, label_name=np.asarray(name))
     return out
 
 
 def _side(run, split: str, idx: torch.Tensor) -> dict:
-    return {k: v[idx] for k, v in run.eval_side(split).items()}
+    return take(run.eval_side(split), idx)
 
 
 def _conditional(run) -> bool:
@@ -72,7 +58,7 @@ def reconstruction_arrays(run, n: int = 16, seed: int = 0, split: str = "test") 
     idx = torch.randperm(x.shape[0], generator=_gen(run, seed), device=run.device)[:n].sort().values
     x, side = x[idx], _side(run, split, idx)
     q = run.model.encode(x, **side)
-    return {"x": _images(x), "x_rec": _images(decode_mean(run.model, q.mean, side=side)), **_meta(run)}
+    return {"x": _images(x), "x_rec": _images(run.decode_means(q.mean, side=side)), **_meta(run)}
 
 
 def sampled_codes(run, name: str, n: int, seed: int = 0, generator: torch.Generator | None = None,
@@ -94,9 +80,9 @@ def sampler_label(run, name: str) -> str:
     """What a sampler is, for records: ``prior``, or ``gmm (components=10, ...)`` as saved in the run."""
     if name == "prior":
         return "prior"
-    from vaelab.sampling.store import read_record, sampler_dir
+    from vaelab.sampling.store import read_record
 
-    record = read_record(sampler_dir(run, name)) or {}
+    record = read_record(run, name) or {}
     options = ", ".join(f"{k}={v}" for k, v in (record.get("options") or {}).items())
     return f"{name} ({options}; fitted to the train codes)" if options else name
 
@@ -107,7 +93,7 @@ def sample_arrays(run, n: int = 64, seed: int = 0, sampler: str | None = None) -
     Gaussian for models without one); conditional models cycle the labels 0, 1, 2, ..."""
     name = sampler or run.model.n_sampler
     z = sampled_codes(run, name, n, seed)  # (n, d)
-    return {"x": _images(decode_mean(run.model, z, side=prior_side(run, n))), "sampler": np.asarray(name),
+    return {"x": _images(run.decode_means(z, side=prior_side(run, n))), "sampler": np.asarray(name),
             **_meta(run)}
 
 
@@ -157,7 +143,7 @@ def traversal_arrays(run, steps: int = 100, limit: float = 10.0, base: str = "ze
     z = z0.expand(d, steps, d).clone()  # (d rows, S, d)
     rows = torch.as_tensor(order.copy(), device=run.device)
     z[torch.arange(d), :, rows] = values  # row r varies dimension order[r]
-    x = decode_mean(run.model, z.reshape(d * steps, d), side=_fixed_side(run, d * steps))
+    x = run.decode_means(z.reshape(d * steps, d), side=_fixed_side(run, d * steps))
     return {"values": values.cpu().numpy(), "dims": order.astype(np.int64), "activity": activity[order],
             "x": _images(x.reshape(d, steps, *x.shape[1:])), "base": np.asarray(base), **_meta(run)}
 
@@ -187,7 +173,7 @@ def interpolation_arrays(run, pairs: int = 6, steps: int = 10, radius: float = 1
     fixed = _fixed_side(run, pairs * steps)
 
     def dec(path: torch.Tensor, s: dict) -> np.ndarray:  # (P, S, d) -> (P, S, *event)
-        out = decode_mean(run.model, path.reshape(-1, d), side=s)
+        out = run.decode_means(path.reshape(-1, d), side=s)
         return _images(out.reshape(pairs, steps, *out.shape[1:]))
 
     return {"t": t.cpu().numpy(), "linear": dec(lerp(a, b, t), pair_side), "spherical": dec(slerp(a, b, t), pair_side),
@@ -223,7 +209,7 @@ def lattice_arrays(run, dims=None, size: int = 15) -> dict:
     z = center.expand(size, size, d).clone()  # other dimensions at the centre
     z[:, :, dims[0]] = cols[None, :]  # columns: dims[0]
     z[:, :, dims[1]] = rows[:, None]  # rows: dims[1]
-    x = decode_mean(run.model, z.reshape(-1, d), side=_fixed_side(run, size * size))
+    x = run.decode_means(z.reshape(-1, d), side=_fixed_side(run, size * size))
     return {"dims": np.asarray(dims, dtype=np.int64), "grid": cols.cpu().numpy(), "grid_rows": rows.cpu().numpy(),
             "x": _images(x.reshape(size, size, *x.shape[1:])), **extra, **_meta(run)}
 
@@ -232,7 +218,7 @@ def _images_only(builder):
     """An image figure's builder; a token run gets a file holding the reason instead, and nothing is decoded."""
     @functools.wraps(builder)
     def build(run, **options) -> dict:
-        if run_kind(run) == "tokens":
+        if run.kind == "tokens":
             from vaelab.plots.errors import TOKENS_REASON
 
             return {"kind": np.asarray("tokens"), "reason": np.asarray(TOKENS_REASON)}

@@ -26,19 +26,12 @@ RDKIT_MAP_PROPERTIES = ("logp", "qed")  # computed for the molecule map besides 
 
 # ------------------------------------------------------------------ helpers
 
-def run_kind(run) -> str:
-    """The run's data kind (``tokens`` for molecules) from its checkpoint metadata, else its data."""
-    kind = (getattr(run, "meta", None) or {}).get("kind")
-    return str(kind) if kind else str(run.data.kind)
-
-
 def not_applicable(run) -> Optional[dict]:
     """For a run whose data is not tokens: the arrays that say why its molecule figures are skipped."""
-    kind = run_kind(run)
-    if kind == "tokens":
+    if run.kind == "tokens":
         return None
-    return {"kind": np.asarray(kind),
-            "reason": np.asarray(f"not token data ({kind}): molecule figures need a SMILES or SELFIES run")}
+    return {"kind": np.asarray(run.kind),
+            "reason": np.asarray(f"not token data ({run.kind}): molecule figures need a SMILES or SELFIES run")}
 
 
 def str_array(texts: Sequence[Optional[str]], shape: tuple[int, ...] | None = None) -> np.ndarray:
@@ -56,54 +49,21 @@ def _tokens_meta(run) -> dict:
     return {"kind": np.asarray("tokens"), "tokenizer": np.asarray(str(info.get("tokenizer", "smiles")))}
 
 
-def ids_to_smiles(ids, info: dict) -> tuple[list[str], np.ndarray]:
-    """Token ids (N, L) -> (strings, valid (N,) bool): canonical SMILES where valid, the decoded text otherwise."""
-    from vaelab.chem.smiles import canonicalize_one
-    from vaelab.chem.tokenize import get_tokenizer
-    from vaelab.chem.vocab import as_vocabulary
-
-    texts = as_vocabulary(info["vocabulary"]).decode(ids)
-    smiles = get_tokenizer(str(info.get("tokenizer", "smiles"))).to_smiles(texts)
-    canon = [canonicalize_one(s) if s else None for s in smiles]
-    out = [c if c is not None else (s if s is not None else t) for c, s, t in zip(canon, smiles, texts)]
-    return out, np.array([c is not None for c in canon], dtype=bool)
-
-
-@torch.no_grad()
 def decode_molecules(run, z: torch.Tensor, batch_size: int = 500) -> tuple[list[str], np.ndarray]:
     """Decode codes z (N, d) greedily and read them as molecules: (strings, valid (N,) bool).
 
-    Batches are turned into strings one at a time, so decoders that pad each batch to
-    its own length are fine.
+    Valid strings are RDKit canonical SMILES; the others are kept as decoded.
     """
-    run.model.eval()
-    info = _info(run)
-    z = torch.as_tensor(z, dtype=torch.float32, device=run.device)
-    smiles: list[str] = []
-    valid: list[np.ndarray] = []
-    for s in range(0, z.shape[0], batch_size):
-        ids = run.model.decode(z[s : s + batch_size]).mean  # (B, L) int64 greedy ids
-        out, ok = ids_to_smiles(ids, info)
-        smiles += out
-        valid.append(ok)
-    return smiles, (np.concatenate(valid) if valid else np.zeros(0, dtype=bool))
+    from vaelab.chem.decode import canonical_or_decoded
 
-
-@torch.no_grad()
-def encode_rows(run, split: str, rows: np.ndarray, batch_size: int = 1000) -> torch.Tensor:
-    """Posterior means of the given rows of a split: (n, d) on the run's device."""
-    run.model.eval()
-    x = run.eval_data(split)
-    idx = torch.as_tensor(rows, dtype=torch.long, device=x.device)
-    means = [run.model.encode(x[idx[s : s + batch_size]]).mean for s in range(0, len(idx), batch_size)]
-    return torch.cat(means).float() if means else torch.zeros(0, run.model.latent_dim, device=run.device)
+    texts, smiles = run.decode_texts(torch.as_tensor(z, dtype=torch.float32), batch_size)
+    return canonical_or_decoded(smiles, texts)
 
 
 def _saved_test_means(run, rows: np.ndarray, n_test: int) -> Optional[np.ndarray]:
     """Rows of ``arrays/posterior_test.npz``'s ``mu`` when that file exists and matches the split."""
-    path = getattr(run, "path", None)
-    file = None if path is None else path / "arrays" / "posterior_test.npz"
-    if file is None or not file.is_file():
+    file = run.layout.arrays("posterior_test")
+    if not file.is_file():
         return None
     with np.load(file, allow_pickle=False) as f:
         if "mu" not in f.files or len(f["mu"]) != n_test:
@@ -156,7 +116,7 @@ def molecule_map_arrays(run, max_points: int = 3000, seed: int = 0,
     rows = _subset(len(test_smiles), max_points, seed)
     mu = _saved_test_means(run, rows, len(test_smiles))
     if mu is None:
-        mu = encode_rows(run, "test", rows).cpu().numpy()
+        mu = run.encode_means("test", rows).cpu().numpy()
     smiles = [test_smiles[i] for i in rows]
     decoded, decoded_valid = decode_molecules(run, torch.as_tensor(mu))
     table, names, units = _property_table(smiles, info, "test", rows, rdkit_properties)
@@ -189,7 +149,7 @@ def molecule_traversal_arrays(run, steps: int = 9, limit: float = 3.0, max_dims:
     values = torch.linspace(-limit, limit, steps, device=run.device)  # (S,)
     base_smiles = ""
     if base == "data":
-        z0 = encode_rows(run, "test", np.array([0]))[0]  # (d,)
+        z0 = run.encode_means("test", np.array([0]))[0]  # (d,)
         base_smiles = str(_info(run)["smiles"]["test"][0])
     elif base == "zero":
         z0 = torch.zeros(d, device=run.device)
@@ -220,7 +180,7 @@ def molecule_interpolation_arrays(run, pairs: int = 4, steps: int = 8, seed: int
     chosen = np.random.default_rng(seed).permutation(n)[: 2 * pairs]
     pairs = len(chosen) // 2
     rows = chosen[: 2 * pairs].reshape(2, pairs).T  # (P, 2): start, end rows
-    mu = encode_rows(run, "test", rows.T.reshape(-1))  # (2P, d)
+    mu = run.encode_means("test", rows.T.reshape(-1))  # (2P, d)
     a, b = mu[:pairs], mu[pairs:]
     t = torch.linspace(0, 1, steps, device=run.device)
     out = {"t": t.cpu().numpy().astype(np.float32), "index": rows.astype(np.int64),

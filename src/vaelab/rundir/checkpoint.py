@@ -1,0 +1,105 @@
+"""Atomic checkpoints: safetensors weights plus trainer state, one folder per epoch.
+
+Layout::
+
+    checkpoints/
+      latest.json          {"last": "epoch_0004", "best": "epoch_0003"}
+      epoch_0004/model.safetensors   weights; metadata carries the model's data contract
+      epoch_0004/trainer.pt          optimizer state, epoch, early-stopping state
+      epoch_0003/...
+
+A checkpoint folder is written under a temporary name and renamed into place, then
+``latest.json`` is replaced atomically, so a kill at any moment leaves the previous
+checkpoint intact. Loading never executes code: safetensors for weights and
+``torch.load(weights_only=True)`` for the trainer state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from vaelab.errors import CheckpointError
+from vaelab.fileio import fsync_dir, read_json, write_json
+
+POINTER = "latest.json"
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def save_checkpoint(root, name: str, model: torch.nn.Module, trainer_state: dict, meta: dict,
+                    best: str | None) -> Path:
+    """Write ``root/name`` atomically, point ``latest.json`` at it, prune all but last and best."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f".tmp-{name}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    weights = {k: v.detach().to("cpu").contiguous().clone() for k, v in model.state_dict().items()}
+    save_file(weights, tmp / "model.safetensors", metadata={"vaelab": json.dumps(meta)})
+    torch.save(trainer_state, tmp / "trainer.pt")
+    for f in tmp.iterdir():
+        _fsync_file(f)
+    final = root / name
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(tmp, final)
+    fsync_dir(root)
+    write_json(root / POINTER, {"last": name, "best": best or name})
+    _prune(root, keep={name, best or name})
+    return final
+
+
+def _prune(root: Path, keep: set[str]) -> None:
+    for d in root.iterdir():
+        if d.is_dir() and d.name not in keep:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def checkpoint_dir(root, which: str = "last") -> Path:
+    """The folder of the ``last`` or ``best`` checkpoint under ``root``."""
+    root = Path(root)
+    pointer = root / POINTER
+    if not pointer.is_file():
+        raise CheckpointError(f"no checkpoint in '{root}': the run has not finished an epoch yet "
+                              "(train it, or pass a run directory that has checkpoints/)")
+    try:
+        names = read_json(pointer)
+        path = root / names[which]
+    except (ValueError, KeyError, TypeError):
+        raise CheckpointError(f"'{pointer}' is corrupt; delete the run directory and train again") from None
+    if not path.is_dir():
+        raise CheckpointError(f"checkpoint '{path}' named in {pointer} is missing; train the run again")
+    return path
+
+
+def load_weights(path) -> tuple[dict[str, torch.Tensor], dict]:
+    """(state_dict, meta) from a checkpoint folder, without executing code."""
+    file = Path(path) / "model.safetensors"
+    try:
+        weights = load_file(file)
+        from safetensors import safe_open
+
+        with safe_open(file, framework="pt") as fh:
+            meta = json.loads((fh.metadata() or {}).get("vaelab", "{}"))
+    except Exception as err:  # safetensors raises its own error types for damaged files
+        raise CheckpointError(f"checkpoint weights '{file}' are unreadable or corrupt ({err}); "
+                              "delete this checkpoint folder and resume from an earlier one, or retrain") from None
+    return weights, meta
+
+
+def load_trainer_state(path) -> dict:
+    file = Path(path) / "trainer.pt"
+    try:
+        return torch.load(file, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises many types for a damaged pickle/zip
+        raise CheckpointError(f"trainer state '{file}' is unreadable or corrupt ({type(err).__name__}); "
+                              "delete this checkpoint folder and resume from an earlier one, or retrain") from None

@@ -1,0 +1,123 @@
+"""One training session into a run directory: checks, config.yaml, vocabulary, the Trainer, summary.json.
+
+:func:`train_run` is what ``vaelab train`` and :func:`vaelab.train` do once the config
+is resolved; the second stage of the ``two-stage`` sampler trains through it too, so
+every trained model, first or second stage, is an ordinary run directory.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import time
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vaelab.config import RunConfig, save_config
+from vaelab.data import load_data
+from vaelab.device import describe_device, resolve_device
+from vaelab.errors import ConfigError, TrainingDiverged
+from vaelab.fileio import read_jsonl, truncate_jsonl, write_json
+from vaelab.models import build_model, vocab_size_of
+from vaelab.rundir.layout import RunLayout
+from vaelab.train.trainer import Trainer
+
+
+def default_out(cfg: RunConfig) -> Path:
+    """``runs/<model>-<data>-<timestamp>`` (``zinc:250k`` becomes ``zinc-250k``: no ':' in paths)."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    data = re.sub(r"[^A-Za-z0-9._-]+", "-", cfg.data.name)
+    return Path("runs") / f"{cfg.model.name}-{data}-{stamp}"
+
+
+def resolve_paths(cfg: RunConfig) -> RunConfig:
+    """Record where the data came from as an absolute path, so later stages find it from anywhere."""
+    data_dir = cfg.data.data_dir or os.environ.get("VAELAB_DATA")
+    if data_dir:
+        cfg.data.data_dir = str(Path(data_dir).expanduser().resolve())
+    return cfg
+
+
+def check_run_dir(out: Path, resume: bool) -> None:
+    """A new run needs an empty (or new) folder; a resumed one needs a run directory."""
+    if resume:
+        if not RunLayout(out).is_run():
+            raise ConfigError(f"cannot resume: '{out}' is not a run directory (no config.yaml)")
+        return
+    if out.exists() and any(out.iterdir()):
+        raise ConfigError(f"run directory '{out}' already exists and is not empty; "
+                          "pass --resume to continue it, or choose another --out")
+
+
+def _versions() -> dict:
+    from vaelab.version import __version__
+
+    return {"vaelab": __version__, "torch": torch.__version__, "numpy": np.__version__,
+            "python": platform.python_version()}
+
+
+def _summary(cfg, trainer, device, status: str, wall: float, error: str | None = None) -> dict:
+    records = read_jsonl(RunLayout(trainer.run_dir).metrics)
+    last = records[-1] if records else {}
+    st = trainer.state
+    return {
+        "status": status, "error": error,
+        "epochs_completed": st.epoch, "epochs_planned": cfg.train.epochs,
+        "final": {k: v for k, v in last.items() if k.startswith(("train_", "valid_"))},
+        "best": {"checkpoint": st.best_name, "valid_loss": st.best_value,
+                 "valid_neg_elbo": next((r["valid_neg_elbo"] for r in records
+                                         if f"epoch_{r['epoch']:04d}" == st.best_name), None)},
+        "wall_time_s": wall, "train_time_s": st.elapsed_s,
+        "seed": cfg.train.seed, "device": str(device),
+        "device_name": describe_device(device),
+        "n_parameters": sum(p.numel() for p in trainer.model.parameters()),
+        "data": trainer.meta, "versions": _versions(),
+    }
+
+
+def _save_vocabulary(bundle, layout: RunLayout) -> None:
+    """Token data: the vocabulary as ``RUN_DIR/vocabulary.json``, so ids decode without the dataset."""
+    if bundle.kind == "tokens":
+        from vaelab.chem.vocab import Vocabulary
+
+        Vocabulary.from_dict(bundle.info["vocabulary"]).save(layout.vocabulary)
+
+
+def train_run(cfg: RunConfig, out=None, resume: bool = False) -> Path:
+    """Train ``cfg`` into the run directory ``out`` (default :func:`default_out`) and return its path.
+
+    With ``resume``, ``out`` is an existing run directory that continues from its last
+    checkpoint. A bad config or dataset fails before any folder is made; a divergence or
+    an interrupt still writes ``summary.json`` (status ``diverged`` / ``interrupted``).
+    """
+    cfg = resolve_paths(cfg)
+    out = Path(out) if out is not None else default_out(cfg)
+    check_run_dir(out, resume)
+    layout = RunLayout(out)
+    device = resolve_device(cfg.train.device)
+    torch.manual_seed(cfg.train.seed)
+    bundle = load_data(cfg.data)
+    model = build_model(cfg.model, bundle.event_shape, bundle.kind, bundle.n_classes, vocab_size_of(bundle))
+    out.mkdir(parents=True, exist_ok=True)  # only now: bad config or data leaves no folder behind
+    _save_vocabulary(bundle, layout)
+    trainer = Trainer(model, bundle, cfg, out, device)
+    if resume:
+        trainer.restore("last")
+        truncate_jsonl(layout.metrics, lambda r: r.get("epoch", 0) <= trainer.state.epoch)
+    save_config(cfg, layout.config)
+    t0 = time.perf_counter()
+    try:
+        state = trainer.fit()
+    except TrainingDiverged as err:
+        write_json(layout.summary, _summary(cfg, trainer, device, "diverged", time.perf_counter() - t0, str(err)))
+        raise
+    except KeyboardInterrupt:
+        write_json(layout.summary, _summary(cfg, trainer, device, "interrupted", time.perf_counter() - t0))
+        raise
+    status = "early-stopped" if state.stopped_early else "completed"
+    write_json(layout.summary, _summary(cfg, trainer, device, status, time.perf_counter() - t0))
+    return out
