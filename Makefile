@@ -37,7 +37,9 @@ install-chem: $(VENV)/.installed-chem
 demo: $(VENV)/.installed $(VENV)/.installed-chem
 	$(PY) -m vaelab.demo
 
+# The layer contract (pyproject.toml, [tool.importlinter]) first: an import that goes up a floor fails.
 test: $(VENV)/.installed-dev $(VENV)/.installed-chem browser
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 # Best effort, never fails: tests/report/test_browser.py needs chromium and chromedriver (it is

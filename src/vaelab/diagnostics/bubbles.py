@@ -8,7 +8,7 @@ import numpy as np
 def posterior_bubbles(mean, logvar, groups, group_by: str = "label", names=None) -> dict:
     """Per group, the mean posterior volume and distance from the origin, plus an evenness score.
 
-    The molecule article (seed 000, figs. 6-9) draws each posterior N(mu, sigma^2) as a
+    The molecule article (Cho, figs. 6-9) draws each posterior N(mu, sigma^2) as a
     "bubble" and compares how big the bubbles are and where they sit. Per group g
     (a label, or a k-means cluster when the data has none):
 

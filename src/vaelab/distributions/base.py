@@ -116,7 +116,7 @@ class Bernoulli(Distribution):
         return torch.bernoulli(probs)
 
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
-        """sum_i x_i log y_i + (1 - x_i) log(1 - y_i), y = sigmoid(logits) (seed 003, sec. 2.3.2)."""
+        """sum_i x_i log y_i + (1 - x_i) log(1 - y_i), y = sigmoid(logits) (Bettencourt & Craddock, sec. 2.3.2)."""
         target = value.expand_as(self.logits) if value.shape != self.logits.shape else value
         nll = F.binary_cross_entropy_with_logits(self.logits, target, reduction="none")  # (*B, *E)
         return -_sum_event(nll, self.event_ndim)

@@ -12,7 +12,7 @@ def kl_divergence(q: Distribution, p) -> torch.Tensor:
 
     For a diagonal Gaussian q against the standard normal prior this is
     0.5 * (mu^2 + sigma^2 - 1 - log sigma^2) (Kingma & Welling 2013, appendix B;
-    seed 000, the L_KLD formula).
+    Cho, "Helping VAE by Regularizing Latent Vector", the L_KLD formula).
     """
     from vaelab.distributions.prior import StandardNormalPrior
 

@@ -28,7 +28,7 @@ class _LikelihoodHead(nn.Module):
 
 
 class BernoulliHead(_LikelihoodHead):
-    """p(x|z) = prod_i Bernoulli(x_i; sigmoid(logit_i)), for binary data (seed 003, sec. 2.3.2)."""
+    """p(x|z) = prod_i Bernoulli(x_i; sigmoid(logit_i)), for binary data (Bettencourt & Craddock, sec. 2.3.2)."""
 
     def forward(self, h: torch.Tensor) -> Bernoulli:
         (logits,) = self._split(h)
@@ -36,7 +36,7 @@ class BernoulliHead(_LikelihoodHead):
 
 
 class GaussianHead(_LikelihoodHead):
-    """p(x|z) = N(mu, diag(exp(logvar))), mu = sigmoid(.) and logvar = tanh(.) (seed 003, sec. 2.3.1).
+    """p(x|z) = N(mu, diag(exp(logvar))), mu = sigmoid(.) and logvar = tanh(.) (Bettencourt & Craddock, sec. 2.3.1).
 
     ``mean_activation="identity"`` drops the sigmoid for data that is not in [0, 1];
     ``logvar_bound`` scales the tanh, so the log-variance lies in [-bound, bound].

@@ -15,7 +15,7 @@ from vaelab.distributions.base import DiagonalGaussian, PointMass
 
 
 class GaussianPosteriorHead(nn.Module):
-    """q(z|x) = N(mu, diag(exp(logvar))) with unconstrained mu and log-variance (seed 003, sec. 2.3.1)."""
+    """q(z|x) = N(mu, diag(exp(logvar))) with unconstrained mu and log-variance (Bettencourt & Craddock, sec. 2.3.1)."""
 
     def __init__(self, in_features: int, latent_dim: int):
         super().__init__()
@@ -31,7 +31,7 @@ class GaussianPosteriorHead(nn.Module):
 
 
 class BoundedGaussianHead(GaussianPosteriorHead):
-    """Bounded latents (seed 000): mean = m * tanh(a), log-variance = s * tanh(b) - v.
+    """Bounded latents (Cho): mean = m * tanh(a), log-variance = s * tanh(b) - v.
 
     With m = 3 every posterior mean lies inside +-3 prior standard deviations; with
     s = 1, v = 0 the log-variance lies in [-1, 1], so no posterior "bubble" can grow or
@@ -94,7 +94,7 @@ class DeterministicHead(nn.Module):
 
 POSTERIORS = {
     "gaussian": "diagonal Gaussian, unconstrained mean and log-variance",
-    "bounded-gaussian": "diagonal Gaussian, mean = m*tanh, log-variance = s*tanh - v (seed 000)",
+    "bounded-gaussian": "diagonal Gaussian, mean = m*tanh, log-variance = s*tanh - v (Cho)",
     "constant-variance": "diagonal Gaussian with a fixed standard deviation (model.posterior_std; CV-VAE)",
     "deterministic": "point mass (deterministic code)",
 }

@@ -8,7 +8,7 @@ are, and the padding after eos is not part of the sequence:
 
 Two families share this interface:
 
-* :class:`TokenCategorical` (the molecule article's fully connected decoder, seed 000):
+* :class:`TokenCategorical` (the fully connected decoder of Cho, "Helping VAE by Regularizing Latent Vector"):
   independent categoricals, p(x_t | z), all positions from one output layer;
 * :class:`AutoregressiveTokens` (the chemical VAE's recurrent decoder, Gómez-Bombarelli et
   al. 2018): p(x_t | x_<t, z) from a GRU, teacher-forced for ``log_prob`` (input x[:, :-1],
@@ -244,7 +244,7 @@ class CategoricalSequenceHead(nn.Module):
     """Features h (B, F) -> :class:`TokenCategorical`: one linear layer to (L - 1) * V logits.
 
     After an MLP decoder backbone of three hidden layers this is the fourth fully connected
-    layer of the molecule article's decoder (seed 000).
+    layer of the molecule article's decoder (Cho).
     """
 
     n_params = 1

@@ -1,4 +1,4 @@
-"""Anchored latents (seed 004): a per-example score shifts the KL target, so chosen inputs land in chosen regions."""
+"""Anchored latents (after the latent-anchoring post on a 2-D MNIST VAE): a per-example score shifts the KL target, so chosen inputs land in chosen regions."""
 
 from __future__ import annotations
 
@@ -36,9 +36,10 @@ def donutness(x: torch.Tensor) -> torch.Tensor:
     return ((img * ring).sum((1, 2)) - (img * bar).sum((1, 2))) / ink
 
 
-@register_model("anchored-vae", "anchored latents: KL target mean shifted by -a*s(x); s = donutness (images), labels or given scores "
-                "(options anchor_rate, score, positive_labels, negative_labels)",
-                "seed 004, anchoring regions of a 2-D latent space")
+@register_model("anchored-vae", "anchored latents: KL target mean shifted by -a*s(x); s = donutness (images), labels "
+                "or given scores (options anchor_rate, score, positive_labels, negative_labels)",
+                "latent anchoring: a CVAE-like loss term placing chosen inputs in chosen regions of a 2-D latent "
+                "space")
 class AnchoredVAE(VAE):
     """KL(N(mu + a s(x), sigma^2) || N(0, I)): minimised at mu = -a s(x), so high scores go negative.
 

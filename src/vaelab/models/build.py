@@ -94,7 +94,7 @@ def _sequence_parts(cfg, event_shape, vocab_size: int | None, extra_inputs: int)
 
     The GRU decoder's backbone has no hidden layers by default (z conditions the GRU
     directly); the fully connected decoder's backbone is its three hidden layers, and the
-    head's linear layer to the L - 1 positions' logits is its fourth (seed 000).
+    head's linear layer to the L - 1 positions' logits is its fourth (Cho, "Helping VAE by Regularizing Latent Vector").
     """
     if extra_inputs:
         raise ConfigError("conditional models (cvae) need labelled image or vector data; token data has no labels")

@@ -1,4 +1,4 @@
-"""The importance-weighted autoencoder (Burda et al. 2016, eq. 8; seed 003, eq. 3)."""
+"""The importance-weighted autoencoder (Burda et al. 2016, eq. 8; Bettencourt & Craddock, eq. 3)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from vaelab.objectives import LossOutput, iw_log_weights
 class IWAE(VAE):
     """loss = -mean_x L_K(x), L_K = log (1/K) sum_k p(x|z_k) p(z_k)^beta / q(z_k|x)^beta.
 
-    With beta < 1 (warm-up) the prior/posterior ratio is scaled, as seed 003 (sec. 2.6)
+    With beta < 1 (warm-up) the prior/posterior ratio is scaled, as Bettencourt & Craddock (sec. 2.6)
     applies warm-up to the IWAE. K = 1 is the VAE objective with a Monte Carlo KL.
     ``rec`` and ``kl`` are logged as the sample-average reconstruction and the analytic KL;
     ``extras["iw_bound"]`` is -L_K per example.

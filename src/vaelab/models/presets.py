@@ -54,7 +54,7 @@ register_preset("ae", "rae", {"model.options.beta": 0.0, "model.options.reg": "n
                 "plain deterministic autoencoder: reconstruction only (the RAE paper's AE baseline)",
                 "Ghosh et al. 2020, Table 1")
 
-# -- token data (SMILES/SELFIES): the molecule VAEs of issue #6 --------------------------------------------
+# -- token data (SMILES/SELFIES): the molecule VAEs (SMILES/SELFIES) --------------------------------------------
 _SMILES = {"data.name": "qm9", "model.seq_encoder": "chemvae", "model.seq_decoder": "gru",
            "model.activation": "relu", "model.latent_dim": 156}
 register_preset("vae-smiles", "vae", _SMILES,

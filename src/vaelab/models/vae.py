@@ -1,4 +1,4 @@
-"""The variational autoencoder (Kingma & Welling 2013; seed 003, eq. 2 and 4)."""
+"""The variational autoencoder (Kingma & Welling 2013; Bettencourt & Craddock, eq. 2 and 4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The convolutional image encoder of the molecule article (seed 000): four conv layers.
+"""The convolutional image encoder of the molecule article (Cho): four conv layers.
 
 The article fixes only the depth (four convolutions in the encoder, four fully
 connected layers in the decoder); widths, kernels and strides here are our choice:

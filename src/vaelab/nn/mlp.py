@@ -1,4 +1,4 @@
-"""A multilayer perceptron backbone (Kingma & Welling 2013, sec. 3; seed 003, sec. 2.1)."""
+"""A multilayer perceptron backbone (Kingma & Welling 2013, sec. 3; Bettencourt & Craddock, sec. 2.1)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def activation(name: str) -> nn.Module:
 class MLP(nn.Module):
     """Flatten the input, then ``Linear -> [BatchNorm] -> activation`` per hidden layer.
 
-    Batch norm only ever sits on hidden layers, never on the output heads (seed 003,
+    Batch norm only ever sits on hidden layers, never on the output heads (Bettencourt & Craddock,
     sec. 2.5); with it, the linear layer drops its bias because BN's shift replaces it.
     ``out_features`` is the width of the last hidden layer, which a head consumes.
     """

@@ -82,7 +82,7 @@ class ChemVAEEncoder(_ConvStack):
 
 
 class ArticleConvEncoder(_ConvStack):
-    """The molecule article's encoder (seed 000, "Helping VAE by regularizing latent vector"):
+    """The molecule article's encoder (Cho, "Helping VAE by Regularizing Latent Vector"):
     four convolutional layers over the one-hot tokens, flattened; the posterior head follows.
 
     The article gives only the depth. Widths are ``model.conv_channels`` (default 32, 32, 64,
@@ -132,7 +132,7 @@ class GRUEncoder(nn.Module):
 
 SEQ_ENCODERS = {
     "chemvae": "Gómez-Bombarelli et al. 2018: 3 Conv1D layers (9, 9, 10 filters; kernels 9, 9, 11), dense 435",
-    "article-conv": "the molecule article (seed 000): four Conv1D layers (model.conv_channels), flattened",
+    "article-conv": "the molecule article (Cho): four Conv1D layers (model.conv_channels), flattened",
     "gru": "token embedding + GRU; the state at each sequence's eos",
 }
 

@@ -1,4 +1,4 @@
-"""The evidence lower bound terms (Kingma & Welling 2013, eq. 3 and 10; seed 003, eq. 2)."""
+"""The evidence lower bound terms (Kingma & Welling 2013, eq. 3 and 10; Bettencourt & Craddock, eq. 2)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ def elbo_terms(model, x: torch.Tensor, beta, keep: bool = False, **side) -> Loss
     """One-sample ELBO: loss = mean(-log p(x|z) + beta * KL(q(z|x) || p(z))), z ~ q(z|x).
 
     ``beta`` is passed in each call (a float or a 0-d tensor); warm-up and annealing
-    live in the trainer's schedule (seed 003, eq. 4), never in the model. ``side``
+    live in the trainer's schedule (Bettencourt & Craddock, eq. 4), never in the model. ``side``
     carries per-example side inputs (labels, scores) for variants that use them.
     With ``keep=True`` the posterior, the sample ``z`` and the likelihood ``p(x|z)`` are
     returned in ``extras`` (keys posterior, z, likelihood) for variants that build on

@@ -1,4 +1,4 @@
-"""The importance-weighted bound (Burda et al. 2015, eq. 8; seed 003, eq. 3).
+"""The importance-weighted bound (Burda et al. 2015, eq. 8; Bettencourt & Craddock, eq. 3).
 
 L_K(x) = E[log (1/K) sum_k p(x, z_k) / q(z_k|x)],  z_k ~ q(z|x).
 L_1 is the ELBO; L_K tightens as K grows and tends to log p(x).

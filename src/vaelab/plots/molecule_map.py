@@ -1,6 +1,6 @@
 """``molecule-map``: test molecules at their projected latent positions, with drawings of some of them.
 
-The molecule article's figure (seed 000, figures 1 and 2): the 2-D projection of a
+The molecule article's figure (Cho, figures 1 and 2): the 2-D projection of a
 molecule VAE's latent space with molecules drawn where they lie. Every test molecule
 of ``molecule_map.npz`` is a point coloured by a property; a subset is drawn with
 RDKit, each drawing beside its point with a thin leader line. The subset is chosen

@@ -1,6 +1,6 @@
 """``property-histograms``: RDKit properties of decoded samples against the training molecules.
 
-The molecule article's diagnosis (seed 000) was that a ZINC model's prior samples were
+The molecule article's diagnosis (Cho) was that a ZINC model's prior samples were
 "mostly simple carbon chains" although its losses looked fine; these histograms show
 that at a glance: samples whose logP, QED and SA score sit far from the training
 distribution. Only valid samples have properties; the title says how many there are.

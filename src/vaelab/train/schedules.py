@@ -13,7 +13,7 @@ def kl_weight(cfg, epoch: int) -> float:
     """beta at (0-based) ``epoch``.
 
     ``constant``: beta = end. ``linear``: beta rises from ``start`` at epoch 0 to ``end``
-    at epoch N_T = ``epochs`` and stays there (seed 003, sec. 2.6, eq. 4: start=0,
+    at epoch N_T = ``epochs`` and stays there (Bettencourt & Craddock, sec. 2.6, eq. 4: start=0,
     end=1; the NE-VAE setting is start=0.1, end=1, epochs=10). ``cap`` stops the rise at
     a value: the NE-VAE paper's beta-VAE baselines anneal like the others "other than that
     the KL weight stops annealing once it arrives at the respective value".
