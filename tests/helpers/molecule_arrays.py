@@ -81,7 +81,7 @@ def molecule_arrays(n: int = 200, d: int = 8, seed: int = 0) -> dict[str, dict]:
 
 def not_token_arrays(kind: str) -> dict:
     """What the molecule builders write for a run whose data is ``kind`` (not tokens)."""
-    return not_applicable(SimpleNamespace(meta={"kind": kind}))
+    return not_applicable(SimpleNamespace(kind=kind))
 
 
 def write_molecule_arrays(folder: Path, kind: str, seed: int = 0) -> None:

@@ -127,7 +127,7 @@ def test_molecule_map_renders_without_a_display(tmp_path, arrays):
     np.savez(tmp_path / "molecule_map.npz", **arrays["molecule_map"])
     script = (
         "import sys, numpy as np\n"
-        "from vaelab.plots.inputs import load_npz, save_png\n"
+        "from vaelab.fileio import load_npz\nfrom vaelab.plots.inputs import save_png\n"
         "from vaelab.plots.molecule_map import draw_molecule_map\n"
         f"fig = draw_molecule_map(load_npz({str(tmp_path / 'molecule_map.npz')!r}), molecules=10)\n"
         f"save_png(fig, {str(tmp_path / 'map.png')!r})\n"

@@ -9,6 +9,7 @@ import torch
 
 from vaelab.chem.tokenize import get_tokenizer
 from vaelab.chem.vocab import as_vocabulary
+from vaelab.chem.smiles import canonicalize_one
 
 
 def ids_to_texts(ids: torch.Tensor, info: dict) -> tuple[list[str], list[Optional[str]]]:
@@ -31,8 +32,6 @@ def canonical_or_decoded(smiles: Sequence[Optional[str]],
 
     A string is valid when RDKit parses it into a molecule with at least one atom.
     """
-    from vaelab.chem.smiles import canonicalize_one
-
     texts = [""] * len(smiles) if texts is None else texts
     canon = [canonicalize_one(s) if s else None for s in smiles]
     out = [c if c is not None else (s if s is not None else t) for c, s, t in zip(canon, smiles, texts)]

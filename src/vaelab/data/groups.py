@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from vaelab.data.registry import cluster_labels
 
 KMEANS_GROUPS = 10
 
@@ -17,8 +18,6 @@ def group_labels(bundle, split: str = "test", k: int = KMEANS_GROUPS, seed: int 
     metrics still have groups and say what they are. ``names`` lists a name per id
     (or is None).
     """
-    from vaelab.data.registry import cluster_labels
-
     s = bundle.split(split)
     if s.y is not None:
         classes = bundle.info.get("classes")

@@ -7,6 +7,7 @@ import math
 import torch
 
 from vaelab.distributions.base import LOG_2PI
+from vaelab.nn.batching import batches
 
 
 @torch.no_grad()
@@ -22,9 +23,7 @@ def posterior_stats(encode, x: torch.Tensor, batch_size: int = 1000,
     if x.shape[0] == 0:
         raise ValueError("posterior_stats needs at least one example, got an empty x")
     means, logvars = [], []
-    for start in range(0, x.shape[0], batch_size):
-        sl = slice(start, start + batch_size)
-        q = encode(x[sl], **{k: v[sl] for k, v in side.items()})
+    for q in batches(encode, x, side, batch_size):
         if not hasattr(q, "logvar"):
             raise ValueError(f"posterior_stats needs a Gaussian posterior with .logvar, got {type(q).__name__}")
         loc = q.loc if hasattr(q, "loc") else q.mean

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from vaelab.objectives.reencode import reencode_lp, reencode_se
+from vaelab.nn.batching import take
 
 
 def _x_hat(p, x: torch.Tensor) -> torch.Tensor:
@@ -37,7 +38,7 @@ def reencode_error(encode, decode, x: torch.Tensor, generator: torch.Generator |
     stochastic = True
     for start in range(0, x.shape[0], batch_size):
         sl = slice(start, start + batch_size)
-        s = {k: v[sl] for k, v in side.items()}
+        s = take(side, sl)
         q = encode(x[sl], **s)
         stochastic = hasattr(q, "logvar")
         if stochastic:

@@ -6,6 +6,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from vaelab.plots.style import ACTIVE_COLOUR, BETA_COLOUR, KL_COLOUR, TRAIN_COLOUR, VALID_COLOUR, new_figure, styled
+from vaelab.plots.images import Pixels
+from vaelab.plots.panels import mosaic_size, show_tiles
 
 FAINT = 0.25  # alpha of one path's line behind the mean
 
@@ -68,8 +70,6 @@ EXCESS_FLOOR = 1e-3  # the log-scaled excess loss is clipped here (the best star
 
 def _match_tiles(arrays: dict) -> tuple[np.ndarray, list[str]]:
     """Rows: targets; columns: the target, the encoder's reconstruction, the decoded final code of each start."""
-    from vaelab.plots.images import Pixels
-
     pixels = Pixels(arrays, ["x", "x_encoder", "x_final"], lead=1)
     t = min(len(arrays["x"]), MAX_TARGET_ROWS)
     s = min(np.shape(arrays["x_final"])[1], MAX_START_COLS)
@@ -83,8 +83,6 @@ def _match_tiles(arrays: dict) -> tuple[np.ndarray, list[str]]:
 @styled
 def draw_match(summary: dict, arrays: dict) -> Figure:
     """Targets against what the optimised codes decode to, and the loss along the optimisation."""
-    from vaelab.plots.panels import show_tiles
-
     tiles, labels = _match_tiles(arrays)
     fig = new_figure(0.55 * tiles.shape[1] + 5.0, max(3.2, 0.55 * tiles.shape[0] + 0.8))
     left, right = fig.subplots(1, 2, width_ratios=[0.55 * tiles.shape[1], 4.0])
@@ -111,9 +109,6 @@ def draw_match(summary: dict, arrays: dict) -> Figure:
 @styled
 def draw_property_images(summary: dict, arrays: dict) -> Figure:
     """Image runs: what the first paths decode to at a few steps (rows: starts; columns: steps)."""
-    from vaelab.plots.images import Pixels
-    from vaelab.plots.panels import mosaic_size, show_tiles
-
     pixels = Pixels(arrays, ["x_path"], lead=2)
     tiles = np.swapaxes(pixels.tiles(np.asarray(arrays["x_path"])), 0, 1)  # (k, C, h, w, 3): a row per path
     pred = np.asarray(arrays["predicted"])  # (steps + 1, K)

@@ -18,6 +18,10 @@ import torch
 from vaelab.errors import ConfigError
 from vaelab.latentopt.match_optim import INITS, LOSSES, match_loss, optimise_codes, pick_targets, starting_codes
 from vaelab.latentopt.match_report import figure_arrays, match_markdown, match_summary
+from vaelab.nn.batching import take
+from vaelab.fileio import atomic_write_text, save_npz, write_json
+from vaelab.latentopt.figures import draw_match
+from vaelab.plots.inputs import save_png
 
 THRESHOLDS = (1e-3, 1e-4, 1e-5)  # relative change of the loss per step, for the paper's stopping rule
 
@@ -64,17 +68,13 @@ def match_targets(run, *, targets: int = 50, starts: int = 10, steps: int = 1000
     ``thresholds``: relative loss changes per step at which the paper's stopping rule is
     evaluated. The NE-VAE paper used 50 Omniglot images.
     """
-    from vaelab.latentopt.figures import draw_match
-    from vaelab.plots.inputs import save_png
-    from vaelab.fileio import atomic_write_text, save_npz, write_json
-
     _check_run(run, loss, init)
     if targets < 1 or starts < 1 or steps < 1 or lr <= 0 or not 0 < tol < 1:
         raise ConfigError(f"match needs --targets, --starts, --steps >= 1, --lr > 0 and 0 < tol < 1; got "
                           f"{targets}, {starts}, {steps}, {lr}, {tol}")
     idx = pick_targets(run, targets, seed).to(run.device)  # (T,)
     x = run.eval_data("test")[idx].float()  # (T, *event)
-    side = {k: v[idx] for k, v in run.eval_side("test").items()}
+    side = take(run.eval_side("test"), idx)
     t = x.shape[0]
     z0 = starting_codes(run, x, side, starts, init, seed)  # (T, S, d)
     rows = {k: v.repeat_interleave(starts, 0) for k, v in side.items()}

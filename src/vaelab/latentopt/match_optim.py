@@ -24,6 +24,7 @@ import torch
 
 from vaelab.errors import ConfigError
 from vaelab.latentopt.progress import step_bar
+from vaelab.views.codes import sampled_codes
 
 LOSSES = {"se": "squared error between the target and the decoded mean, summed over the image (the paper's)",
           "nll": "-log p(x_target | z), the model's own reconstruction term"}
@@ -121,8 +122,6 @@ def starting_codes(run, x: torch.Tensor, side: dict, starts: int, init: str, see
     """S starting codes per target: (T, S, d) on the run's device."""
     t, d = x.shape[0], run.model.latent_dim
     if init == "sampler":
-        from vaelab.views.arrays import sampled_codes
-
         return sampled_codes(run, run.model.n_sampler, t * starts, seed=seed).float().reshape(t, starts, d)
     if init != "posterior":
         raise ConfigError(f"unknown init '{init}'; choose {', '.join(INITS)}")

@@ -14,6 +14,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 import torch
+from vaelab.chem.smiles import canonicalize_one
+from vaelab.latentopt.targets import rdkit_values
 
 Decoder = Callable[[torch.Tensor], list]  # codes (n, d) -> n SMILES strings (or None)
 
@@ -35,15 +37,11 @@ class PathCheck:
 
 def canonical_map(texts: Sequence) -> dict:
     """Each distinct string -> its RDKit canonical SMILES, or None where it is not a molecule."""
-    from vaelab.chem.smiles import canonicalize_one
-
     return {t: (canonicalize_one(t) if isinstance(t, str) and t.strip() else None) for t in set(texts)}
 
 
 def property_map(smiles: Sequence, name: str | None) -> dict:
     """Each distinct valid canonical SMILES -> the RDKit property ``name`` (an empty map for None)."""
-    from vaelab.latentopt.targets import rdkit_values
-
     if name is None:
         return {}
     unique = sorted({s for s in smiles if s is not None})

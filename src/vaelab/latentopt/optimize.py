@@ -22,6 +22,7 @@ from vaelab.latentopt.molecules import PathCheck, check_points
 from vaelab.latentopt.predictor_store import fitted_predictor, lso_dir
 from vaelab.latentopt.starts import Starts, check_starts, choose_starts
 from vaelab.views import prior_side
+from vaelab.latentopt.report import property_summary, write_property_files
 
 @dataclass
 class PropertyResult:
@@ -118,8 +119,6 @@ def optimize_property(run, name: str, *, starts: int = 10, start: str = "worst",
     (``auto``: the training codes' largest; None: no bound). Molecule runs
     decode ``checks`` evenly spaced steps of every path and check them with RDKit.
     """
-    from vaelab.latentopt.report import property_summary, write_property_files
-
     if steps < 1 or lr <= 0 or penalty < 0:
         raise ConfigError(f"--steps must be >= 1, --lr > 0 and --penalty >= 0; got {steps}, {lr}, {penalty}")
     target = tg.resolve(run, name)

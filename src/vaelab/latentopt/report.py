@@ -13,6 +13,9 @@ import torch
 
 from vaelab.latentopt.convergence import converged_step, still_moving
 from vaelab.latentopt.molecules import best_molecules, path_molecules
+from vaelab.fileio import atomic_write_text, save_npz, write_json
+from vaelab.latentopt.figures import draw_property_images, draw_property_paths
+from vaelab.plots.inputs import save_png
 
 TOL = 0.01  # convergence: within 1% of the path's total change of its final objective (convergence.py)
 N_BEST = 10
@@ -179,10 +182,6 @@ def markdown(s: dict) -> str:
 
 def write_property_files(run, result) -> list[Path]:
     """Write result.json, summary.md, paths.npz and paths.png into ``result.folder``; returns the paths."""
-    from vaelab.latentopt.figures import draw_property_images, draw_property_paths
-    from vaelab.plots.inputs import save_png
-    from vaelab.fileio import atomic_write_text, save_npz, write_json
-
     folder = result.folder
     folder.mkdir(parents=True, exist_ok=True)
     arrays = {"z": result.path.z.numpy(), "predicted": result.predicted.numpy(), "norm": result.path.norm.numpy(),

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from vaelab.errors import ConfigError
+from vaelab.views.codes import sampled_codes
 
 START_KINDS = {
     "worst": "the test examples with the lowest predicted property (the highest when minimising)",
@@ -48,8 +49,6 @@ def choose_starts(run, score, k: int, kind: str = "worst", seed: int = 0) -> Sta
     """K starting codes. ``score`` maps codes (n, d) to what the ascent maximises (n,)."""
     check_starts(run, k, kind)
     if kind == "prior":
-        from vaelab.views.arrays import sampled_codes
-
         return Starts(sampled_codes(run, run.model.n_sampler, k, seed=seed).float(), kind, None)
     n = len(run.data.test)
     if kind == "random":

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from vaelab.errors import ConfigError
+from vaelab.chem.properties import properties
 
 RDKIT_PROPERTIES = ("logp", "qed", "sa", "mw")
 #: properties where smaller is better (the default direction is "maximize" otherwise)
@@ -97,8 +98,6 @@ def resolve(run, name: str) -> PropertyTarget:
 
 def rdkit_values(smiles: list, name: str, progress=None) -> np.ndarray:
     """An RDKit property of each SMILES string: (n,) float64, NaN where invalid; in chunks for a progress bar."""
-    from vaelab.chem.properties import properties
-
     out = np.full(len(smiles), np.nan)
     for s in range(0, len(smiles), _RDKIT_CHUNK):
         out[s : s + _RDKIT_CHUNK] = properties(smiles[s : s + _RDKIT_CHUNK], [name])[name]

@@ -26,8 +26,8 @@ from vaelab.fileio import save_npz, write_json
 from vaelab.pipeline.feature_net import feature_source, features, load_or_train
 from vaelab.pipeline.molecules import molecule_metrics
 from vaelab.sampling import SamplerMismatch
-from vaelab.views import posterior_arrays, prior_side, sampled_codes
-from vaelab.views.arrays import sampler_label
+from vaelab.views import posterior_arrays, prior_side, sampled_codes, sampler_label
+from vaelab.nn.batching import take
 
 DEFAULT_IW_SAMPLES = 5000  # Burda et al. 2015, sec. 5
 #: token runs: each sample is a GRU pass over the sequence; 100 keeps the test-set IW NLL of QM9 to minutes on a CPU
@@ -85,7 +85,7 @@ def _fd_metrics(run, split: str, seed: int, mu: torch.Tensor, samplers=DEFAULT_F
                          seed=run.config.data.split_seed)
     net, info = load_or_train(src, run.device)
     x = run.eval_data(split)[:max_n]
-    side = {k: v[: x.shape[0]] for k, v in run.eval_side(split).items()}
+    side = take(run.eval_side(split), slice(0, x.shape[0]))
     n = x.shape[0]
     gen = torch.Generator(device=run.device).manual_seed(seed)
     mu = mu[:n].to(run.device)  # (n, d), the posterior means already computed for the split

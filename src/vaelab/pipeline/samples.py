@@ -13,6 +13,10 @@ from vaelab.fileio import load_npz, save_npz
 from vaelab.sampling.base import Sampler
 from vaelab.sampling.store import fitted_sampler
 from vaelab.views import prior_side
+from vaelab.plots.images import layout_of
+from vaelab.plots.inputs import save_png
+from vaelab.plots.samples import draw_samples
+from vaelab.plots.style import RC
 
 IMAGE_LAYOUTS = ("grey", "rgb", "channels")  # plots.images layouts that are pictures of the data
 MAX_GRID = 256  # the PNG shows at most this many samples (16 x 16)
@@ -36,8 +40,6 @@ def sample_stem(sampler: str, n: int, seed: int) -> str:
 
 def _not_an_image(event_shape: tuple[int, ...], kind: str) -> str | None:
     """Why a grid of these items would not be a picture of the data, or None when it would."""
-    from vaelab.plots.images import layout_of
-
     if kind == "tokens":
         return "token data has no pixels: no PNG (the samples are in the .npz)"
     if layout_of(event_shape) not in IMAGE_LAYOUTS:
@@ -49,9 +51,6 @@ def draw_grid(path: Path, x: np.ndarray, event_shape, kind: str, title: str) -> 
     """A grid PNG of the first :data:`MAX_GRID` items through the ``samples`` figure; (path, None) or (None, why)."""
     import matplotlib
 
-    from vaelab.plots.inputs import save_png
-    from vaelab.plots.samples import draw_samples
-    from vaelab.plots.style import RC
 
     why = _not_an_image(tuple(event_shape), kind)
     if why:

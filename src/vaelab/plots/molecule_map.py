@@ -23,6 +23,7 @@ from vaelab.plots.molecules import INVALID_COLOUR, molecule_pictures, property_l
 from vaelab.plots.projection import project
 from vaelab.plots.scatter import point_size
 from vaelab.plots.style import DPI, new_figure, styled
+from vaelab.plots.errors import FigureNotApplicable
 
 AXES_INCHES = (8.0, 6.8)  # the map itself; the figure adds margins, title and colour bar
 MARGIN = (0.75, 0.6, 1.15, 0.55)  # inches left, bottom, right (colour bar), top (title)
@@ -176,8 +177,6 @@ def draw_molecule_map(molecule_map: dict, projection: str = "pca", colour_by: st
         raise ValueError(f"show={show!r}: choose data or decoded")
     mu = np.asarray(molecule_map["mu"], dtype=np.float64)
     if len(mu) == 0:
-        from vaelab.plots.errors import FigureNotApplicable
-
         raise FigureNotApplicable("molecule_map.npz holds no molecules")
     values, label = _colouring(molecule_map, colour_by)
     proj = project(mu, projection, seed=seed)

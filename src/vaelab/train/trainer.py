@@ -31,6 +31,7 @@ from vaelab.train.progress import ProgressReporter
 from vaelab.train.aggressive import AggressiveStep, decoder_parameters, encoder_parameters
 from vaelab.train.step import TrainStep
 from vaelab.train.schedules import kl_weight, learning_rate
+from vaelab.nn.batching import take
 
 
 #: ``train.compile=auto`` compiles runs with at least this many steps (about 0.2 ms/step saved on CPU).
@@ -176,7 +177,7 @@ class Trainer:
     def collapse_monitor(self, n: int = 1000) -> dict:
         """Active units and per-dimension KL on the first ``n`` validation examples (Burda et al. 2016)."""
         x = self.x_valid[:n]
-        side = {k: v[:n] for k, v in self.side_valid.items()}
+        side = take(self.side_valid, slice(0, n))
         if x.shape[0] < 2:
             return {}
         q = self.model.encode(x, **side)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from vaelab.fileio import save_npz
-from vaelab.views.arrays import BUILDERS, posterior_arrays, prior_side, sampled_codes
+from vaelab.views.arrays import BUILDERS
+from vaelab.views.codes import posterior_arrays, prior_side, sampled_codes, sampler_label
 from vaelab.views.molecules import decode_molecules
 from vaelab.views.paths import lerp, random_rays, slerp
 
 __all__ = ["BUILDERS", "decode_molecules", "ensure_arrays", "lerp", "posterior_arrays", "prior_side",
-           "random_rays", "sampled_codes", "slerp"]
+           "random_rays", "sampled_codes", "sampler_label", "slerp"]
 
 
 def ensure_arrays(run, names, recompute: bool = False, options: dict | None = None) -> dict[str, Path]:

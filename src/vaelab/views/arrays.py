@@ -11,7 +11,8 @@ import functools
 import numpy as np
 import torch
 
-from vaelab.nn.batching import take
+from vaelab.plots.errors import TOKENS_REASON
+from vaelab.views.codes import _gen, _side, conditional, dim_activity, posterior_arrays, prior_side, sampled_codes
 from vaelab.views.molecules import MOLECULE_BUILDERS
 from vaelab.views.paths import lerp, random_rays, slerp
 
@@ -25,32 +26,6 @@ def _images(x: torch.Tensor) -> np.ndarray:
     return x.detach().float().cpu().numpy().astype(np.float16)
 
 
-def _gen(run, seed: int) -> torch.Generator:
-    return torch.Generator(device=run.device).manual_seed(seed)
-
-
-@torch.no_grad()
-def posterior_arrays(run, split: str = "test", batch_size: int = 1000) -> dict:
-    """Posterior means and log-variances of a split, plus the grouping used to colour them."""
-    from vaelab.data.groups import group_labels
-
-    mu, logvar = run.encode_posterior(split, batch_size=batch_size)  # (N, d), (N, d) or None
-    out = {"mu": mu.cpu().numpy()}
-    if logvar is not None:
-        out["logvar"] = logvar.cpu().numpy()
-    labels, name, _ = group_labels(run.data, split, seed=run.config.data.split_seed)
-    out.update(labels=labels, label_name=np.asarray(name))
-    return out
-
-
-def _side(run, split: str, idx: torch.Tensor) -> dict:
-    return take(run.eval_side(split), idx)
-
-
-def _conditional(run) -> bool:
-    return bool(run.model.side_inputs)
-
-
 @torch.no_grad()
 def reconstruction_arrays(run, n: int = 16, seed: int = 0, split: str = "test") -> dict:
     """``n`` random examples of the split (seeded; splits may be stored sorted by label) and their reconstructions."""
@@ -59,32 +34,6 @@ def reconstruction_arrays(run, n: int = 16, seed: int = 0, split: str = "test") 
     x, side = x[idx], _side(run, split, idx)
     q = run.model.encode(x, **side)
     return {"x": _images(x), "x_rec": _images(run.decode_means(q.mean, side=side)), **_meta(run)}
-
-
-def sampled_codes(run, name: str, n: int, seed: int = 0, generator: torch.Generator | None = None,
-                  refit: bool = False) -> torch.Tensor:
-    """n codes from the sampler ``name``: (n, d) on the run's device.
-
-    ``prior`` draws z ~ p(z) with ``generator`` (default: seeded with ``seed``); any
-    other name is a sampler fitted to the training codes (:mod:`vaelab.sampling`),
-    loaded from the run directory or fitted once and saved there (``refit`` fits again).
-    """
-    if name == "prior":
-        return run.model.prior.sample(n, generator=generator or _gen(run, seed))  # (n, d)
-    from vaelab.sampling import fitted_sampler
-
-    return fitted_sampler(run, name, refit=refit, progress=False).sample(n, seed=seed).to(run.device)  # (n, d)
-
-
-def sampler_label(run, name: str) -> str:
-    """What a sampler is, for records: ``prior``, or ``gmm (components=10, ...)`` as saved in the run."""
-    if name == "prior":
-        return "prior"
-    from vaelab.sampling.store import read_record
-
-    record = read_record(run, name) or {}
-    options = ", ".join(f"{k}={v}" for k, v in (record.get("options") or {}).items())
-    return f"{name} ({options}; fitted to the train codes)" if options else name
 
 
 @torch.no_grad()
@@ -97,29 +46,9 @@ def sample_arrays(run, n: int = 64, seed: int = 0, sampler: str | None = None) -
             **_meta(run)}
 
 
-def prior_side(run, n: int) -> dict:
-    """Side inputs for n prior samples: labels cycled 0, 1, 2, ... (or the test examples' side inputs, cycled)."""
-    if "y" in run.model.side_inputs:
-        return {"y": torch.arange(n, device=run.device) % int(run.model.n_classes)}
-    if _conditional(run):
-        return _side(run, "test", torch.arange(n, device=run.device) % len(run.eval_data("test")))
-    return {}
-
-
-def _activity(run) -> np.ndarray:
-    """Per-dimension activity from diagnostics.json, else from the saved or freshly encoded test posterior."""
-    from vaelab.diagnostics.activity import active_units
-
-    act = run.diagnostics.get("activity_per_dim")
-    if act is not None:
-        return np.asarray(act, dtype=np.float64)
-    mu = posterior_arrays(run, "test")["mu"]
-    return np.asarray(active_units(torch.as_tensor(mu))["activity_per_dim"])
-
-
 def _fixed_side(run, n: int) -> dict:
     """Side inputs for decoding codes not tied to an example: the first test example's."""
-    return _side(run, "test", torch.zeros(n, dtype=torch.long, device=run.device)) if _conditional(run) else {}
+    return _side(run, "test", torch.zeros(n, dtype=torch.long, device=run.device)) if conditional(run) else {}
 
 
 @torch.no_grad()
@@ -130,7 +59,7 @@ def traversal_arrays(run, steps: int = 100, limit: float = 10.0, base: str = "ze
     posterior mean (``base="data"``). Rows are ordered by activity, most active first.
     """
     d = run.model.latent_dim
-    activity = _activity(run)
+    activity = dim_activity(run)
     order = np.argsort(-activity, kind="stable")
     values = torch.linspace(-limit, limit, steps, device=run.device)  # (S,)
     if base == "data":
@@ -165,7 +94,7 @@ def interpolation_arrays(run, pairs: int = 6, steps: int = 10, radius: float = 1
     a, b = mu[:pairs], mu[pairs : 2 * pairs]  # (P, d) each
     t = torch.linspace(0, 1, steps, device=run.device)
     d = run.model.latent_dim
-    top = np.argsort(-_activity(run), kind="stable")[: min(masked, d - 1)]
+    top = np.argsort(-dim_activity(run), kind="stable")[: min(masked, d - 1)]
     ends = random_rays(pairs, d, radius, generator=gen, device=run.device)
     ends_masked = random_rays(pairs, d, radius, masked=top.tolist(), generator=gen, device=run.device)
     zero = torch.zeros_like(ends)
@@ -193,7 +122,7 @@ def lattice_arrays(run, dims=None, size: int = 15) -> dict:
     """
     d = run.model.latent_dim
     if dims is None:
-        dims = np.argsort(-_activity(run), kind="stable")[:2] if d > 1 else np.array([0, 0])
+        dims = np.argsort(-dim_activity(run), kind="stable")[:2] if d > 1 else np.array([0, 0])
     dims = [int(v) for v in dims]
     if len(dims) != 2 or not all(0 <= v < d for v in dims):
         raise ValueError(f"lattice needs two latent dimensions in 0..{d - 1}, got {dims}")
@@ -219,8 +148,6 @@ def _images_only(builder):
     @functools.wraps(builder)
     def build(run, **options) -> dict:
         if run.kind == "tokens":
-            from vaelab.plots.errors import TOKENS_REASON
-
             return {"kind": np.asarray("tokens"), "reason": np.asarray(TOKENS_REASON)}
         return builder(run, **options)
     return build

@@ -19,6 +19,9 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
+from vaelab.chem.decode import canonical_or_decoded
+from vaelab.chem.properties import properties
+from vaelab.views.codes import dim_activity, sampled_codes
 from vaelab.views.paths import lerp, slerp
 
 RDKIT_MAP_PROPERTIES = ("logp", "qed")  # computed for the molecule map besides the dataset's own columns
@@ -54,8 +57,6 @@ def decode_molecules(run, z: torch.Tensor, batch_size: int = 500) -> tuple[list[
 
     Valid strings are RDKit canonical SMILES; the others are kept as decoded.
     """
-    from vaelab.chem.decode import canonical_or_decoded
-
     texts, smiles = run.decode_texts(torch.as_tensor(z, dtype=torch.float32), batch_size)
     return canonical_or_decoded(smiles, texts)
 
@@ -81,8 +82,6 @@ def _subset(n: int, k: Optional[int], seed: int) -> np.ndarray:
 def _property_table(smiles: list[str], info: dict, split: str, rows: np.ndarray,
                     rdkit_names: Sequence[str]) -> tuple[np.ndarray, list[str], list[str]]:
     """The dataset's property columns for ``rows`` plus RDKit properties: (N, P) float32, names, units."""
-    from vaelab.chem.properties import properties
-
     names = [str(n) for n in info.get("property_names") or []]
     units = info.get("property_units") or {}
     table = info.get("properties", {}).get(split)
@@ -138,13 +137,11 @@ def molecule_traversal_arrays(run, steps: int = 9, limit: float = 3.0, max_dims:
     test codes), each from ``-limit`` to ``+limit`` in ``steps`` steps, the others at 0
     (``base="zero"``) or at the first test molecule's posterior mean (``base="data"``).
     """
-    from vaelab.views.arrays import _activity  # arrays.py lists these builders: import it when called
-
     skip = not_applicable(run)
     if skip is not None:
         return skip
     d = run.model.latent_dim
-    activity = _activity(run)
+    activity = dim_activity(run)
     order = np.argsort(-activity, kind="stable")[: max(1, min(max_dims, d))]
     values = torch.linspace(-limit, limit, steps, device=run.device)  # (S,)
     base_smiles = ""
@@ -206,9 +203,6 @@ def property_histogram_arrays(run, n: int = 1000, n_train: int = 1000, sampler: 
     string is not a molecule). ``train`` holds those of ``n_train`` random training
     molecules.
     """
-    from vaelab.chem.properties import properties
-    from vaelab.views.arrays import sampled_codes
-
     skip = not_applicable(run)
     if skip is not None:
         return skip
