@@ -34,7 +34,8 @@ from vaelab.errors import VaelabError
 FORMAT_VERSION = 2  # 2: max_len defaults to the longest molecule of any split, not of training
 
 
-def _version(package: str) -> Optional[str]:
+def package_version(package: str) -> Optional[str]:
+    """The installed version of ``package``, None when it is not installed."""
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
@@ -43,7 +44,7 @@ def _version(package: str) -> Optional[str]:
 
 def cache_folder(cache_dir: Path, dataset: str, parts: dict) -> Path:
     """Where the dataset built from ``parts`` (a JSON-able dict of its inputs) is kept."""
-    parts = {**parts, "format": FORMAT_VERSION, "rdkit": _version("rdkit"), "selfies": _version("selfies")}
+    parts = {**parts, "format": FORMAT_VERSION, "rdkit": package_version("rdkit"), "selfies": package_version("selfies")}
     key = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in dataset)  # zinc:250k -> zinc-250k
     return Path(cache_dir) / "molecules" / f"{safe}-{key}"

@@ -33,7 +33,6 @@ from __future__ import annotations
 import contextlib
 import sys
 import warnings
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -196,13 +195,6 @@ def to_raw(data: MoleculeSplits, dataset: str, folder: Path, source: str, score:
     return RawDataset("tokens", (data.max_len + 2,), splits, info)
 
 
-def _version(package: str) -> Optional[str]:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
-
-
 # ---------------------------------------------------------------- qm9
 
 def _package_status(module: str, package: str) -> str:
@@ -226,7 +218,7 @@ def load_qm9(ctx: LoadContext) -> RawDataset:
     def read():
         return cut(subset(read_qm9(names), n, ctx.split_seed), ctx, {}), names, []
 
-    key = {"qm9pack": _version("qm9pack"), "properties": names, "subset": n}
+    key = {"qm9pack": cache.package_version("qm9pack"), "properties": names, "subset": n}
     data, folder = _build_or_load(ctx, "qm9", key, read)
     units = {p: QM9_PROPERTIES[p][1] for p in names}
     return to_raw(data, "qm9", folder, "qm9pack (Ramakrishnan et al. 2014)", o["score"], units)
@@ -249,7 +241,7 @@ def load_zinc(ctx: LoadContext) -> RawDataset:
     if o["test_set"] not in ("test", "scaffolds"):
         raise DataError(f"zinc option test_set={o['test_set']!r}: choose test or scaffolds")
     _, _, n = _common_options(o)
-    key = {"molsets": _version("molsets"), "subset": n, "test_set": o["test_set"]}
+    key = {"molsets": cache.package_version("molsets"), "subset": n, "test_set": o["test_set"]}
     data, folder = _build_or_load(ctx, "zinc", key, lambda: (_moses_pools(ctx, n, o["test_set"]), [], []))
     part = f"{n:,} training molecules" if n is not None else "all training molecules"
     return to_raw(data, "zinc", folder, f"MOSES (molsets): {part}, test set: {o['test_set']}")

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from vaelab.plots.errors import TOKENS_REASON
-from vaelab.views.codes import _gen, _side, conditional, dim_activity, posterior_arrays, prior_side, sampled_codes
+from vaelab.views.codes import _gen, _side, base_code, conditional, dim_activity, posterior_arrays, prior_side, sampled_codes
 from vaelab.views.molecules import MOLECULE_BUILDERS
 from vaelab.views.paths import lerp, random_rays, slerp
 
@@ -62,13 +62,7 @@ def traversal_arrays(run, steps: int = 100, limit: float = 10.0, base: str = "ze
     activity = dim_activity(run)
     order = np.argsort(-activity, kind="stable")
     values = torch.linspace(-limit, limit, steps, device=run.device)  # (S,)
-    if base == "data":
-        x0 = run.eval_data("test")[:1]
-        z0 = run.model.encode(x0, **_fixed_side(run, 1)).mean[0]  # (d,)
-    elif base == "zero":
-        z0 = torch.zeros(d, device=run.device)
-    else:
-        raise ValueError(f"traversal base must be 'zero' or 'data', not {base!r}")
+    z0 = base_code(run, base)  # (d,)
     z = z0.expand(d, steps, d).clone()  # (d rows, S, d)
     rows = torch.as_tensor(order.copy(), device=run.device)
     z[torch.arange(d), :, rows] = values  # row r varies dimension order[r]

@@ -79,3 +79,12 @@ def dim_activity(run) -> np.ndarray:
         return np.asarray(act, dtype=np.float64)
     mu = posterior_arrays(run, "test")["mu"]
     return np.asarray(active_units(torch.as_tensor(mu))["activity_per_dim"])
+
+
+def base_code(run, base: str) -> torch.Tensor:
+    """Where a traversal starts: ``zero`` (the prior's mean) or ``data`` (the first test example's code): (d,)."""
+    if base == "data":
+        return run.encode_means("test", rows=np.array([0]))[0]  # (d,)
+    if base == "zero":
+        return torch.zeros(run.model.latent_dim, device=run.device)
+    raise ValueError(f"traversal base must be 'zero' or 'data', not {base!r}")

@@ -21,7 +21,7 @@ import torch
 
 from vaelab.chem.decode import canonical_or_decoded
 from vaelab.chem.properties import properties
-from vaelab.views.codes import dim_activity, sampled_codes
+from vaelab.views.codes import base_code, dim_activity, sampled_codes
 from vaelab.views.paths import lerp, slerp
 
 RDKIT_MAP_PROPERTIES = ("logp", "qed")  # computed for the molecule map besides the dataset's own columns
@@ -144,14 +144,8 @@ def molecule_traversal_arrays(run, steps: int = 9, limit: float = 3.0, max_dims:
     activity = dim_activity(run)
     order = np.argsort(-activity, kind="stable")[: max(1, min(max_dims, d))]
     values = torch.linspace(-limit, limit, steps, device=run.device)  # (S,)
-    base_smiles = ""
-    if base == "data":
-        z0 = run.encode_means("test", np.array([0]))[0]  # (d,)
-        base_smiles = str(_info(run)["smiles"]["test"][0])
-    elif base == "zero":
-        z0 = torch.zeros(d, device=run.device)
-    else:
-        raise ValueError(f"traversal base must be 'zero' or 'data', not {base!r}")
+    z0 = base_code(run, base)  # (d,)
+    base_smiles = str(_info(run)["smiles"]["test"][0]) if base == "data" else ""
     rows = len(order)
     z = z0.expand(rows, steps, d).clone()  # (R, S, d)
     z[torch.arange(rows), :, torch.as_tensor(order.copy(), device=run.device)] = values  # row r varies order[r]
