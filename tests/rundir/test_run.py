@@ -1,0 +1,58 @@
+"""The loaded Run: batched encoding and decoding with side inputs, cached split means, a limited view."""
+
+import numpy as np
+import pytest
+import torch
+
+import vaelab
+from tests.helpers import tiny_config
+from vaelab.errors import CheckpointError
+from vaelab.rundir import Run, load_run
+
+
+@pytest.fixture(scope="module")
+def cvae_run(tmp_path_factory) -> Run:
+    """A conditional VAE, so every batched method has to pass the labels along."""
+    cfg = tiny_config(epochs=1)
+    cfg["model"]["name"] = "cvae"
+    return vaelab.train(cfg, out=tmp_path_factory.mktemp("rundir") / "cvae")
+
+
+def test_encode_means_equals_one_big_encode_with_the_labels(cvae_run):
+    run = cvae_run
+    x, side = run.eval_data("valid"), run.eval_side("valid")
+    assert set(side) == {"y"}
+    full = run.model.encode(x, **side).mean  # (N, d), one call
+    torch.testing.assert_close(run.encode_means("valid", batch_size=7), full)
+    rows = np.array([5, 0, 3])
+    torch.testing.assert_close(run.encode_means("valid", rows=rows, batch_size=2), full[rows])
+    mu, logvar = run.encode_posterior("valid", rows=rows)
+    torch.testing.assert_close(logvar, run.model.encode(x, **side).logvar[rows])
+
+
+def test_split_means_are_computed_once(cvae_run, monkeypatch):
+    run = load_run(cvae_run.path)
+    first = run.encode_means("test")
+    monkeypatch.setattr(run, "encode_posterior", lambda *a, **k: pytest.fail("encoded the split twice"))
+    torch.testing.assert_close(run.encode_means("test"), first)
+
+
+def test_decode_means_passes_side_inputs_in_batches(cvae_run):
+    run = cvae_run
+    z = torch.randn(9, run.model.latent_dim, generator=torch.Generator().manual_seed(0))
+    y = torch.arange(9) % 3
+    torch.testing.assert_close(run.decode_means(z, side={"y": y}, batch_size=4), run.model.decode(z, y=y).mean)
+
+
+def test_limited_is_a_view_of_the_first_examples(cvae_run):
+    small = cvae_run.limited("test", 10)
+    assert len(small.eval_data("test")) == 10 and len(cvae_run.eval_data("test")) > 10
+    torch.testing.assert_close(small.eval_data("test"), cvae_run.eval_data("test")[:10])
+    torch.testing.assert_close(small.encode_means("test"), cvae_run.encode_means("test")[:10])
+    assert small.model is cvae_run.model
+
+
+def test_load_run_takes_a_run_or_a_run_directory(cvae_run, tmp_path):
+    assert load_run(cvae_run) is cvae_run
+    with pytest.raises(CheckpointError, match="not a run directory"):
+        load_run(tmp_path)
