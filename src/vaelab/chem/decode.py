@@ -7,9 +7,9 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
+from vaelab.chem.smiles import canonicalize_one
 from vaelab.chem.tokenize import get_tokenizer
 from vaelab.chem.vocab import as_vocabulary
-from vaelab.chem.smiles import canonicalize_one
 
 
 def ids_to_texts(ids: torch.Tensor, info: dict) -> tuple[list[str], list[Optional[str]]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from vaelab.data.registry import cluster_labels
 
 KMEANS_GROUPS = 10

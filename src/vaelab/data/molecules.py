@@ -39,7 +39,8 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from vaelab.chem import cache
-from vaelab.chem.dataset import SPLITS, MoleculePool, MoleculeSplits, build_splits, no_bar as _no_bar
+from vaelab.chem.dataset import SPLITS, MoleculePool, MoleculeSplits, build_splits
+from vaelab.chem.dataset import no_bar as _no_bar
 from vaelab.chem.deps import CHEM_EXTRA_HINT, chem_available
 from vaelab.chem.sources import QM9_PROPERTIES, package_dir, read_moses, read_qm9, read_smiles_file
 from vaelab.chem.tokenize import TOKENIZERS

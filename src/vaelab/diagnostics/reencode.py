@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from vaelab.objectives.reencode import reencode_lp, reencode_se
 from vaelab.nn.batching import take
+from vaelab.objectives.reencode import reencode_lp, reencode_se
 
 
 def _x_hat(p, x: torch.Tensor) -> torch.Tensor:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from vaelab.plots.style import ACTIVE_COLOUR, BETA_COLOUR, KL_COLOUR, TRAIN_COLOUR, VALID_COLOUR, new_figure, styled
 from vaelab.plots.images import Pixels
 from vaelab.plots.panels import mosaic_size, show_tiles
+from vaelab.plots.style import ACTIVE_COLOUR, BETA_COLOUR, KL_COLOUR, TRAIN_COLOUR, VALID_COLOUR, new_figure, styled
 
 FAINT = 0.25  # alpha of one path's line behind the mean
 

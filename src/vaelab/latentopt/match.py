@@ -16,11 +16,11 @@ from pathlib import Path
 import torch
 
 from vaelab.errors import ConfigError
+from vaelab.fileio import atomic_write_text, save_npz, write_json
+from vaelab.latentopt.figures import draw_match
 from vaelab.latentopt.match_optim import INITS, LOSSES, match_loss, optimise_codes, pick_targets, starting_codes
 from vaelab.latentopt.match_report import figure_arrays, match_markdown, match_summary
 from vaelab.nn.batching import take
-from vaelab.fileio import atomic_write_text, save_npz, write_json
-from vaelab.latentopt.figures import draw_match
 from vaelab.plots.inputs import save_png
 
 THRESHOLDS = (1e-3, 1e-4, 1e-5)  # relative change of the loss per step, for the paper's stopping rule

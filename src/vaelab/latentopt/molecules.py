@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 import torch
+
 from vaelab.chem.smiles import canonicalize_one
 from vaelab.latentopt.targets import rdkit_values
 

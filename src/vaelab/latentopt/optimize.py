@@ -20,9 +20,10 @@ from vaelab.latentopt import targets as tg
 from vaelab.latentopt.ascent import AscentPath, ascend
 from vaelab.latentopt.molecules import PathCheck, check_points
 from vaelab.latentopt.predictor_store import fitted_predictor, lso_dir
+from vaelab.latentopt.report import property_summary, write_property_files
 from vaelab.latentopt.starts import Starts, check_starts, choose_starts
 from vaelab.views import prior_side
-from vaelab.latentopt.report import property_summary, write_property_files
+
 
 @dataclass
 class PropertyResult:

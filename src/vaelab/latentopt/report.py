@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vaelab.latentopt.convergence import converged_step, still_moving
-from vaelab.latentopt.molecules import best_molecules, path_molecules
 from vaelab.fileio import atomic_write_text, save_npz, write_json
+from vaelab.latentopt.convergence import converged_step, still_moving
 from vaelab.latentopt.figures import draw_property_images, draw_property_paths
+from vaelab.latentopt.molecules import best_molecules, path_molecules
 from vaelab.plots.inputs import save_png
 
 TOL = 0.01  # convergence: within 1% of the path's total change of its final objective (convergence.py)

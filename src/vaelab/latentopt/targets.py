@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from vaelab.errors import ConfigError
 from vaelab.chem.properties import properties
+from vaelab.errors import ConfigError
 
 RDKIT_PROPERTIES = ("logp", "qed", "sa", "mw")
 #: properties where smaller is better (the default direction is "maximize" otherwise)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 from vaelab.distributions import StandardNormalPrior, build_likelihood_head, build_posterior_head
-from vaelab.errors import ConfigError
-from vaelab.models.registry import get_model_class
 from vaelab.distributions.autoregressive import PixelCNNHead
 from vaelab.distributions.sequence import CategoricalSequenceHead, GRUSequenceHead
+from vaelab.errors import ConfigError
+from vaelab.models.registry import get_model_class
 from vaelab.nn import MLP, ConvEncoder, xavier_init_
 from vaelab.nn.resnet import ResNetEncoder
 from vaelab.nn.seq import build_seq_encoder

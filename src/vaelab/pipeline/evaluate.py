@@ -23,11 +23,11 @@ from vaelab.diagnostics.mutual_info import mutual_information
 from vaelab.diagnostics.reencode import reencode_error
 from vaelab.distributions import DiagonalGaussian, kl_divergence
 from vaelab.fileio import save_npz, write_json
+from vaelab.nn.batching import take
 from vaelab.pipeline.feature_net import feature_source, features, load_or_train
 from vaelab.pipeline.molecules import molecule_metrics
 from vaelab.sampling import SamplerMismatch
 from vaelab.views import posterior_arrays, prior_side, sampled_codes, sampler_label
-from vaelab.nn.batching import take
 
 DEFAULT_IW_SAMPLES = 5000  # Burda et al. 2015, sec. 5
 #: token runs: each sample is a GRU pass over the sequence; 100 keeps the test-set IW NLL of QM9 to minutes on a CPU

@@ -10,13 +10,13 @@ import numpy as np
 
 from vaelab.errors import ConfigError
 from vaelab.fileio import load_npz, save_npz
-from vaelab.sampling.base import Sampler
-from vaelab.sampling.store import fitted_sampler
-from vaelab.views import prior_side
 from vaelab.plots.images import layout_of
 from vaelab.plots.inputs import save_png
 from vaelab.plots.samples import draw_samples
 from vaelab.plots.style import RC
+from vaelab.sampling.base import Sampler
+from vaelab.sampling.store import fitted_sampler
+from vaelab.views import prior_side
 
 IMAGE_LAYOUTS = ("grey", "rgb", "channels")  # plots.images layouts that are pictures of the data
 MAX_GRID = 256  # the PNG shows at most this many samples (16 x 16)

@@ -18,12 +18,12 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 
+from vaelab.plots.errors import FigureNotApplicable
 from vaelab.plots.inputs import require, scalar_str
 from vaelab.plots.molecules import INVALID_COLOUR, molecule_pictures, property_label, require_tokens, strings
 from vaelab.plots.projection import project
 from vaelab.plots.scatter import point_size
 from vaelab.plots.style import DPI, new_figure, styled
-from vaelab.plots.errors import FigureNotApplicable
 
 AXES_INCHES = (8.0, 6.8)  # the map itself; the figure adds margins, title and colour bar
 MARGIN = (0.75, 0.6, 1.15, 0.55)  # inches left, bottom, right (colour bar), top (title)

@@ -11,12 +11,12 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from vaelab.version import __version__
 from vaelab.errors import VaelabError
+from vaelab.fileio import atomic_write_text
 from vaelab.report.html import Markup, el, join, void
 from vaelab.report.load import RunData, load_run_dir, unique_names
 from vaelab.report.sections import config_section, diagnostics_section, figures_section, runs_section
-from vaelab.fileio import atomic_write_text
+from vaelab.version import __version__
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 

@@ -12,7 +12,16 @@ import numpy as np
 import torch
 
 from vaelab.plots.errors import TOKENS_REASON
-from vaelab.views.codes import _gen, _side, base_code, conditional, dim_activity, posterior_arrays, prior_side, sampled_codes
+from vaelab.views.codes import (
+    _gen,
+    _side,
+    base_code,
+    conditional,
+    dim_activity,
+    posterior_arrays,
+    prior_side,
+    sampled_codes,
+)
 from vaelab.views.molecules import MOLECULE_BUILDERS
 from vaelab.views.paths import lerp, random_rays, slerp
 
