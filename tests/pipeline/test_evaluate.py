@@ -43,6 +43,14 @@ def test_evaluate_writes_every_key(tiny_run, monkeypatch):
     assert posterior["mu"].shape == (d["n"], dim) and posterior["labels"].shape == (d["n"],)
 
 
+def test_training_the_feature_net_leaves_the_iw_draws_alone(tiny_run, monkeypatch):
+    """The IW NLL comes after the FD: it must not depend on whether the feature net was cached or trained."""
+    monkeypatch.setattr(fn, "MAX_STEPS", 200)
+    trained = vaelab.evaluate(tiny_run, iw_samples=20, write=False, progress=False)  # fresh cache: trains the net
+    cached = vaelab.evaluate(tiny_run, iw_samples=20, write=False, progress=False)  # loads it
+    assert trained["iw_nll"] == cached["iw_nll"] and trained["fd"]["fd_rec"] == cached["fd"]["fd_rec"]
+
+
 def test_evaluate_limit_and_no_fd(tiny_run):
     d = vaelab.evaluate(tiny_run, iw_samples=0, fd=False, limit=40, write=False, progress=False)
     assert d["n"] == 40 and "fd" not in d and "iw_nll" not in d

@@ -129,7 +129,14 @@ def load_or_train(src: FeatureSource, device: torch.device) -> tuple[FeatureNet,
 
     The folder is named by a hash of everything the net depends on (:func:`cache_key`),
     so a changed source trains a new net; the fit store writes ``info.json`` last.
+    Training and loading leave the global RNG as they found it, so the draws that follow
+    (the IW NLL) do not depend on whether the net was cached.
     """
+    with torch.random.fork_rng(devices=[]):
+        return _load_or_train(src, device)
+
+
+def _load_or_train(src: FeatureSource, device: torch.device) -> tuple[FeatureNet, dict]:
     folder = default_cache_dir() / "feature-nets" / cache_key(src)
     store = FitFolder(folder, "info.json", "the FD feature net", f"delete {folder} to train it again")
     info = store.read_record(needs=None)
