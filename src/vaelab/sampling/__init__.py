@@ -17,11 +17,14 @@ pickle) and reused while the options and checkpoint match::
     vaelab.sample(run, 64, "gmm", seed=0)                   # RUN_DIR/samples/gmm-64-seed0.{npz,png}
 """
 
-from vaelab.sampling import gaussian as _gaussian  # noqa: F401
-from vaelab.sampling import gmm as _gmm  # noqa: F401
-from vaelab.sampling import prior as _prior  # noqa: F401  (registration order: prior, gaussian, gmm, two-stage)
-from vaelab.sampling import two_stage as _two_stage  # noqa: F401
 from vaelab.sampling.base import SAMPLERS, Sampler, parse_options, register_sampler, resolve_options, sampler_class
+
+# isort: off  (the samplers register in this order: prior, gaussian, gmm, two-stage; the CLI lists them so)
+from vaelab.sampling import prior as _prior  # noqa: F401, E402
+from vaelab.sampling import gaussian as _gaussian  # noqa: F401, E402
+from vaelab.sampling import gmm as _gmm  # noqa: F401, E402
+from vaelab.sampling import two_stage as _two_stage  # noqa: F401, E402
+# isort: on
 from vaelab.sampling.store import SamplerMismatch, fitted_sampler, sample_codes, sampler_folder
 
 __all__ = ["SAMPLERS", "Sampler", "SamplerMismatch", "fitted_sampler", "parse_options", "register_sampler",
