@@ -12,6 +12,7 @@ from pathlib import Path
 from vaelab.config import RunConfig, load_config, make_config
 from vaelab.config.shortcuts import shortcut_overrides
 from vaelab.errors import ConfigError
+from vaelab.latentopt.settings import MATCH, PROPERTY
 from vaelab.rundir import Run, RunLayout, load_run
 from vaelab.train.session import check_run_dir
 
@@ -108,34 +109,39 @@ def sample(run_dir, n: int = 64, sampler: str | None = None, *, seed: int = 0, o
 
 
 def lso(run_dir, property: str | None = None, *, task: str = "property", starts: int | None = None,
-        steps: int | None = None, lr: float | None = None, penalty: float = 0.5, penalty_on: str = "codes",
-        start: str = "worst", direction: str | None = None, max_norm="auto", box: bool = True, targets: int = 50,
-        loss: str = "se", init: str = "sampler", tol: float = 0.01, seed: int = 0, refit: bool = False,
-        checkpoint: str = "best", progress: bool = True):
+        steps: int | None = None, lr: float | None = None, penalty: float = PROPERTY.penalty,
+        penalty_on: str = PROPERTY.penalty_on, start: str = PROPERTY.start, direction: str | None = PROPERTY.direction,
+        max_norm=PROPERTY.max_norm, box: bool = PROPERTY.box, targets: int = MATCH.targets, loss: str = MATCH.loss,
+        init: str = MATCH.init, tol: float = MATCH.tol, seed: int = 0, refit: bool = False, checkpoint: str = "best",
+        progress: bool = True):
     """Latent space optimisation on a run; results go to ``RUN_DIR/lso/`` (see docs/lso.md).
 
     ``task="property"``: optimise the property ``property`` (``vaelab.latentopt.available(run)``
     lists them: RDKit ``logp``/``qed``/``sa``/``mw`` and the dataset's columns for
     molecules, ``score`` or ``label:K`` otherwise). A predictor fitted on the training
-    codes (reused unless ``refit``) is ascended from ``starts`` codes (default 10;
-    ``start``: worst/random test examples or prior draws) for ``steps`` Adam steps
-    (default 500, ``lr`` 0.05) against a penalty ``penalty`` * ½||.||² (default 0.5):
-    with ``penalty_on="codes"`` (default) the log-density of a Gaussian fitted to the
-    training codes, the ascent running in its whitened coordinates; with ``"prior"``
-    ½||z||², each coordinate kept within the training codes' range (``box``). ``max_norm``
-    (``auto``: the training codes' largest distance; None: none) bounds the distance.
-    Molecules are decoded and checked with RDKit. Returns :class:`vaelab.latentopt.PropertyResult`.
+    codes (reused unless ``refit``) is ascended from ``starts`` codes (``start``: worst
+    or random test examples, or prior draws) for ``steps`` Adam steps (``lr``) against a
+    penalty ``penalty`` * ½||.||²: with ``penalty_on="codes"`` the log-density of a
+    Gaussian fitted to the training codes, the ascent running in its whitened
+    coordinates; with ``"prior"`` ½||z||², each coordinate kept within the training
+    codes' range (``box``). ``max_norm`` (``auto``: the training codes' largest
+    distance; None: none) bounds the distance. Molecules are decoded and checked with
+    RDKit. Returns :class:`vaelab.latentopt.PropertyResult`.
 
     ``task="match"``: the NE-VAE paper's toy task on images: ``targets`` test images,
-    ``starts`` random starts each (default 10), ``steps`` Adam steps (default 1000, ``lr``
-    0.05) on the squared error (``loss="nll"``: -log p(x|z)). Returns
-    :class:`vaelab.latentopt.MatchResult` with the iterations to converge and the spread.
+    ``starts`` random starts each, ``steps`` Adam steps on the squared error
+    (``loss="nll"``: -log p(x|z)). Returns :class:`vaelab.latentopt.MatchResult` with the
+    iterations to converge and the spread.
+
+    The defaults are declared once, in :mod:`vaelab.latentopt.settings` (``PROPERTY``,
+    ``MATCH``); ``starts``, ``steps`` and ``lr`` left at None take the task's own.
 
     >>> vaelab.lso("runs/qm9-vae", "qed").summary["molecules"]["best"]     # doctest: +SKIP
     """
     from vaelab.pipeline.lso import check_task, run_lso
 
     check_task(task, property)
-    return run_lso(load_run(run_dir, checkpoint=checkpoint), property, task=task, starts=starts, steps=steps, lr=lr,
-                   penalty=penalty, penalty_on=penalty_on, start=start, direction=direction, max_norm=max_norm,
-                   box=box, targets=targets, loss=loss, init=init, tol=tol, seed=seed, refit=refit, progress=progress)
+    return run_lso(load_run(run_dir, checkpoint=checkpoint), property, task=task, seed=seed, refit=refit,
+                   progress=progress, starts=starts, steps=steps, lr=lr, penalty=penalty, penalty_on=penalty_on,
+                   start=start, direction=direction, max_norm=max_norm, box=box, targets=targets, loss=loss,
+                   init=init, tol=tol)

@@ -19,14 +19,24 @@ loads the run and calls :func:`optimize_property` or :func:`match_targets`.
 >>> result.summary["molecules"]["best"][0]["smiles"]                      # doctest: +SKIP
 """
 
-from vaelab.latentopt.ascent import AscentPath, ascend, penalised
-from vaelab.latentopt.convergence import converged_step, pairwise_sq_dist, still_moving
-from vaelab.latentopt.match import MatchResult, match_targets
-from vaelab.latentopt.optimize import PropertyResult, optimize_property
-from vaelab.latentopt.predictor import PropertyPredictor, fit_predictor, r2_score
-from vaelab.latentopt.predictor_store import fitted_predictor
-from vaelab.latentopt.targets import PropertyTarget, available, resolve
+import importlib
 
-__all__ = ["AscentPath", "MatchResult", "PropertyPredictor", "PropertyResult", "PropertyTarget", "ascend", "available",
-           "converged_step", "fit_predictor", "fitted_predictor", "match_targets", "optimize_property",
-           "pairwise_sq_dist", "penalised", "r2_score", "resolve", "still_moving"]
+#: public name -> the submodule that defines it (imported on first use, so that
+#: ``vaelab.latentopt.settings`` stays cheap for the command line's help)
+_NAMES = {
+    "AscentPath": "ascent", "ascend": "ascent", "penalised": "ascent",
+    "converged_step": "convergence", "pairwise_sq_dist": "convergence", "still_moving": "convergence",
+    "MatchResult": "match", "match_targets": "match",
+    "PropertyResult": "optimize", "optimize_property": "optimize",
+    "PropertyPredictor": "predictor", "fit_predictor": "predictor", "r2_score": "predictor",
+    "fitted_predictor": "predictor_store",
+    "PropertyTarget": "targets", "available": "targets", "resolve": "targets",
+}
+
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name: str):
+    if name in _NAMES:
+        return getattr(importlib.import_module(f"vaelab.latentopt.{_NAMES[name]}"), name)
+    raise AttributeError(f"module 'vaelab.latentopt' has no attribute '{name}'")

@@ -20,6 +20,7 @@ from vaelab.fileio import atomic_write_text, save_npz, write_json
 from vaelab.latentopt.figures import draw_match
 from vaelab.latentopt.match_optim import INITS, LOSSES, match_loss, optimise_codes, pick_targets, starting_codes
 from vaelab.latentopt.match_report import figure_arrays, match_markdown, match_summary
+from vaelab.latentopt.settings import MATCH
 from vaelab.nn.batching import take
 from vaelab.plots.inputs import save_png
 
@@ -58,8 +59,9 @@ def _decoded(run, z: torch.Tensor, x: torch.Tensor, side: dict) -> torch.Tensor:
     return p.reconstruction(x) if hasattr(p, "reconstruction") else p.mean  # (P, *event)
 
 
-def match_targets(run, *, targets: int = 50, starts: int = 10, steps: int = 1000, lr: float = 0.05,
-                  loss: str = "se", init: str = "sampler", tol: float = 0.01, thresholds=THRESHOLDS, seed: int = 0,
+def match_targets(run, *, targets: int = MATCH.targets, starts: int = MATCH.starts, steps: int = MATCH.steps,
+                  lr: float = MATCH.lr, loss: str = MATCH.loss, init: str = MATCH.init, tol: float = MATCH.tol,
+                  thresholds=THRESHOLDS, seed: int = 0,
                   progress: bool = True) -> MatchResult:
     """Run the match task on ``targets`` test images x ``starts`` starts; write and return the summary.
 

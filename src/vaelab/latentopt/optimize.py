@@ -19,6 +19,7 @@ from vaelab.errors import ConfigError
 from vaelab.latentopt import targets as tg
 from vaelab.latentopt.ascent import AscentPath, ascend
 from vaelab.latentopt.molecules import PathCheck, check_points
+from vaelab.latentopt.settings import PROPERTY
 from vaelab.latentopt.predictor_store import fitted_predictor, lso_dir
 from vaelab.latentopt.report import property_summary, write_property_files
 from vaelab.latentopt.starts import Starts, check_starts, choose_starts
@@ -104,9 +105,10 @@ def _images(run, path: AscentPath) -> dict | None:
             "event_shape": np.asarray(run.meta["event_shape"], dtype=np.int64), "kind": np.asarray(run.data.kind)}
 
 
-def optimize_property(run, name: str, *, starts: int = 10, start: str = "worst", steps: int = 500,
-                      lr: float = 0.05, penalty: float = 0.5, penalty_on: str = "codes", max_norm="auto",
-                      box: bool = True, direction: str | None = None, seed: int = 0, refit: bool = False,
+def optimize_property(run, name: str, *, starts: int = PROPERTY.starts, start: str = PROPERTY.start,
+                      steps: int = PROPERTY.steps, lr: float = PROPERTY.lr, penalty: float = PROPERTY.penalty,
+                      penalty_on: str = PROPERTY.penalty_on, max_norm=PROPERTY.max_norm, box: bool = PROPERTY.box,
+                      direction: str | None = PROPERTY.direction, seed: int = 0, refit: bool = False,
                       checks: int = 50, predictor_options: dict | None = None, progress: bool = True) -> PropertyResult:
     """Optimise the property ``name`` in ``run``'s latent space; see the module docstring and docs/lso.md.
 

@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from vaelab.errors import ConfigError
 from vaelab.latentopt import match_targets, optimize_property
+from vaelab.latentopt.settings import MATCH, PROPERTY
 from vaelab.latentopt.targets import available, describe_available
 
 TASKS = ("property", "match")
+#: settings whose default depends on the task: None means "the task's default"
+TASK_DEPENDENT = ("starts", "steps", "lr")
 
 
-def run_lso(run, property: str | None = None, *, task: str = "property", starts: int | None = None,
-            steps: int | None = None, lr: float | None = None, penalty: float = 0.5, penalty_on: str = "codes",
-            start: str = "worst", direction: str | None = None, max_norm="auto", box: bool = True,
-            targets: int = 50, loss: str = "se", init: str = "sampler", tol: float = 0.01, seed: int = 0,
-            refit: bool = False, progress: bool = True):
-    """:func:`vaelab.lso` on a loaded run (see its docstring for every option)."""
+def task_settings(task: str, settings: dict) -> dict:
+    """The settings of ``task`` (:mod:`vaelab.latentopt.settings`) taken from ``settings``; others are ignored."""
+    names = {f.name for f in fields(MATCH if task == "match" else PROPERTY)}
+    return {k: v for k, v in settings.items() if k in names and not (k in TASK_DEPENDENT and v is None)}
+
+
+def run_lso(run, property: str | None = None, *, task: str = "property", seed: int = 0, refit: bool = False,
+            progress: bool = True, **settings):
+    """:func:`vaelab.lso` on a loaded run; ``settings`` are those of :mod:`vaelab.latentopt.settings`."""
     check_task(task, property)
-    pick = lambda value, default: default if value is None else value  # noqa: E731 (0 is a value, not "unset")
+    chosen = task_settings(task, settings)
     if task == "match":
-        return match_targets(run, targets=targets, starts=pick(starts, 10), steps=pick(steps, 1000),
-                             lr=pick(lr, 0.05), loss=loss, init=init, tol=tol, seed=seed, progress=progress)
+        return match_targets(run, seed=seed, progress=progress, **chosen)
     if property is None:
         names = describe_available(available(run)) or "none (use --task match for images)"
         raise ConfigError(f"lso needs a property: --property NAME (this run has: {names}), or --task match")
-    return optimize_property(run, property, starts=pick(starts, 10), start=start, steps=pick(steps, 500),
-                             lr=pick(lr, 0.05), penalty=penalty, penalty_on=penalty_on, max_norm=max_norm, box=box,
-                             direction=direction, seed=seed, refit=refit, progress=progress)
+    return optimize_property(run, property, seed=seed, refit=refit, progress=progress, **chosen)
 
 
 def check_task(task: str, property: str | None) -> None:
