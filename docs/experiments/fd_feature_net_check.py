@@ -14,7 +14,7 @@ import torch
 from vaelab.config.schema import DataConfig
 from vaelab.data import load_data
 from vaelab.data.transforms import prepare_eval
-from vaelab.diagnostics import feature_net as fn
+from vaelab.pipeline import feature_net as fn
 from vaelab.diagnostics.frechet import frechet_distance
 
 
