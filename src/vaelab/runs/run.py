@@ -12,6 +12,7 @@ from vaelab.config import load_config
 from vaelab.data import DataBundle, load_data
 from vaelab.data.transforms import prepare_eval
 from vaelab.device import resolve_device
+from vaelab.diagnostics.catalogue import upgrade_diagnostics
 from vaelab.errors import CheckpointError
 from vaelab.models import build_model, resolve_likelihood
 from vaelab.runs.io import read_json, read_jsonl
@@ -41,8 +42,9 @@ class Run:
 
     @property
     def diagnostics(self) -> dict:
+        """The stored diagnostics.json ({} before ``evaluate``), keys as the metric catalogue names them."""
         f = self.path / "diagnostics.json"
-        return read_json(f) if f.is_file() else {}
+        return upgrade_diagnostics(read_json(f)) if f.is_file() else {}
 
     # -- data ----------------------------------------------------------------------------
     @cached_property
