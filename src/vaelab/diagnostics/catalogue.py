@@ -31,7 +31,8 @@ MISSING = "\u2014"  # em dash: a value that is absent
 FD_NOTE = ("FD (feature net): Fr\u00e9chet distance (Heusel et al. 2017) between Gaussians fitted to features from "
            "the penultimate layer of a small classifier trained on the run's dataset (the feature net); not "
            "Inception FID, so values are comparable only between runs on the same data with the same feature net.")
-_FD_SHORT = "Fr\u00e9chet distance in the feature net's penultimate layer, not Inception FID (see Feature net)."
+_FD_SHORT = ("Fr\u00e9chet distance (Heusel et al. 2017) in the feature net's penultimate layer, not Inception FID "
+             "(see Feature net).")
 _RAE = "Ghosh et al. 2020, \u201cFrom variational to deterministic autoencoders\u201d, Table 1"
 _NEVAE = "Tu et al. 2021, \u201cNeighbor embedding variational autoencoder\u201d"
 _MOSES = "Polykovskiy et al. 2020, MOSES"
