@@ -60,7 +60,7 @@ def test_applies_to_runs_by_data_and_elbo():
 
 def test_format_number_by_hand():
     assert format_number(95.2, 2) == "95.20" and format_number(21.46, 1) == "21.5"
-    assert format_number(0.0012, 2) == "0.0012"  # too small for 2 decimals: 3 significant figures, not 0.00
+    assert format_number(0.0012, 2) == "0.00" and format_number(-0.004, 3) == "-0.004"  # fixed decimals
     assert format_number(0.0, 2) == "0.00" and format_number(13, 2) == "13" and format_number(True) == "true"
     assert format_number(None) == "\u2014" and format_number(math.nan) == "\u2014"
     assert format_number(math.inf) == "\u221e" and format_number(-math.inf) == "\u2212\u221e"

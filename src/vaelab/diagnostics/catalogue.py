@@ -130,7 +130,7 @@ METRICS: tuple[Metric, ...] = (
     _detail("iw_samples", "IW samples K", "Importance samples per example of the IW NLL.", unit="count",
             elbo_only=True),
     # ---- the latent space
-    Metric("mi", "MI I(x;z)",
+    Metric("mi", "mutual information I(x;z)",
            "Mutual information between x and z under the aggregate posterior, nats: the estimator of Hoffman & "
            "Johnson 2016 (\u201cELBO surgery\u201d) as used by He et al. 2019 (\u201cLagging inference "
            "networks\u201d); at most log N. Higher: the code says more about x.", "higher", "nats", elbo_only=True),
@@ -298,8 +298,9 @@ def _is_num(v) -> bool:
 def format_number(value, decimals: int | None = 2) -> str:
     """A stored value as text: floats with ``decimals`` decimals, ints as they are, None/NaN as an em dash.
 
-    A nonzero float too small for the decimals gets three significant figures instead
-    of printing as zero; ``decimals=None`` gives four significant figures.
+    ``decimals=None`` gives four significant figures. The decimals are fixed (no switch
+    to scientific notation for small values), so the CLI, the demo and the report print
+    a value alike.
     """
     if value is None:
         return MISSING
@@ -313,8 +314,6 @@ def format_number(value, decimals: int | None = 2) -> str:
         return MISSING if math.isnan(value) else ("\u221e" if value > 0 else "\u2212\u221e")
     if decimals is None:
         return f"{value:.4g}"
-    if value != 0 and abs(value) < 0.5 * 10.0 ** -decimals:
-        return f"{value:.3g}"
     return f"{value:.{decimals}f}"
 
 
