@@ -240,7 +240,7 @@ def fd_sampler_metric(key: str) -> Metric:
     """The entry of ``fd.fd_<name>``, the FD of a fitted sampler asked for with ``fd_samplers`` (e.g. two-stage)."""
     name = key.split(".")[-1][len("fd_"):]
     return _fd(f"fd_{name}", f"FD (feature net) {name.replace('_', '-')}",
-               f"FD (feature net) between test data and decoded samples from the fitted sampler "
+               f"FD (feature net) between test data and decoded samples from the sampler "
                f"{name.replace('_', '-')} (vaelab sample --sampler {name.replace('_', '-')}).")
 
 
