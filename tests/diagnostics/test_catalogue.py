@@ -195,3 +195,18 @@ def test_every_key_a_token_evaluation_writes_has_an_entry(tmp_path):
     assert _uncovered(d) == []
     assert _missing(d, "tokens", True) == []
     assert "molecules.samples.validity" in [m.key for m in rows([d])]
+
+
+def test_the_catalogue_module_imports_neither_torch_nor_other_vaelab_modules():
+    import subprocess
+    import sys
+
+    import vaelab.diagnostics.catalogue as catalogue
+
+    code = ("import importlib.util, sys; spec = importlib.util.spec_from_file_location('catalogue', sys.argv[1]); "
+            "module = sys.modules['catalogue'] = importlib.util.module_from_spec(spec); "
+            "spec.loader.exec_module(module); "
+            "assert module.metric('fd.fd_n').label; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'vaelab', 'numpy')))")
+    out = subprocess.run([sys.executable, "-c", code, catalogue.__file__], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
