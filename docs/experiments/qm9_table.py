@@ -33,6 +33,7 @@ import torch
 import vaelab
 from vaelab.chem.metrics import MOSES_VAE_REFERENCE
 from vaelab.device import describe_device
+from vaelab.diagnostics.catalogue import read_diagnostics
 
 ANNEAL = {"kind": "linear", "start": 0.0, "end": 1.0}
 MOSES = {"kind": "linear", "start": 0.0, "end": 0.05}
@@ -91,7 +92,7 @@ def train_and_measure(row: dict, out: Path) -> dict:
         vaelab.train(config(row), out=run_dir, resume=(run_dir / "config.yaml").is_file())
         print(json.dumps({"trained": row["name"], "seconds": round(time.perf_counter() - t0, 1)}), flush=True)
     saved = run_dir / "diagnostics.json"
-    d = json.loads(saved.read_text()) if saved.is_file() else vaelab.evaluate(run_dir, iw_samples=0)
+    d = read_diagnostics(saved) if saved.is_file() else vaelab.evaluate(run_dir, iw_samples=0)
     run = vaelab.load_run(run_dir)
     m, s = d["molecules"], d["molecules"]["samples"]
     epoch_s = sorted(r["epoch_time_s"] for r in run.metrics())

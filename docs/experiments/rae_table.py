@@ -29,6 +29,7 @@ import torch
 
 import vaelab
 from vaelab.device import describe_device
+from vaelab.diagnostics.catalogue import read_diagnostics
 
 MODELS = ["vae", "cv-vae", "wae-mmd", "rae-l2", "rae-gp", "rae-sn", "rae", "ae"]
 #: Ghosh et al. 2020 (ICLR), Table 1, MNIST columns REC / N / GMM / Interp: Inception FIDs of a
@@ -37,8 +38,8 @@ PUBLISHED = {"vae": (18.26, 19.21, 17.66, 18.21), "cv-vae": (15.15, 33.79, 17.87
              "wae-mmd": (10.03, 20.42, 9.39, 14.34), "rae-gp": (14.04, 22.21, 11.54, 15.32),
              "rae-l2": (10.53, 22.22, 8.69, 14.54), "rae-sn": (15.65, 19.67, 11.74, 15.15),
              "rae": (11.67, 23.92, 9.81, 14.67), "ae": (12.95, 58.73, 10.66, 17.12)}
-COLUMNS = ["fd_rec", "fd_prior", "fd_gmm", "fd_interp"]
-LABELS = {"fd_rec": "REC", "fd_prior": "N", "fd_gmm": "GMM", "fd_interp": "Interp"}
+COLUMNS = ["fd_rec", "fd_n", "fd_gmm", "fd_interp"]
+LABELS = {"fd_rec": "REC", "fd_n": "N", "fd_gmm": "GMM", "fd_interp": "Interp"}
 
 
 def config(model: str, args) -> dict:
@@ -74,7 +75,7 @@ def evaluate_all(args, seconds: dict) -> list[dict]:
             fitted_sampler(run, "two-stage", options={"epochs": args.two_stage_epochs})
         saved = Path(args.out) / model / "diagnostics.json"
         if args.reuse and saved.is_file():  # measured earlier by this script: read, don't recompute
-            d = json.loads(saved.read_text())
+            d = read_diagnostics(saved)  # files from before the rename have fd_prior: read as fd_n
         else:
             d = vaelab.evaluate(Path(args.out) / model, iw_samples=0, fd=True, fd_samplers=samplers)
         fd = d["fd"]
@@ -123,7 +124,7 @@ def write_report(rows, args) -> None:
         lines += ["", f"Dai & Wipf's two-stage VAE (the paper's 2sVAE row): the same `vae` sampled through a second "
                   f"VAE trained on its codes (`--sampler two-stage --option epochs={args.two_stage_epochs}`, 256-256 MLP) "
                   f"scores FD "
-                  f"{two['fd_two_stage']:.1f} against {two['fd_prior']:.1f} from its prior and "
+                  f"{two['fd_two_stage']:.1f} against {two['fd_n']:.1f} from its prior and "
                   f"{two['fd_gmm']:.1f} from the GMM."]
     lines += ["", "## Published reference (Ghosh et al. 2020, Table 1, MNIST)", "",
               "Inception FIDs of the paper's convolutional models on grey-level MNIST, listed only to compare the "
@@ -163,7 +164,7 @@ def reading(rows, ranks, pub_ranks, args) -> list[str]:
     """Statements computed from the rows and the runs' training logs."""
     by = {r["model"]: r for r in rows}
     text = []
-    better = [m for m, r in by.items() if r["fd_gmm"] < r["fd_prior"]]
+    better = [m for m, r in by.items() if r["fd_gmm"] < r["fd_n"]]
     text.append(f"* The 10-component mixture beats the single Gaussian (GMM < N) for {len(better)} of {len(rows)} "
                 f"models ({', '.join(f'`{m}`' for m in better)}): ex-post density estimation improves samples of "
                 "VAEs as well as of deterministic autoencoders, as the paper reports.")
@@ -185,11 +186,11 @@ def reading(rows, ranks, pub_ranks, args) -> list[str]:
     if "rae-sn" in by:
         r = by["rae-sn"]
         text.append(f"* Spectral normalisation is the one regulariser that changes the network at these settings: "
-                    f"`rae-sn` has the best N ({r['fd_prior']:.1f}) and Interp ({r['fd_interp']:.1f}) columns and "
+                    f"`rae-sn` has the best N ({r['fd_n']:.1f}) and Interp ({r['fd_interp']:.1f}) columns and "
                     f"pays in reconstruction (test rec {r['rec']:.2f} nats, FD REC {r['fd_rec']:.1f}).")
     if "wae-mmd" in by:
         mmd = _last_terms(args, "wae-mmd").get("train_mmd", float("nan"))
-        text.append(f"* `wae-mmd` samples from N(0, I) score worst in the N column ({by['wae-mmd']['fd_prior']:.1f}): "
+        text.append(f"* `wae-mmd` samples from N(0, I) score worst in the N column ({by['wae-mmd']['fd_n']:.1f}): "
                     f"with λ = 10 against the summed Bernoulli NLL, the MMD (last epoch {mmd:.4f}) leaves the codes "
                     "off the prior; its GMM column is the best, so the codes themselves are good.")
     rho = {k: _spearman(ranks[k], pub_ranks[k]) for k in COLUMNS}

@@ -14,6 +14,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from vaelab.diagnostics.catalogue import format_value, metric
+
 BASE = {
     "data": {"name": "mnist5k"},  # 4,000 / 500 / 500 digits, dynamically binarised
     "model": {"name": "vae", "latent_dim": 16, "hidden": [200, 200], "activation": "softplus"},
@@ -25,18 +27,17 @@ DEMO_RUNS = {"vae": BASE, "bounded-vae": {**BASE, "model": {**BASE["model"], "na
 DEMO_CONFIG = BASE  # kept for callers of the single-run demo
 
 
+#: the demo table's rows, keys of the metric catalogue (vaelab.diagnostics.catalogue)
+DEMO_METRICS = ("neg_elbo", "iw_nll", "mi", "au", "fd.fd_rec", "fd.fd_n", "bubbles.evenness_cv")
+
+
 def _rows(results: dict) -> list[dict]:
-    """One row per metric, one column per run."""
-    metrics = [
-        ("test -ELBO (nats)", lambda d: f"{d['neg_elbo']:.2f}"),
-        ("test IW NLL (nats)", lambda d: f"{d['iw_nll']:.2f} ± {d['iw_nll_se']:.2f}"),
-        ("mutual information", lambda d: f"{d['mi']:.2f}"),
-        ("active units", lambda d: f"{d['au']}/{len(d['activity_per_dim'])}"),
-        ("FD (feature net) rec", lambda d: f"{d['fd']['fd_rec']:.1f}"),
-        ("FD (feature net) prior", lambda d: f"{d['fd']['fd_prior']:.1f}"),
-        ("bubble evenness (CV)", lambda d: f"{d['bubbles']['evenness_cv']:.3f}"),
-    ]
-    return [{"metric": label, **{name: fmt(d) for name, d in results.items()}} for label, fmt in metrics]
+    """One row per metric of DEMO_METRICS, labelled and formatted as the catalogue says; one column per run."""
+    rows = []
+    for key in DEMO_METRICS:
+        m = metric(key)
+        rows.append({"metric": m.heading, **{name: format_value(m, d) for name, d in results.items()}})
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:

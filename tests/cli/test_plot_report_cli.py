@@ -24,7 +24,7 @@ def image_run(tmp_path_factory):
 def test_evaluate_plot_report_chain(image_run, tmp_path):
     r = vaelab("evaluate", image_run, "--iw-samples", "20")
     assert r.returncode == 0, r.stderr
-    assert "mutual information" in r.stdout and "FD (feature net) rec / N / GMM / interp" in r.stdout
+    assert "mutual information" in r.stdout and "FD (feature net) N-sampler" in r.stdout
     fd = json.loads((image_run / "diagnostics.json").read_text())["fd"]
     assert fd["n_sampler"] == "prior" and "fd_gmm" in fd
     r = vaelab("plot", image_run)

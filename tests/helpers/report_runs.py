@@ -34,7 +34,7 @@ def summary(status="completed", epochs=30, neg_elbo=100.09, train_time=45.77, de
             "device_name": "AMD EPYC (2 cores, 2 threads)", "versions": {"vaelab": "0.1.0"}}
 
 
-def diagnostics(neg_elbo=95.2, rec=72.1, kl=23.1, iw_nll=91.8, mi=8.9, au=13, d=32, fd_rec=3.2, fd_prior=21.5,
+def diagnostics(neg_elbo=95.2, rec=72.1, kl=23.1, iw_nll=91.8, mi=8.9, au=13, d=32, fd_rec=3.2, fd_n=21.5,
                 evenness=0.12, fd_extra=None, skipped=None):
     activity = [1.0 if i < au else 0.001 for i in range(d)]
     diag = {
@@ -48,7 +48,7 @@ def diagnostics(neg_elbo=95.2, rec=72.1, kl=23.1, iw_nll=91.8, mi=8.9, au=13, d=
                                for g in range(10)]},
         "fd": {"feature_net": {"description": "3-layer MLP classifier, penultimate layer (128 features)",
                                "test_accuracy": 0.9812, "trained_on": "binarized-mnist train split"},
-               "fd_rec": fd_rec, "fd_prior": fd_prior, "fd_interp": fd_prior * 0.8, "fd_data": 0.41,
+               "fd_rec": fd_rec, "fd_n": fd_n, "fd_interp": fd_n * 0.8, "fd_data": 0.41,
                **(fd_extra or {})},
     }
     if skipped:
@@ -130,7 +130,7 @@ def sample_runs(root: Path) -> list[Path]:
         make_run_dir(root, "beta-vae", config=beta_cfg,
                      summary_=summary(neg_elbo=104.2, train_time=812.0, device="cuda"),
                      diagnostics_=diagnostics(neg_elbo=103.9, rec=90.0, kl=13.9, iw_nll=99.1, mi=9.4, au=7, d=16,
-                                              fd_rec=5.1, fd_prior=14.2, evenness=0.31, fd_extra={"fd_lattice": 9.9},
+                                              fd_rec=5.1, fd_n=14.2, evenness=0.31, fd_extra={"fd_lattice": 9.9},
                                               skipped={"reencode_lp": "the posterior has no variance",
                                                        "traversals": "needs <2 active units> & labels"}),
                      plots={"curves": png_curves, "reconstructions": png_grid, "traversals": png_grid,

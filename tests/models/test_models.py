@@ -1,4 +1,4 @@
-"""Models (src/vaelab/models), their objectives (src/vaelab/objectives) and the Run API (src/vaelab/runs)."""
+"""Models (src/vaelab/models), their objectives (src/vaelab/objectives) and the Run API (src/vaelab/rundir)."""
 
 import math
 import shutil

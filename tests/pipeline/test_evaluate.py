@@ -37,7 +37,7 @@ def test_evaluate_writes_every_key(tiny_run, monkeypatch):
     assert d["bubbles"]["group_by"] == "bin of the first factor"
     assert sum(g["n"] for g in d["bubbles"]["groups"]) == d["n"]
     fd = d["fd"]
-    assert {"fd_rec", "fd_prior", "fd_interp", "fd_data"} <= set(fd)
+    assert {"fd_rec", "fd_n", "fd_interp", "fd_data"} <= set(fd)
     assert fd["feature_net"]["name"] == "FD (feature net)" and 0 <= fd["feature_net"]["test_accuracy"] <= 1
     posterior = np.load(tiny_run.path / "arrays" / "posterior_test.npz")
     assert posterior["mu"].shape == (d["n"], dim) and posterior["labels"].shape == (d["n"],)
@@ -106,17 +106,17 @@ def test_group_labels_without_labels_uses_kmeans():
 
 
 def test_fd_columns_of_the_rae_table_for_a_deterministic_model(tmp_path):
-    """fd_prior uses a Gaussian fitted to the codes (the paper's N column), fd_gmm the mixture; both saved and reused."""
+    """fd_n uses a Gaussian fitted to the codes (the paper's N column), fd_gmm the mixture; both saved and reused."""
     cfg = tiny_config(epochs=1)
     cfg["model"]["name"] = "rae"
     run = vaelab.train(cfg, out=tmp_path / "r")
     d = vaelab.evaluate(run, iw_samples=0, fd_samplers=("gmm",))
     fd = d["fd"]
-    assert fd["n_sampler"] == "gaussian" and all(np.isfinite(fd[k]) for k in ("fd_rec", "fd_prior", "fd_gmm"))
+    assert fd["n_sampler"] == "gaussian" and all(np.isfinite(fd[k]) for k in ("fd_rec", "fd_n", "fd_gmm"))
     assert (run.path / "samplers" / "gaussian").is_dir() and (run.path / "samplers" / "gmm").is_dir()
     assert list(run._means) == [("train", 480)]  # both fits used one encoding of train
     again = vaelab.evaluate(run, iw_samples=0, fd_samplers=("gmm",))["fd"]  # the saved fits: the same draws
-    assert again["fd_gmm"] == fd["fd_gmm"] and again["fd_prior"] == fd["fd_prior"]
+    assert again["fd_gmm"] == fd["fd_gmm"] and again["fd_n"] == fd["fd_n"]
 
 
 def test_evaluate_asks_for_refit_samplers_when_a_fit_does_not_match(tmp_path):

@@ -85,7 +85,7 @@ def test_missing_arrays_and_keys_are_reported(tmp_path):
 
 
 def test_unknown_kinds_and_options_are_rejected(runs):
-    with pytest.raises(ValueError, match="valid kinds: latent-scatter, bubbles"):
+    with pytest.raises(ValueError, match="valid kinds: curves, activity, latent-scatter, bubbles"):
         draw(runs["image2d"], kinds=["latent-scatter", "histogram"])
     with pytest.raises(ValueError, match="valid options"):
         draw(runs["image2d"], kinds="activity", projection="pca")

@@ -64,7 +64,7 @@ def test_best_values_are_marked_by_direction(page):
     assert best("au") == [0]  # 13 > 7 active units
     assert best("kl_minus_mi") == [1]
     assert best("bubbles.evenness_cv") == [0]
-    assert best("fd.fd_prior") == [1]
+    assert best("fd.fd_n") == [1]
     assert best("rec") == [] and best("kl") == []  # neutral
     assert best("reencode_se") == []  # a tie between all runs marks nothing
     assert best("fd.fd_lattice") == []  # only one run has it

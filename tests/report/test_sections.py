@@ -5,8 +5,11 @@ from __future__ import annotations
 import math
 
 from vaelab.report.html import Markup, decimals_for, el, esc, fmt_fixed, fmt_number, table
-from vaelab.report.sections import (ABSENT, FIGURE_ORDER, METRICS, best_indices, config_diff, figure_key,
-                                    figure_kind, flatten)
+from vaelab.diagnostics.catalogue import METRICS
+from vaelab.plots.registry import FIGURES
+from vaelab.report.sections.config import ABSENT, config_diff, flatten
+from vaelab.report.sections.diagnostics import best_indices
+from vaelab.report.sections.figures import figure_caption, figure_key, figure_kind, figure_title
 
 
 def test_flatten_gives_dotted_keys_with_lists_as_leaves_and_no_empty_mappings():
@@ -50,7 +53,7 @@ def test_neutral_rows_get_no_best():
     assert directions["rec"] is None and directions["kl"] is None
     assert directions["mi"] == "higher" and directions["au"] == "higher"
     for key in ("neg_elbo", "iw_nll", "kl_minus_mi", "reencode_se", "reencode_lp", "bubbles.evenness_cv",
-                "fd.fd_rec", "fd.fd_prior", "fd.fd_interp"):
+                "fd.fd_rec", "fd.fd_n", "fd.fd_interp"):
         assert directions[key] == "lower", key
 
 
@@ -75,7 +78,15 @@ def test_figures_follow_the_fixed_order_then_others_alphabetically():
                        "molecule-traversals", "property-histograms", "alpha", "zeta"]
     assert figure_kind("latent-scatter") == "latent-scatter" and figure_kind("curvesque") is None
     assert figure_kind("molecule-traversals") == "molecule-traversals"
-    assert len(FIGURE_ORDER) == 13
+    assert len(FIGURES) == 13
+
+
+def test_figure_titles_and_captions_come_from_the_plots_registry():
+    assert figure_title("curves") == FIGURES["curves"].title == "Training curves"
+    assert figure_title("interpolations_origin") == "Interpolations \u2014 origin"  # a variant of a kind
+    assert figure_title("zzz_custom") == "Zzz custom"
+    assert figure_caption("latent-scatter") == FIGURES["latent-scatter"].caption
+    assert figure_caption("zzz") == "zzz.png from the run's plots folder."
 
 
 def test_escaping_helpers():

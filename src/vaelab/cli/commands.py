@@ -43,44 +43,15 @@ def cmd_train(args) -> int:
     return 0
 
 
-def _fmt(v, spec=".2f") -> str:
-    return "—" if v is None else format(v, spec)
+def _evaluate_rows(d: dict) -> list[tuple[str, str]]:
+    """One row per catalogue metric that ``d`` has (its context, e.g. K, in brackets), then the skipped ones."""
+    from vaelab.diagnostics.catalogue import context_text, format_value, rows
 
-
-def _evaluate_rows(d: dict) -> list[tuple[str, object]]:
-    dim = len(d.get("activity_per_dim", []))
-    fd = d.get("fd", {})
-    if "neg_elbo" in d:
-        rows = [("-ELBO (nats)", d["neg_elbo"]), ("reconstruction / KL", f"{d['rec']:.2f} / {d['kl']:.2f}")]
-    else:  # a deterministic encoder has no ELBO
-        rows = [("loss", d["loss"]), ("reconstruction", d["rec"])]
-    if "iw_nll" in d:
-        rows.append((f"IW NLL, K={d['iw_samples']}", f"{d['iw_nll']:.2f} ± {d['iw_nll_se']:.2f}"))
-    rows += [("mutual information I(x;z)", _fmt(d.get("mi"))),
-             ("active units (A_u > 0.01)", f"{d['au']}/{dim}"),
-             ("KL(q(z) || p(z)) ≈ KL − MI", _fmt(d.get("kl_minus_mi"))),
-             ("re-encoding error se / lp", f"{_fmt(d.get('reencode_se'), '.3f')} / {_fmt(d.get('reencode_lp'))}")]
-    if "bubbles" in d:
-        rows.append((f"bubble evenness (CV over {d['bubbles']['group_by']})", _fmt(d["bubbles"]["evenness_cv"], ".3f")))
-    if fd:
-        rows.append(("FD (feature net) rec / N / GMM / interp", " / ".join(
-            _fmt(fd.get(k), ".1f") for k in ("fd_rec", "fd_prior", "fd_gmm", "fd_interp"))))
-        rows.append(("FD (feature net) held-out data", _fmt(fd.get("fd_data"), ".1f")))
-    rows += _molecule_rows(d.get("molecules"))
-    rows += [(f"skipped: {k}", v) for k, v in d.get("skipped", {}).items()]
-    return rows + [("time (s)", d["time_s"])]
-
-
-def _molecule_rows(m: dict | None) -> list[tuple[str, object]]:
-    if not m:
-        return []
-    s = m["samples"]
-    return [("reconstruction accuracy / token accuracy",
-             f"{m['reconstruction_accuracy']:.3f} / {m['token_accuracy']:.3f}"),
-            (f"samples ({s['n']}, {s['sampler']}): valid / unique / novel",
-             f"{s['validity']:.3f} / {_fmt(s.get('uniqueness'), '.3f')} / {_fmt(s.get('novelty'), '.3f')}"),
-            ("samples: internal diversity / FCD vs test",
-             f"{_fmt(s.get('internal_diversity'), '.3f')} / {_fmt(s.get('fcd_test'), '.2f')}")]
+    out = []
+    for m in rows([d]):
+        text, context = format_value(m, d), context_text(m, d)
+        out.append((m.heading, f"{text} ({context})" if context else text))
+    return out + [(f"skipped: {k}", v) for k, v in d.get("skipped", {}).items()]
 
 
 def cmd_evaluate(args) -> int:
@@ -90,7 +61,7 @@ def cmd_evaluate(args) -> int:
     d = evaluate(args.run_dir, split=args.split, iw_samples=args.iw_samples, checkpoint=args.checkpoint,
                  limit=args.limit, batch_size=args.batch_size, seed=args.seed, fd=args.fd,
                  fd_samplers=tuple(args.fd_samplers or DEFAULT_FD_SAMPLERS), refit_samplers=args.refit_samplers)
-    print_table(f"diagnostics on {d['split']} ({d['n']} examples, checkpoint {d['checkpoint']})", _evaluate_rows(d))
+    print_table(f"diagnostics of {args.run_dir}", _evaluate_rows(d))
     console.print(f"wrote {Path(args.run_dir) / 'diagnostics.json'}", highlight=False, soft_wrap=True)
     return 0
 

@@ -76,8 +76,10 @@ def _fd_metrics(run, split: str, seed: int, mu: torch.Tensor, samplers=DEFAULT_F
                 refit: bool = False, max_n: int = 10000) -> dict:
     """FD (feature net) against the split of: reconstructions, samples, interpolation midpoints and held-out data.
 
-    ``fd_prior`` is the RAE paper's "N" column: samples from the model's ``n_sampler``
-    (the prior for VAEs and WAEs, one fitted Gaussian for CV-VAEs, RAEs and AEs).
+    ``fd_n`` is the "N" column of Ghosh et al. 2020 (Table 1): samples from the model's
+    ``n_sampler`` (the prior for VAEs and WAEs, one fitted Gaussian for CV-VAEs, RAEs and
+    AEs); files written before the rename call it ``fd_prior`` (see
+    :data:`vaelab.diagnostics.catalogue.RENAMED`).
     Each name in ``samplers`` adds ``fd_<name>`` from that fitted sampler (e.g. ``fd_gmm``).
     """
     binary = run.meta.get("binarize", "none") != "none" or run.data.kind == "binary"
@@ -93,7 +95,7 @@ def _fd_metrics(run, split: str, seed: int, mu: torch.Tensor, samplers=DEFAULT_F
     n_sampler = run.model.n_sampler
     candidates = {
         "rec": run.decode_means(mu, side=side),
-        "prior": run.decode_means(sampled_codes(run, n_sampler, n, seed, gen, refit), side=prior_side(run, n)),
+        "n": run.decode_means(sampled_codes(run, n_sampler, n, seed, gen, refit), side=prior_side(run, n)),
         "interp": run.decode_means(0.5 * (mu + mu[perm]), side=side),
     }
     for name in samplers:
@@ -106,7 +108,7 @@ def _fd_metrics(run, split: str, seed: int, mu: torch.Tensor, samplers=DEFAULT_F
     out = {f"fd_{name}": frechet_distance(ref.numpy(), features(net, c).numpy()) for name, c in candidates.items()}
     about = {"reference": f"{n} {split} images",
              "fd_data": f"{min(n, held_out.shape[0])} random {other} images vs the {split} images",
-             "fd_prior": f"sampler {sampler_label(run, n_sampler)}",
+             "fd_n": f"sampler {sampler_label(run, n_sampler)}",
              **{f"fd_{name.replace('-', '_')}": f"sampler {sampler_label(run, name)}" for name in samplers}}
     return {"feature_net": {**info, **about}, "n_sampler": n_sampler, **out}
 
@@ -123,13 +125,13 @@ def evaluate_run(run, split: str = "test", iw_samples: int | None = None, batch_
                  limit: int | None = None, seed: int = 0, fd: bool = True, write: bool = True,
                  progress: bool = True, fd_samplers=DEFAULT_FD_SAMPLERS, refit_samplers: bool = False,
                  molecule_samples: int = 1000) -> dict:
-    """Every diagnostic of ``run`` on ``split``; see docs/run-arrays.md for the keys.
+    """Every diagnostic of ``run`` on ``split``; see docs/run-arrays.md and :mod:`vaelab.diagnostics.catalogue`.
 
     Bounds (-ELBO, reconstruction, KL, KL per dimension, the importance-weighted NLL
     with K = ``iw_samples``: by default Burda et al.'s 5000, or 100 on token data), mutual information,
     active units, re-encoding error, KL - MI, posterior bubbles per label (or k-means
-    cluster) and the FD (feature net) of reconstructions, prior samples and
-    interpolation midpoints. All in nats per example unless named otherwise.
+    cluster) and the FD (feature net) of reconstructions, samples from the model's
+    N-sampler (``fd_n``) and interpolation midpoints. All in nats per example unless named otherwise.
     ``limit`` evaluates only the first N examples; ``fd=False`` skips the FD.
     ``fd_samplers`` names fitted samplers (``vaelab sample``) whose samples also get an
     FD, ``fd_<name>``; they are fitted once on the training codes and saved in the run

@@ -1,4 +1,9 @@
-"""The figure registry and :func:`draw`: read a run directory's saved arrays, write ``plots/<kind>.png``."""
+"""The figure registry and :func:`draw`: read a run directory's saved arrays, write ``plots/<kind>.png``.
+
+:data:`FIGURES` is the one figure catalogue: each kind's drawing function, inputs, title
+and caption, in reading order. ``vaelab plot``, the CLI's ``--kind`` choices and the
+report's figure section all read it; a new figure is one entry here.
+"""
 
 from __future__ import annotations
 
@@ -26,32 +31,66 @@ from vaelab.plots.traversals import draw_traversals
 
 
 class FigureSpec(NamedTuple):
-    """A figure: its drawing function and its input files, relative to the run directory.
+    """A figure: its drawing function, its input files (relative to the run directory), its title and caption.
 
     The function takes the loaded inputs positionally, in this order (``.npz`` -> dict of
     arrays, ``.json`` -> dict, ``.jsonl`` -> list of dicts), plus keyword options.
     ``{split}`` in a path is filled in from the ``split`` option (default ``test``).
+    ``title`` and ``caption`` are what a report shows above and under the figure.
     """
 
     draw: Callable[..., Figure]
     inputs: tuple[str, ...]
+    title: str
+    caption: str
 
 
+#: Every figure, in reading order: training, the latent space, decoded data, then molecules. ``vaelab plot``
+#: draws them in this order and ``vaelab report`` shows them in it.
 FIGURES: dict[str, FigureSpec] = {
-    "latent-scatter": FigureSpec(draw_latent_scatter, ("arrays/posterior_{split}.npz",)),
-    "bubbles": FigureSpec(draw_bubbles, ("arrays/posterior_{split}.npz",)),
-    "lattice": FigureSpec(draw_lattice, ("arrays/lattice.npz",)),
-    "traversals": FigureSpec(draw_traversals, ("arrays/traversals.npz",)),
-    "interpolations": FigureSpec(draw_interpolations, ("arrays/interpolations.npz",)),
-    "reconstructions": FigureSpec(draw_reconstructions, ("arrays/reconstructions.npz",)),
-    "samples": FigureSpec(draw_samples, ("arrays/samples.npz",)),
-    "activity": FigureSpec(draw_activity, ("diagnostics.json",)),
-    "curves": FigureSpec(draw_curves, ("metrics.jsonl",)),
+    "curves": FigureSpec(
+        draw_curves, ("metrics.jsonl",), "Training curves",
+        "Training curves: loss, reconstruction and KL per epoch, training and validation."),
+    "activity": FigureSpec(
+        draw_activity, ("diagnostics.json",), "Activity per dimension",
+        "Per-dimension activity and KL, with the active-unit threshold."),
+    "latent-scatter": FigureSpec(
+        draw_latent_scatter, ("arrays/posterior_{split}.npz",), "Latent scatter",
+        "Posterior means of test examples in two latent dimensions, coloured by group."),
+    "bubbles": FigureSpec(
+        draw_bubbles, ("arrays/posterior_{split}.npz",), "Posterior bubbles",
+        "Posterior bubbles: each example's posterior N(\u03bc, \u03c3\u00b2) drawn as an ellipse, by group."),
+    "reconstructions": FigureSpec(
+        draw_reconstructions, ("arrays/reconstructions.npz",), "Reconstructions",
+        "Test examples and their reconstructions from the posterior mean."),
+    "samples": FigureSpec(
+        draw_samples, ("arrays/samples.npz",), "Samples",
+        "Decoded samples from the model's N-sampler: the prior p(z), or a Gaussian fitted to the training codes "
+        "for models without a prior (RAE, AE)."),
+    "traversals": FigureSpec(
+        draw_traversals, ("arrays/traversals.npz",), "Traversals",
+        "Latent traversals: one dimension varied at a time (most active first), the others fixed."),
+    "interpolations": FigureSpec(
+        draw_interpolations, ("arrays/interpolations.npz",), "Interpolations",
+        "Decoded interpolations between test codes, and from the origin outwards."),
+    "lattice": FigureSpec(
+        draw_lattice, ("arrays/lattice.npz",), "Lattice",
+        "Decoded lattice over two latent dimensions at prior quantiles."),
     # molecules (token runs; other runs' files hold the reason these are skipped)
-    "molecule-map": FigureSpec(draw_molecule_map, ("arrays/molecule_map.npz",)),
-    "molecule-traversals": FigureSpec(draw_molecule_traversals, ("arrays/molecule_traversals.npz",)),
-    "molecule-interpolations": FigureSpec(draw_molecule_interpolations, ("arrays/molecule_interpolations.npz",)),
-    "property-histograms": FigureSpec(draw_property_histograms, ("arrays/property_histograms.npz",)),
+    "molecule-map": FigureSpec(
+        draw_molecule_map, ("arrays/molecule_map.npz",), "Molecule map",
+        "Test molecules at their projected posterior means, coloured by a property, some drawn beside their "
+        "points (the molecule article's figure)."),
+    "molecule-traversals": FigureSpec(
+        draw_molecule_traversals, ("arrays/molecule_traversals.npz",), "Molecule traversals",
+        "The most active dimensions swept from -3 to 3, decoded to molecules; a red cross is an invalid SMILES."),
+    "molecule-interpolations": FigureSpec(
+        draw_molecule_interpolations, ("arrays/molecule_interpolations.npz",), "Molecule interpolations",
+        "Linear and spherical paths between test molecules A and B (blue frames), decoded."),
+    "property-histograms": FigureSpec(
+        draw_property_histograms, ("arrays/property_histograms.npz",), "Property histograms",
+        "logP, QED and SA score of valid decoded samples against the training molecules; the title gives the "
+        "validity."),
 }
 
 

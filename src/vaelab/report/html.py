@@ -81,6 +81,11 @@ def table(header: Iterable, rows: Iterable[Iterable], class_: str | None = None,
     return el("table", cap, head, el("tbody", join(body)), class_=class_)
 
 
+def is_number(value) -> bool:
+    """An int or float, not a bool."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def fmt_number(value, digits: int = 4) -> str:
     """A number for a table: ints as is, floats with ``digits`` significant figures; None/NaN -> em dash."""
     if value is None:

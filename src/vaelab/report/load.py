@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from vaelab.diagnostics.catalogue import upgrade_diagnostics
 from vaelab.errors import CheckpointError
 
 
@@ -99,6 +100,8 @@ def load_run_dir(path, name: str | None = None) -> RunData:
     problems: list[str] = []
     summary = _read_json(path / "summary.json", problems)
     diagnostics = _read_json(path / "diagnostics.json", problems)
+    if diagnostics is not None:  # keys written under older names (fd_prior) read as the catalogue's (fd_n)
+        diagnostics = upgrade_diagnostics(diagnostics)
     plot_dir = path / "plots"
     plots = sorted(p for p in plot_dir.glob("*.png") if p.is_file()) if plot_dir.is_dir() else []
     return RunData(path=path, name=name or path.resolve().name or str(path), config=config, config_text=text,

@@ -22,6 +22,7 @@ from vaelab.data.base import Split
 from vaelab.data.side import side_tensors
 from vaelab.data.transforms import prepare_eval
 from vaelab.device import resolve_device
+from vaelab.diagnostics.catalogue import upgrade_diagnostics
 from vaelab.errors import CheckpointError
 from vaelab.fileio import read_json, read_jsonl
 from vaelab.models import build_model, resolve_likelihood
@@ -56,8 +57,9 @@ class Run:
 
     @property
     def diagnostics(self) -> dict:
+        """The stored diagnostics.json ({} before ``evaluate``), keys as the metric catalogue names them."""
         f = self.layout.diagnostics
-        return read_json(f) if f.is_file() else {}
+        return upgrade_diagnostics(read_json(f)) if f.is_file() else {}
 
     # -- data ----------------------------------------------------------------------------
     @cached_property
