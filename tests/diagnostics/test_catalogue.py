@@ -156,7 +156,7 @@ def _image_config(model: str) -> dict:
 @pytest.mark.parametrize("model", ["vae", "rae"])
 def test_every_key_an_image_evaluation_writes_has_an_entry(model, tmp_path, monkeypatch):
     import vaelab
-    from vaelab.diagnostics import feature_net
+    from vaelab.pipeline import feature_net
 
     monkeypatch.setattr(feature_net, "MAX_STEPS", 200)
     run = vaelab.train(_image_config(model), out=tmp_path / model)
