@@ -54,10 +54,10 @@ def check_kl_term(cfg: RunConfig) -> None:
     if changed:
         from vaelab.models.registry import get_entry
 
-        weights = ", ".join(f"model.options.{o}" for o in get_entry(cfg.model.name).options.model_fields)
+        names = ", ".join(get_entry(cfg.model.name).options.model_fields) or "none"
         raise ConfigError(f"model '{cfg.model.name}' has no KL term (its posterior is deterministic), so a KL "
-                          f"schedule does nothing: {', '.join(changed)} is set (--beta sets kl_schedule.end). "
-                          f"Remove it; this model's own weights are {weights or 'none'}")
+                          f"schedule would be ignored; remove {', '.join(changed)} (--beta sets kl_schedule.end). "
+                          f"Its own loss settings are model.options: {names}")
 
 
 def _is_set(raw: dict, dotted: str) -> bool:
