@@ -5,9 +5,9 @@ import warnings
 import pytest
 
 from vaelab.config import make_config
-from vaelab.config.options import describe_options, type_text
+from vaelab.config.options import option_rows, type_text
 from vaelab.errors import ConfigError
-from vaelab.models.registry import describe_options as describe_model_options, get_entry, options_text
+from vaelab.models.registry import describe_options, get_entry, options_text
 
 
 def _options(name, overrides=(), **options):
@@ -81,15 +81,15 @@ def test_a_saved_config_round_trips_with_its_options():
 
 
 def test_describe_options_reads_names_defaults_types_and_help_from_the_options_model():
-    rows = {r["name"]: r for r in describe_model_options("rae")}
+    rows = {r["name"]: r for r in describe_options("rae")}
     assert list(rows) == ["rec", "code_weight", "reg", "lam", "gp_form"]
     assert rows["code_weight"]["default"] == 1e-4 and rows["code_weight"]["type"] == "a number >= 0"
     assert rows["reg"]["type"] == "one of none, l2, gp, sn"
     assert rows["lam"]["type"] == "a number >= 0, or null" and "l2 1e-07" in rows["lam"]["help"]
     assert "½‖z‖²" in rows["code_weight"]["help"]
-    assert {r["name"]: r["default"] for r in describe_model_options("ae")}["code_weight"] == 0.0  # the preset's
+    assert {r["name"]: r["default"] for r in describe_options("ae")}["code_weight"] == 0.0  # the preset's
     assert options_text("iwae") == "k=5" and options_text("vae") == ""
-    assert describe_options(get_entry("wae-mmd").options)[3]["type"] == "a list of numbers > 0 (at least 1)"
+    assert option_rows(get_entry("wae-mmd").options)[3]["type"] == "a list of numbers > 0 (at least 1)"
 
 
 def test_type_text_reads_common_annotations():

@@ -5,8 +5,8 @@ objective and registers it with ``register_model(..., options=...)``; every defa
 declared there, once. In YAML ``model.options`` stays a mapping: :func:`parse_options`
 checks it (an unknown key gets a did-you-mean, a value its type and range) and returns
 the typed instance the model reads (``self.options.code_weight``). The model table,
-``vaelab models`` and :func:`describe_options` read names, defaults and help from the
-same class.
+``vaelab models`` and :func:`~vaelab.models.describe_options` read names, defaults and
+help from the same class.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def parse_options(options_cls: type[VariantOptions], options: Mapping | None, mo
         raise ConfigError(f"model '{model}': " + format_validation_error(err, prefix="model.options.")) from None
 
 
-def describe_options(options_cls: type[VariantOptions], defaults: Mapping | None = None) -> list[dict[str, Any]]:
+def option_rows(options_cls: type[VariantOptions], defaults: Mapping | None = None) -> list[dict[str, Any]]:
     """One row per option: ``name``, ``default`` (``defaults`` override the declared ones), ``type``, ``help``."""
     defaults = dict(defaults or {})
     rows = []

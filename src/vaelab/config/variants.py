@@ -23,13 +23,11 @@ def apply_variant(raw: dict, *, saved_run: bool = False) -> dict:
     ``saved_run``: the config.yaml of an existing run, whose old option names are read
     without a deprecation warning (the user did not write them).
     """
-    from vaelab.models.registry import get_entry
-
     model = raw.get("model") if isinstance(raw.get("model"), dict) else {}
     name = model.get("name", ModelConfig.model_fields["name"].default)
     if not isinstance(name, str):
         return raw  # pydantic reports the type
-    entry = get_entry(name)
+    entry = _registry_entry(name)
     options = model.get("options")
     if isinstance(options, dict):
         raw = {**raw, "model": {**model, "options": rename_legacy(entry.options, options, name, warn=not saved_run)}}
@@ -52,12 +50,21 @@ def check_kl_term(cfg: RunConfig) -> None:
     default = KLScheduleConfig()
     changed = [f"kl_schedule.{k}={v}" for k, v in cfg.kl_schedule if v != getattr(default, k)]
     if changed:
-        from vaelab.models.registry import get_entry
-
-        names = ", ".join(get_entry(cfg.model.name).options.model_fields) or "none"
+        names = ", ".join(_registry_entry(cfg.model.name).options.model_fields) or "none"
         raise ConfigError(f"model '{cfg.model.name}' has no KL term (its posterior is deterministic), so a KL "
                           f"schedule would be ignored; remove {', '.join(changed)} (--beta sets kl_schedule.end). "
                           f"Its own loss settings are model.options: {names}")
+
+
+def _registry_entry(name: str):
+    """The model registry's entry for ``name`` (a ConfigError with a did-you-mean when unknown).
+
+    The one place the config reaches up into :mod:`vaelab.models`: the registry is the
+    authority on model names, their preset settings and their typed options.
+    """
+    from vaelab.models.registry import get_entry
+
+    return get_entry(name)
 
 
 def _is_set(raw: dict, dotted: str) -> bool:

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from vaelab.config.options import VariantOptions, describe_options as _describe
+from vaelab.config.options import VariantOptions, option_rows
 from vaelab.errors import ConfigError, did_you_mean
 
 OPTION_PREFIX = "model.options."
@@ -84,7 +84,7 @@ def describe_options(name: str) -> list[dict[str, Any]]:
     A preset's defaults are its own settings (``ae``: ``code_weight`` 0), else the variant's.
     """
     entry = get_entry(name)
-    return _describe(entry.options, entry.option_settings)
+    return option_rows(entry.options, entry.option_settings)
 
 
 def options_text(name: str, code: bool = False) -> str:
