@@ -69,6 +69,11 @@ def test_a_saved_run_reads_the_old_name_silently_and_the_preset_does_not_overrid
     assert cfg.model.options["code_weight"] == 0.25  # not the ae preset's 0.0
 
 
+def test_beta_as_a_model_option_points_to_the_kl_weight():
+    with pytest.raises(ConfigError, match=r"'model.options.beta' for model 'vae'. The KL weight beta is kl_schedule.end"):
+        _options("vae", beta=2.0)
+
+
 def test_old_and_new_names_together_are_an_error():
     with pytest.raises(ConfigError, match="old name of model.options.code_weight; give code_weight only"):
         _options("rae", beta=0.5, code_weight=0.5)

@@ -68,8 +68,9 @@ def parse_options(options_cls: type[VariantOptions], options: Mapping | None, mo
     for key in options:
         if key not in fields:
             valid = ", ".join(fields) or "none"
+            beta = " The KL weight beta is kl_schedule.end (--beta)." if key == "beta" else ""
             raise ConfigError(f"unknown config key 'model.options.{key}' for model '{model}'."
-                              f"{did_you_mean(str(key), fields)} Valid options: {valid} (see `vaelab models`)")
+                              f"{did_you_mean(str(key), fields)}{beta} Valid options: {valid} (see `vaelab models`)")
     try:
         return options_cls.model_validate(options)
     except ValidationError as err:
@@ -127,6 +128,8 @@ def _bound_text(meta) -> str:
 
 
 def _plural(text: str) -> str:
-    text = text.removeprefix("an ").removeprefix("a ")
-    head, _, rest = text.partition(" ")
+    """``a number > 0`` -> ``numbers > 0``; other readings are kept in parentheses."""
+    if not text.startswith(("a ", "an ")):
+        return f"values ({text})"
+    head, _, rest = text.partition(" ")[2].partition(" ")
     return f"{head}s {rest}".strip()

@@ -107,12 +107,15 @@ def _options_cell(entry: ModelEntry, code: bool = False) -> str:
     return f"as {f'`{entry.base}`' if code else entry.base}" if entry.options.model_fields else ""
 
 
+def _settings_text(entry: ModelEntry) -> str:
+    return ", ".join(f"{k}={v}" for k, v in entry.settings.items())
+
+
 def model_table() -> list[dict[str, str]]:
     """One row per model: ``name``, ``description``, ``source``, preset ``settings``, ``options`` with defaults."""
     _ensure_builtin()
-    return [{"name": e.name, "description": e.description, "source": e.source,
-             "settings": ", ".join(f"{k}={v}" for k, v in e.settings.items()), "options": _options_cell(e)}
-            for e in ENTRIES.values()]
+    return [{"name": e.name, "description": e.description, "source": e.source, "settings": _settings_text(e),
+             "options": _options_cell(e)} for e in ENTRIES.values()]
 
 
 def markdown_table() -> str:
@@ -120,8 +123,8 @@ def markdown_table() -> str:
     _ensure_builtin()
     lines = ["| `--model` | what it is | source | preset settings | `model.options` (default) |",
              "| --- | --- | --- | --- | --- |"]
-    for r, e in zip(model_table(), ENTRIES.values()):
-        lines.append(f"| `{r['name']}` | {r['description']} | {r['source']} | {r['settings'] or '(variant)'} "
+    for e in ENTRIES.values():
+        lines.append(f"| `{e.name}` | {e.description} | {e.source} | {_settings_text(e) or '(variant)'} "
                      f"| {_options_cell(e, code=True)} |")
     return "\n".join(lines)
 
