@@ -44,3 +44,22 @@ def did_you_mean(name: str, valid: Iterable[str]) -> str:
     """
     close = difflib.get_close_matches(str(name), [str(v) for v in valid], n=1)
     return f" Did you mean '{close[0]}'?" if close else ""
+
+
+def format_validation_error(err, prefix: str = "") -> str:
+    """A pydantic ``ValidationError`` as one line: ``config key 'train.epochs': Input should be ... (got 'many')``.
+
+    Several errors are joined by ``; ``. ``prefix`` is put before each location
+    (``"model.options."`` for a variant's options).
+    """
+    lines = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"] if not str(p).startswith("function-"))
+        got = e.get("input")
+        got_s = "" if isinstance(got, dict) else f" (got {got!r})"
+        msg = e["msg"].replace("Value error, ", "")
+        if loc:
+            lines.append(f"config key '{prefix}{loc}': {msg}{got_s}")
+        else:
+            lines.append(f"{prefix.rstrip('.')}: {msg}" if prefix else msg)
+    return "; ".join(lines)

@@ -10,9 +10,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from vaelab.config.schema import RunConfig
-from vaelab.config.validation import format_validation_error
 from vaelab.config.variants import apply_variant, check_kl_term
-from vaelab.errors import ConfigError, did_you_mean
+from vaelab.errors import ConfigError, did_you_mean, format_validation_error
 
 # Sections whose fields are free-form dictionaries (validated by the dataset or model).
 _FREE_FORM = {"options"}

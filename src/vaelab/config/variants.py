@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from vaelab.config.options import parse_options, rename_legacy
 from vaelab.config.schema import KLScheduleConfig, ModelConfig, RunConfig
 from vaelab.errors import ConfigError
 
@@ -23,6 +22,8 @@ def apply_variant(raw: dict, *, saved_run: bool = False) -> dict:
     ``saved_run``: the config.yaml of an existing run, whose old option names are read
     without a deprecation warning (the user did not write them).
     """
+    from vaelab.models.options import parse_options, rename_legacy  # (models load torch: only when validating)
+
     model = raw.get("model") if isinstance(raw.get("model"), dict) else {}
     name = model.get("name", ModelConfig.model_fields["name"].default)
     if not isinstance(name, str):
@@ -59,8 +60,8 @@ def check_kl_term(cfg: RunConfig) -> None:
 def _registry_entry(name: str):
     """The model registry's entry for ``name`` (a ConfigError with a did-you-mean when unknown).
 
-    The one place the config reaches up into :mod:`vaelab.models`: the registry is the
-    authority on model names, their preset settings and their typed options.
+    The registry is the authority on model names, their preset settings and their typed
+    options. Imported on use: :mod:`vaelab.models` loads torch.
     """
     from vaelab.models.registry import get_entry
 

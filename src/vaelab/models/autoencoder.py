@@ -13,7 +13,7 @@ from typing import Literal
 import torch
 from pydantic import Field
 
-from vaelab.config.options import VariantOptions
+from vaelab.models.options import VariantOptions
 from vaelab.distributions.base import Bernoulli
 from vaelab.distributions.sequence import TokenDistribution
 from vaelab.models.base import LatentVariableModel

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from vaelab.config.options import VariantOptions
+from vaelab.models.options import VariantOptions
 from vaelab.distributions import Distribution
 from vaelab.distributions.posterior import DeterministicHead
 from vaelab.objectives import LossOutput

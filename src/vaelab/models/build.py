@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from vaelab.config.options import parse_options
+from vaelab.models.options import parse_options
 from vaelab.distributions import StandardNormalPrior, build_likelihood_head, build_posterior_head
 from vaelab.errors import ConfigError
 from vaelab.models.registry import get_model_class

@@ -7,7 +7,7 @@ import math
 import torch
 from pydantic import Field, PositiveInt
 
-from vaelab.config.options import VariantOptions
+from vaelab.models.options import VariantOptions
 from vaelab.distributions import kl_divergence
 from vaelab.models.registry import register_model
 from vaelab.models.vae import VAE

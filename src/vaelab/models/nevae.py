@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from vaelab.config.options import VariantOptions
+from vaelab.models.options import VariantOptions
 from vaelab.models.registry import register_model
 from vaelab.models.vae import VAE
 from vaelab.objectives.elbo import elbo_terms

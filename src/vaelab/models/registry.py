@@ -3,7 +3,7 @@
 ``vaelab train --model NAME`` accepts both. A preset such as ``bounded-mean`` is a
 variant plus config values (``model.posterior=bounded-gaussian``, ...); values the user
 sets explicitly win over the preset's. A variant's options (``model.options``) are a
-typed :class:`~vaelab.config.options.VariantOptions` model registered with it.
+typed :class:`~vaelab.models.options.VariantOptions` model registered with it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from vaelab.config.options import VariantOptions, option_rows
+from vaelab.models.options import VariantOptions, option_rows
 from vaelab.errors import ConfigError, did_you_mean
 
 OPTION_PREFIX = "model.options."

@@ -18,8 +18,7 @@ from typing import Any, ClassVar, Literal, Mapping, Union
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from vaelab.config.validation import format_validation_error
-from vaelab.errors import ConfigError, did_you_mean
+from vaelab.errors import ConfigError, did_you_mean, format_validation_error
 
 
 class VariantOptions(BaseModel):
