@@ -22,3 +22,12 @@ def test_type_text_reads_common_annotations():
     assert type_text(bool) == "true or false" and type_text(int) == "an integer"
     assert type_text(Optional[Literal["a", "b"]]) == "one of a, b, or null"
     assert type_text(list[int]) == "a list of integers"
+
+
+def test_parse_options_takes_a_mapping_or_an_options_instance():
+    from vaelab.models.options import parse_options
+    from vaelab.models.rae import RAEOptions
+
+    typed = parse_options(RAEOptions, {"reg": "l2", "lam": "1e-3"}, "rae")
+    assert typed.reg == "l2" and typed.lam == 1e-3 and typed.code_weight == 1e-4
+    assert parse_options(RAEOptions, typed, "rae") == typed and parse_options(RAEOptions, None, "rae") == RAEOptions()

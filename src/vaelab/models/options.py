@@ -57,11 +57,11 @@ def parse_options(options_cls: type[VariantOptions], options: Mapping | None, mo
     """Validate a ``model.options`` mapping into ``options_cls``; problems are one-line ConfigErrors."""
     if options is None:
         options = {}
+    if isinstance(options, VariantOptions):
+        options = options.model_dump()
     if not isinstance(options, Mapping):
         raise ConfigError(f"config key 'model.options' must be a mapping of option names to values, "
                           f"got {type(options).__name__}")
-    if isinstance(options, VariantOptions):
-        options = options.model_dump()
     options = rename_legacy(options_cls, options, model, warn=warn)
     fields = options_cls.model_fields
     for key in options:
