@@ -30,6 +30,8 @@ import torch
 import vaelab
 from vaelab.device import describe_device
 from vaelab.diagnostics.catalogue import read_diagnostics
+from vaelab.models.rae import DEFAULT_LAMBDA, RAEOptions
+from vaelab.models.wae import WAEOptions
 
 MODELS = ["vae", "cv-vae", "wae-mmd", "rae-l2", "rae-gp", "rae-sn", "rae", "ae"]
 #: Ghosh et al. 2020 (ICLR), Table 1, MNIST columns REC / N / GMM / Interp: Inception FIDs of a
@@ -172,17 +174,18 @@ def reading(rows, ranks, pub_ranks, args) -> list[str]:
     if len(family) > 1:
         spread = {k: max(by[m][k] for m in family) - min(by[m][k] for m in family) for k in COLUMNS}
         terms = {m: _last_terms(args, m) for m in family}
-        beta_term = 1e-4 * terms["rae"]["train_code_l2"] if "rae" in terms else float("nan")
-        l2_term = 1e-7 * terms["rae-l2"]["train_weight_l2"] if "rae-l2" in terms else float("nan")
-        gp_term = 5e-8 * terms["rae-gp"]["train_gp"] if "rae-gp" in terms else float("nan")
+        code_weight = RAEOptions().code_weight
+        code_term = code_weight * terms["rae"]["train_code_l2"] if "rae" in terms else float("nan")
+        l2_term = DEFAULT_LAMBDA["l2"] * terms["rae-l2"]["train_weight_l2"] if "rae-l2" in terms else float("nan")
+        gp_term = DEFAULT_LAMBDA["gp"] * terms["rae-gp"]["train_gp"] if "rae-gp" in terms else float("nan")
         text.append(f"* {', '.join(f'`{m}`' for m in family)} differ by at most "
                     + ", ".join(f"{spread[k]:.2f} ({LABELS[k]})" for k in COLUMNS)
-                    + f": at the authors' β = 1e-4 and λ the penalties are tiny next to a reconstruction of "
-                    f"about {by[family[0]]['rec']:.0f} nats (last epoch: β·½‖z‖² = {beta_term:.1e}, "
+                    + f": at the authors' β = {code_weight:g} (`code_weight`) and λ the penalties are tiny next to a "
+                    f"reconstruction of about {by[family[0]]['rec']:.0f} nats (last epoch: β·½‖z‖² = {code_term:.1e}, "
                     f"λ‖θ‖² = {l2_term:.1e}, λ·GP = {gp_term:.1e} nats), so these runs train to nearly the same "
                     "network as the plain `ae` and their ranks among themselves are noise. The authors set β and λ "
                     "against their own reconstruction loss on grey-level images; with vaelab's summed Bernoulli "
-                    "NLL they need rescaling (`--set model.options.beta=... model.options.lam=...`) to matter.")
+                    "NLL they need rescaling (`--set model.options.code_weight=... model.options.lam=...`) to matter.")
     if "rae-sn" in by:
         r = by["rae-sn"]
         text.append(f"* Spectral normalisation is the one regulariser that changes the network at these settings: "
@@ -191,7 +194,7 @@ def reading(rows, ranks, pub_ranks, args) -> list[str]:
     if "wae-mmd" in by:
         mmd = _last_terms(args, "wae-mmd").get("train_mmd", float("nan"))
         text.append(f"* `wae-mmd` samples from N(0, I) score worst in the N column ({by['wae-mmd']['fd_n']:.1f}): "
-                    f"with λ = 10 against the summed Bernoulli NLL, the MMD (last epoch {mmd:.4f}) leaves the codes "
+                    f"with λ = {WAEOptions().lam:g} against the summed Bernoulli NLL, the MMD (last epoch {mmd:.4f}) leaves the codes "
                     "off the prior; its GMM column is the best, so the codes themselves are good.")
     rho = {k: _spearman(ranks[k], pub_ranks[k]) for k in COLUMNS}
     text.append("* Rank agreement with the paper (Spearman's ρ over the eight models): "

@@ -8,6 +8,9 @@ it like any exception.
 
 from __future__ import annotations
 
+import difflib
+from typing import Iterable
+
 
 class VaelabError(Exception):
     """An error caused by input the user can fix. The message names the problem and the fix."""
@@ -31,3 +34,32 @@ class TrainingDiverged(VaelabError):
     """The loss became NaN or Inf; the last good checkpoint is kept."""
 
     exit_code = 3
+
+
+def did_you_mean(name: str, valid: Iterable[str]) -> str:
+    """`` Did you mean 'x'?`` for the valid name closest to ``name`` (difflib's ratio >= 0.6), else ``""``.
+
+    The one suggestion every "unknown ..." message uses: config keys, model options,
+    model, dataset and sampler names.
+    """
+    close = difflib.get_close_matches(str(name), [str(v) for v in valid], n=1)
+    return f" Did you mean '{close[0]}'?" if close else ""
+
+
+def format_validation_error(err, prefix: str = "") -> str:
+    """A pydantic ``ValidationError`` as one line: ``config key 'train.epochs': Input should be ... (got 'many')``.
+
+    Several errors are joined by ``; ``. ``prefix`` is put before each location
+    (``"model.options."`` for a variant's options).
+    """
+    lines = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"] if not str(p).startswith("function-"))
+        got = e.get("input")
+        got_s = "" if isinstance(got, dict) else f" (got {got!r})"
+        msg = e["msg"].replace("Value error, ", "")
+        if loc:
+            lines.append(f"config key '{prefix}{loc}': {msg}{got_s}")
+        else:
+            lines.append(f"{prefix.rstrip('.')}: {msg}" if prefix else msg)
+    return "; ".join(lines)

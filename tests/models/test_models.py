@@ -210,13 +210,19 @@ def test_sample_shape_for_flat_data_and_generator_reproducibility():
 # ---------------------------------------------------------------- configuration errors
 
 def test_unknown_model_option_is_a_config_error():
-    with pytest.raises(ConfigError, match=r"unknown model option\(s\) dropout for model 'vae'.*Valid options: none"):
+    with pytest.raises(ConfigError, match=r"unknown config key 'model.options.dropout' for model 'vae'.*"
+                                          r"Valid options: none"):
         build_model(_cfg(options={"dropout": 0.1}), IMAGE, "unit")
 
 
 def test_unknown_model_name_lists_vae():
     with pytest.raises(ConfigError, match=r"unknown model 'gan'.*Available: .*vae"):
         build_model(_cfg(name="gan"), IMAGE, "unit")
+
+
+def test_a_model_option_typo_gets_a_did_you_mean_when_built_directly():
+    with pytest.raises(ConfigError, match=r"'model.options.kk' for model 'iwae'. Did you mean 'k'\? Valid options: k"):
+        build_model(_cfg(name="iwae", options={"kk": 3}), IMAGE, "unit")
 
 
 def test_model_table_lists_vae():

@@ -25,15 +25,15 @@ def _x(n=32):
 def test_presets_pick_the_regulariser_and_the_authors_defaults():
     for name, reg, lam in [("rae", "none", 0.0), ("rae-l2", "l2", 1e-7), ("rae-gp", "gp", 5e-8), ("rae-sn", "sn", 0.0)]:
         m = _model(name)
-        assert m.options["reg"] == reg and m.lam == lam and m.options["beta"] == 1e-4
+        assert m.options.reg == reg and m.lam == lam and m.options.code_weight == 1e-4
         assert not m.has_prior and m.n_sampler == "gaussian"
-    assert _model("ae").options["beta"] == 0.0
+    assert _model("ae").options.code_weight == 0.0
     assert not _model("rae").has_elbo and not _model("wae-mmd").has_elbo and _model("cv-vae").has_elbo
     assert make_config({"model": {"name": "rae-l2"}}).model.posterior == "deterministic"
 
 
-def test_rae_l2_loss_is_rec_plus_beta_code_norm_plus_lambda_weight_norm():
-    m, x = _model("rae-l2", lam=1e-3, beta=0.5), _x()
+def test_rae_l2_loss_is_rec_plus_code_weight_code_norm_plus_lambda_weight_norm():
+    m, x = _model("rae-l2", lam=1e-3, code_weight=0.5), _x()
     out = m(x, 1.0)
     z = m.encode(x).mean
     p = m.decode(z)
@@ -100,7 +100,8 @@ def test_cv_vae_has_a_fixed_posterior_variance_and_a_kl_of_half_the_squared_mean
     assert m.n_sampler == "gaussian"
 
 
-@pytest.mark.parametrize("options, word", [({"reg": "tv"}, "reg"), ({"rec": "l1"}, "rec"), ({"beta": -1}, "beta"),
+@pytest.mark.parametrize("options, word", [({"reg": "tv"}, "reg"), ({"rec": "l1"}, "rec"),
+                                           ({"code_weight": -1}, "code_weight"), ({"lam": -1}, "lam"),
                                            ({"gp_form": "x"}, "gp_form")])
 def test_bad_rae_options_name_the_option(options, word):
     from vaelab.errors import ConfigError
@@ -116,3 +117,33 @@ def test_deterministic_runs_report_loss_not_an_elbo(tmp_path):
     d = vaelab.evaluate(run, iw_samples=10, fd=False)
     assert "neg_elbo" not in d and "iw_nll" not in d and "loss" in d and "rec" in d
     assert {"neg_elbo", "kl", "iw_nll", "mi"} <= set(d["skipped"])
+
+
+@pytest.mark.parametrize("name", ["rae", "wae-mmd"])
+def test_deterministic_objectives_ignore_the_kl_weight(name):
+    m, x = _model(name), _x()
+    losses = []
+    for beta in (0.0, 1.0, 7.0):
+        torch.manual_seed(0)  # the same prior draws for the WAE's MMD
+        losses.append(m(x, beta).loss)
+    assert torch.equal(losses[0], losses[1]) and torch.equal(losses[0], losses[2])
+
+
+def test_an_old_run_that_says_beta_loads_with_that_code_weight_and_evaluates_the_same(tmp_path):
+    cfg = tiny_config(epochs=1)
+    cfg["model"].update(name="rae", options={"code_weight": 0.5})
+    run = vaelab.train(cfg, out=tmp_path / "r")
+    x = run.data.test.x[:64].float()
+    with torch.no_grad():
+        expected = run.model(x, 1.0)
+    config = run.path / "config.yaml"
+    text = config.read_text()
+    assert "code_weight: 0.5" in text
+    for old, same in [("beta: 0.5", True), ("beta: 0.0", False)]:  # written before the rename
+        config.write_text(text.replace("code_weight: 0.5", old))
+        loaded = vaelab.load_run(run.path)
+        with torch.no_grad():
+            out = loaded.model(x, 1.0)
+        assert torch.equal(out.rec, expected.rec)
+        assert torch.equal(out.loss, expected.loss) == same
+        assert loaded.model.options.code_weight == float(old.split(": ")[1])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from pathlib import Path
 from typing import Any, Iterable
@@ -11,7 +10,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from vaelab.config.schema import RunConfig
-from vaelab.errors import ConfigError
+from vaelab.config.variants import apply_variant, check_kl_term
+from vaelab.errors import ConfigError, did_you_mean, format_validation_error
 
 # Sections whose fields are free-form dictionaries (validated by the dataset or model).
 _FREE_FORM = {"options"}
@@ -19,11 +19,6 @@ _FREE_FORM = {"options"}
 
 def _section_fields(model: type[BaseModel]) -> dict[str, Any]:
     return dict(model.model_fields)
-
-
-def _suggest(name: str, valid: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(valid), n=1)
-    return f" Did you mean '{close[0]}'?" if close else ""
 
 
 def _check_keys(raw: dict, model: type[BaseModel], prefix: str = "") -> None:
@@ -36,7 +31,7 @@ def _check_keys(raw: dict, model: type[BaseModel], prefix: str = "") -> None:
         if key not in fields:
             where = f"in '{prefix.rstrip('.')}'" if prefix else "at the top level"
             raise ConfigError(
-                f"unknown config key '{prefix}{key}'.{_suggest(str(key), fields)} "
+                f"unknown config key '{prefix}{key}'.{did_you_mean(str(key), fields)} "
                 f"Valid keys {where}: {', '.join(sorted(fields))}"
             )
         annotation = fields[key].annotation
@@ -44,54 +39,28 @@ def _check_keys(raw: dict, model: type[BaseModel], prefix: str = "") -> None:
             _check_keys(value if value is not None else {}, annotation, f"{prefix}{key}.")
 
 
-def _format_validation_error(err: ValidationError) -> str:
-    lines = []
-    for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"] if not str(p).startswith("function-"))
-        got = e.get("input")
-        got_s = "" if isinstance(got, dict) else f" (got {got!r})"
-        msg = e["msg"].replace("Value error, ", "")
-        lines.append(f"config key '{loc}': {msg}{got_s}" if loc else msg)
-    return "; ".join(lines)
+def make_config(raw: dict | RunConfig | None = None, overrides: Iterable[str] = (), *,
+                saved_run: bool = False) -> RunConfig:
+    """Validate a (possibly partial) nested dict plus ``key=value`` overrides into a RunConfig.
 
-
-def make_config(raw: dict | RunConfig | None = None, overrides: Iterable[str] = ()) -> RunConfig:
-    """Validate a (possibly partial) nested dict plus ``key=value`` overrides into a RunConfig."""
+    The named model's preset settings fill in what is unset and ``model.options`` is
+    validated against the variant's typed options (defaults filled in). ``saved_run``
+    reads the config.yaml of an existing run: old option names are read silently and a
+    KL schedule on a model without a KL term (ignored when it trained) is not rejected.
+    """
     if isinstance(raw, RunConfig):
         raw = config_to_dict(raw)
     raw = dict(raw or {})
     raw = apply_overrides(raw, overrides)
     _check_keys(raw, RunConfig)
-    raw = _apply_preset(raw)
+    raw = apply_variant(raw, saved_run=saved_run)
     try:
-        return RunConfig.model_validate(raw)
+        cfg = RunConfig.model_validate(raw)
     except ValidationError as err:
-        raise ConfigError(_format_validation_error(err)) from None
-
-
-def _is_set(raw: dict, dotted: str) -> bool:
-    node = raw
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return False
-        node = node[part]
-    return True
-
-
-def _apply_preset(raw: dict) -> dict:
-    """Fill in a named preset's settings (``--model bounded-mean``) wherever the user set nothing."""
-    from vaelab.models.registry import get_entry
-
-    name = (raw.get("model") or {}).get("name")
-    if not isinstance(name, str):
-        return raw
-    entry = get_entry(name)
-    missing = [f"{k}={_dump(v)}" for k, v in entry.settings.items() if not _is_set(raw, k)]
-    return apply_overrides(raw, missing)
-
-
-def _dump(value) -> str:
-    return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
+        raise ConfigError(format_validation_error(err)) from None
+    if not saved_run:
+        check_kl_term(cfg)
+    return cfg
 
 
 def _parse_value(text: str) -> Any:
@@ -118,8 +87,8 @@ def apply_overrides(raw: dict, overrides: Iterable[str]) -> dict:
     return out
 
 
-def load_config(path: str | os.PathLike, overrides: Iterable[str] = ()) -> RunConfig:
-    """Read a YAML config safely (no object construction) and validate it."""
+def load_config(path: str | os.PathLike, overrides: Iterable[str] = (), *, saved_run: bool = False) -> RunConfig:
+    """Read a YAML config safely (no object construction) and validate it (``saved_run``: see :func:`make_config`)."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file '{path}' does not exist")
@@ -127,7 +96,7 @@ def load_config(path: str | os.PathLike, overrides: Iterable[str] = ()) -> RunCo
         raw = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as err:
         raise ConfigError(f"config file '{path}' is not valid YAML: {err}") from None
-    return make_config(raw, overrides)
+    return make_config(raw, overrides, saved_run=saved_run)
 
 
 def config_to_dict(config: RunConfig) -> dict:

@@ -76,11 +76,20 @@ class ModelConfig(Section):
                                                     "convolutions (435 in Gomez-Bombarelli et al.'s ZINC model)")
     seq_dropout: float = Field(0.0, ge=0.0, lt=1.0, description="token data: dropout on the GRU decoder's input "
                                                                "embeddings and between stacked GRU layers")
-    options: dict[str, Any] = Field(default_factory=dict, description="variant-specific options")
+    options: dict[str, Any] = Field(default_factory=dict, description="the variant's own options (typed per variant; "
+                                                                      "`vaelab models` lists them with their defaults)")
+
+    @property
+    def has_kl_term(self) -> bool:
+        """False for a point-mass posterior (rae, ae, wae-mmd): no KL term, so no use for a KL weight.
+
+        The built model says the same with :attr:`~vaelab.models.LatentVariableModel.has_elbo`.
+        """
+        return self.posterior != "deterministic"
 
 
 class KLScheduleConfig(Section):
-    """beta(epoch): constant ``end``, or linear from ``start`` to ``end`` over ``epochs`` epochs."""
+    """beta(epoch), the KL weight: constant ``end``, or linear from ``start`` to ``end`` over ``epochs`` epochs."""
 
     kind: Literal["constant", "linear"] = "constant"
     start: float = Field(0.0, ge=0.0)

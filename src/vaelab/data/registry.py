@@ -12,7 +12,7 @@ import torch
 
 from vaelab.data.base import DataBundle, DataKind, Split, as_labels, as_tensor, validate_values
 from vaelab.data.splits import split_indices
-from vaelab.errors import DataError
+from vaelab.errors import DataError, did_you_mean
 
 
 def default_cache_dir() -> Path:
@@ -81,7 +81,8 @@ def register_dataset(name: str, description: str, status: Callable[[LoadContext]
 def get_spec(name: str) -> DatasetSpec:
     _ensure_builtin()
     if name not in DATASETS:
-        raise DataError(f"unknown dataset '{name}'. Available: {', '.join(sorted(DATASETS))} "
+        raise DataError(f"unknown dataset '{name}'.{did_you_mean(name, DATASETS)} "
+                        f"Available: {', '.join(sorted(DATASETS))} "
                         "(see `vaelab datasets`)")
     return DATASETS[name]
 
@@ -96,7 +97,8 @@ def _check_options(spec: DatasetSpec, options: dict) -> dict:
     unknown = sorted(set(options) - set(spec.options))
     if unknown:
         valid = ", ".join(sorted(spec.options)) or "none"
-        raise DataError(f"unknown option(s) {', '.join(unknown)} for dataset '{spec.name}'. Valid options: {valid}")
+        raise DataError(f"unknown option(s) {', '.join(unknown)} for dataset '{spec.name}'."
+                        f"{did_you_mean(unknown[0], spec.options)} Valid options: {valid}")
     return {**spec.options, **options}
 
 

@@ -2,7 +2,7 @@
 
 from vaelab.models.base import LatentVariableModel
 from vaelab.models.build import build_model, resolve_likelihood, vocab_size_of
-from vaelab.models.registry import MODELS, get_model_class, model_table, register_model
+from vaelab.models.registry import MODELS, describe_options, get_model_class, model_table, register_model
 
-__all__ = ["LatentVariableModel", "MODELS", "build_model", "get_model_class", "model_table",
+__all__ = ["LatentVariableModel", "MODELS", "build_model", "describe_options", "get_model_class", "model_table",
            "register_model", "resolve_likelihood", "vocab_size_of"]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import math
+from typing import Literal
 
 import torch
+from pydantic import Field
 
+from vaelab.models.options import VariantOptions
 from vaelab.models.registry import register_model
 from vaelab.models.vae import VAE
 from vaelab.objectives.elbo import elbo_terms
@@ -36,10 +38,19 @@ def donutness(x: torch.Tensor) -> torch.Tensor:
     return ((img * ring).sum((1, 2)) - (img * bar).sum((1, 2))) / ink
 
 
+class AnchoredOptions(VariantOptions):
+    anchor_rate: float = Field(1.0, allow_inf_nan=False, description="a: the KL target's mean is shifted by -a * s(x)")
+    score: Literal["auto", "donut", "labels", "given"] = Field(
+        "auto", description="s(x): donut = the donutness of an image, labels = +1 / -1 / 0 by label, given = "
+                            "per-example scores from the data; auto = donut for images, labels otherwise")
+    positive_labels: list[int] = Field(default_factory=lambda: [0], description="score=labels: labels scored +1")
+    negative_labels: list[int] = Field(default_factory=lambda: [1], description="score=labels: labels scored -1")
+
+
 @register_model("anchored-vae", "anchored latents: KL target mean shifted by -a*s(x); s = donutness (images), labels "
-                "or given scores (options anchor_rate, score, positive_labels, negative_labels)",
+                "or given scores",
                 "latent anchoring: a CVAE-like loss term placing chosen inputs in chosen regions of a 2-D latent "
-                "space")
+                "space", options=AnchoredOptions)
 class AnchoredVAE(VAE):
     """KL(N(mu + a s(x), sigma^2) || N(0, I)): minimised at mu = -a s(x), so high scores go negative.
 
@@ -49,20 +60,11 @@ class AnchoredVAE(VAE):
     (the array dataset's ``score_key`` array).
     """
 
-    option_defaults = {"anchor_rate": 1.0, "score": "auto", "positive_labels": [0], "negative_labels": [1]}
-
-    @classmethod
-    def check_options(cls, options: dict) -> None:
-        if options["score"] not in ("auto", "donut", "labels", "given"):
-            raise ValueError(f"model.options.score must be auto, donut, labels or given, not {options['score']!r}")
-        if not math.isfinite(float(options["anchor_rate"])):
-            raise ValueError("model.options.anchor_rate must be a finite number")
-
     @property
     def score_kind(self) -> str:
         """``auto``: donutness for image data, labels otherwise."""
-        if self.options["score"] != "auto":
-            return self.options["score"]
+        if self.options.score != "auto":
+            return self.options.score
         return "donut" if len(self.likelihood_head.event_shape) >= 2 else "labels"
 
     @property
@@ -76,8 +78,8 @@ class AnchoredVAE(VAE):
             if x.dim() < 3:
                 raise ValueError("donutness needs image data (B, [C,] H, W); use model.options.score=labels")
             return donutness(x)  # (B,)
-        pos = torch.isin(y, torch.tensor(self.options["positive_labels"], device=y.device))
-        neg = torch.isin(y, torch.tensor(self.options["negative_labels"], device=y.device))
+        pos = torch.isin(y, torch.tensor(self.options.positive_labels, device=y.device))
+        neg = torch.isin(y, torch.tensor(self.options.negative_labels, device=y.device))
         return pos.float() - neg.float()  # (B,)
 
     def objective(self, x, beta, **side):
@@ -86,7 +88,7 @@ class AnchoredVAE(VAE):
         q = out.extras.pop("posterior")
         out.extras.pop("z"), out.extras.pop("likelihood")
         s = self.score(x, side.get("y"), side.get("score"))  # (B,)
-        shifted = q.loc + float(self.options["anchor_rate"]) * s[:, None]  # (B, d)
+        shifted = q.loc + self.options.anchor_rate * s[:, None]  # (B, d)
         anchored = 0.5 * (shifted * shifted + torch.exp(q.logvar) - 1.0 - q.logvar).sum(-1)  # (B,)
         out.loss = (out.rec + beta * anchored).mean()
         out.extras["anchored_kl"] = anchored

@@ -2,18 +2,30 @@
 
 The shared part of RAE (Ghosh et al. 2020) and WAE (Tolstikhin et al. 2018): encode to
 the code, decode it, and score the reconstruction. Each variant adds its own penalty.
+With no KL term there is nothing for the trainer's KL weight ``beta`` to weigh: the
+objective ignores it, and config validation rejects a ``kl_schedule`` set on these models.
 """
 
 from __future__ import annotations
 
-import torch
+from typing import Literal
 
+import torch
+from pydantic import Field
+
+from vaelab.models.options import VariantOptions
 from vaelab.distributions.base import Bernoulli
 from vaelab.distributions.sequence import TokenDistribution
 from vaelab.models.base import LatentVariableModel
 from vaelab.objectives import LossOutput
 
-REC_KINDS = ("auto", "nll", "se")
+
+class AutoencoderOptions(VariantOptions):
+    """The options every deterministic autoencoder shares."""
+
+    rec: Literal["auto", "nll", "se"] = Field(
+        "auto", description="L_REC: nll = -log p(x|z), se = ||x - D(z)||^2; auto = nll for binary and token data, "
+                            "se otherwise (RAE paper, eq. 3)")
 
 
 def reconstruction_loss(p, x: torch.Tensor, kind: str = "auto") -> torch.Tensor:
@@ -35,12 +47,18 @@ class DeterministicAutoencoder(LatentVariableModel):
     """Shared parts of the deterministic variants; subclasses write :meth:`objective`."""
 
     supported_posteriors = ("deterministic",)
-    option_defaults = {"rec": "auto"}
+    options_model = AutoencoderOptions
 
-    @classmethod
-    def check_options(cls, options: dict) -> None:
-        if options["rec"] not in REC_KINDS:
-            raise ValueError(f"model.options.rec must be one of {', '.join(REC_KINDS)}, not {options['rec']!r}")
+    def objective(self, x, beta, **side):
+        """``beta``, the trainer's KL weight, is ignored: a point-mass posterior has no KL term to weigh.
+
+        The variant's own penalty weights are its ``model.options``; see :meth:`penalised_loss`.
+        """
+        return self.penalised_loss(x, **side)
+
+    def penalised_loss(self, x: torch.Tensor, **side) -> LossOutput:
+        """The variant's loss: mean L_REC plus its weighted penalty (via :meth:`terms`)."""
+        raise NotImplementedError
 
     def code(self, x: torch.Tensor, **side) -> torch.Tensor:
         """z = E(x): (B, d)."""
@@ -52,7 +70,7 @@ class DeterministicAutoencoder(LatentVariableModel):
         ``penalty`` is a 0-d tensor already weighted; ``extras`` are the named (B,) or 0-d
         terms to log (0-d ones are broadcast to the batch so epoch means stay right).
         """
-        rec = reconstruction_loss(p, x, self.options["rec"])  # (B,)
+        rec = reconstruction_loss(p, x, self.options.rec)  # (B,)
         zeros = torch.zeros_like(rec)
         logged = {k: (v if v.dim() else v.expand_as(rec)) for k, v in extras.items()}
         return LossOutput(loss=rec.mean() + penalty, rec=rec, kl=zeros, extras=logged)

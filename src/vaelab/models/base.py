@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from vaelab.models.options import VariantOptions
 from vaelab.distributions import Distribution
 from vaelab.distributions.posterior import DeterministicHead
 from vaelab.objectives import LossOutput
@@ -21,8 +22,8 @@ class LatentVariableModel(nn.Module):
 
     #: registry name, set by :func:`vaelab.models.register_model`
     name = "base"
-    #: variant-specific options (``model.options``) and their defaults
-    option_defaults: dict = {}
+    #: the variant's typed options (``model.options``), set by ``register_model(..., options=...)``
+    options_model: type[VariantOptions] = VariantOptions
     #: posterior heads the objective can use (None: any)
     supported_posteriors: tuple[str, ...] | None = None
     #: per-example side inputs the objective needs from the data (e.g. ("y",) for labels)
@@ -36,14 +37,14 @@ class LatentVariableModel(nn.Module):
     n_sampler: str = "prior"
 
     def __init__(self, encoder: nn.Module, posterior_head: nn.Module, decoder: nn.Module,
-                 likelihood_head: nn.Module, prior: nn.Module, options: dict | None = None):
+                 likelihood_head: nn.Module, prior: nn.Module, options: VariantOptions | None = None):
         super().__init__()
         self.encoder = encoder
         self.posterior_head = posterior_head
         self.decoder = decoder
         self.likelihood_head = likelihood_head
         self.prior = prior
-        self.options = dict(options or {})
+        self.options = options if options is not None else self.options_model()
 
     @property
     def has_elbo(self) -> bool:
@@ -59,10 +60,6 @@ class LatentVariableModel(nn.Module):
 
     def finish_build(self) -> None:
         """Called once after initialisation, before weights are loaded (e.g. to add parametrisations)."""
-
-    @classmethod
-    def check_options(cls, options: dict) -> None:
-        """Raise ValueError for option values the variant cannot use (called when building)."""
 
     def encode(self, x: torch.Tensor, **side) -> Distribution:
         """q(z|x) for a batch x of shape (B, *event_shape)."""
@@ -85,6 +82,7 @@ class LatentVariableModel(nn.Module):
         return p.mean if mean else p.sample()
 
     def objective(self, x: torch.Tensor, beta, **side) -> LossOutput:
+        """The loss to minimise for a batch x; ``beta`` is the KL weight of the trainer's ``kl_schedule``."""
         raise NotImplementedError
 
     def forward(self, x: torch.Tensor, beta=1.0, **side) -> LossOutput:

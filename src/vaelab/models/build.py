@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from vaelab.models.options import parse_options
 from vaelab.distributions import StandardNormalPrior, build_likelihood_head, build_posterior_head
 from vaelab.distributions.autoregressive import PixelCNNHead
 from vaelab.distributions.sequence import CategoricalSequenceHead, GRUSequenceHead
@@ -34,22 +35,6 @@ def vocab_size_of(bundle) -> int | None:
         raise ConfigError(f"dataset '{bundle.name}' holds token ids but no vocabulary; "
                           "token data comes from the molecule datasets (qm9, zinc, smiles)")
     return len(vocab["tokens"])
-
-
-def _check_options(cls, options: dict) -> dict:
-    """Variant options (``model.options``) against the defaults the variant declares."""
-    defaults = getattr(cls, "option_defaults", {})
-    unknown = sorted(set(options) - set(defaults))
-    if unknown:
-        valid = ", ".join(sorted(defaults)) or "none"
-        raise ConfigError(f"unknown model option(s) {', '.join(unknown)} for model '{cls.name}'. "
-                          f"Valid options: {valid}")
-    merged = {**defaults, **options}
-    try:
-        cls.check_options(merged)
-    except (ValueError, TypeError) as err:
-        raise ConfigError(f"model '{cls.name}': {err}") from None
-    return merged
 
 
 def _image_encoder(cfg, event_shape, extra_inputs: int):
@@ -126,7 +111,7 @@ def build_model(cfg, event_shape: tuple[int, ...], kind: str, n_classes: int | N
     sequence parts that token data gets (``model.seq_encoder``, ``model.seq_decoder``).
     """
     cls = get_model_class(cfg.name)
-    options = _check_options(cls, cfg.options)
+    options = parse_options(cls.options_model, cfg.options, cfg.name)
     if cls.supported_posteriors is not None and cfg.posterior not in cls.supported_posteriors:
         raise ConfigError(f"config key 'model.posterior': model '{cls.name}' needs one of "
                           f"{', '.join(cls.supported_posteriors)}, not '{cfg.posterior}'")

@@ -5,15 +5,21 @@ from __future__ import annotations
 import math
 
 import torch
+from pydantic import Field, PositiveInt
 
+from vaelab.models.options import VariantOptions
 from vaelab.distributions import kl_divergence
 from vaelab.models.registry import register_model
 from vaelab.models.vae import VAE
 from vaelab.objectives import LossOutput, iw_log_weights
 
 
-@register_model("iwae", "IWAE: the K-sample importance-weighted bound as the loss (model.options.k, default 5)",
-                "Burda, Grosse & Salakhutdinov 2016, 'Importance weighted autoencoders', eq. 8")
+class IWAEOptions(VariantOptions):
+    k: PositiveInt = Field(5, description="K, the importance samples per example (K = 1: the ELBO)")
+
+
+@register_model("iwae", "IWAE: the K-sample importance-weighted bound as the loss",
+                "Burda, Grosse & Salakhutdinov 2016, 'Importance weighted autoencoders', eq. 8", options=IWAEOptions)
 class IWAE(VAE):
     """loss = -mean_x L_K(x), L_K = log (1/K) sum_k p(x|z_k) p(z_k)^beta / q(z_k|x)^beta.
 
@@ -23,10 +29,8 @@ class IWAE(VAE):
     ``extras["iw_bound"]`` is -L_K per example.
     """
 
-    option_defaults = {"k": 5}
-
     def objective(self, x, beta, **side):
-        k = int(self.options["k"])
+        k = self.options.k
         q = self.encode(x, **side)
         lw, rec_k, kl_mc = iw_log_weights(self, x, k, q=q, beta=beta, parts=True, **side)  # (k, B) each
         neg_bound = -(torch.logsumexp(lw, dim=0) - math.log(k))  # (B,)

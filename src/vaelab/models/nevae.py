@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
+
+from vaelab.models.options import VariantOptions
 from vaelab.models.registry import register_model
 from vaelab.models.vae import VAE
 from vaelab.objectives.elbo import elbo_terms
 from vaelab.objectives.reencode import reencode_lp, reencode_se
 
 
-@register_model("ne-vae", "NE-VAE: -ELBO + gamma * re-encoding loss, se or capped lp (options gamma, reencode, cap)",
-                "NE-VAE paper ('neighbor embedding VAE'), eq. 6-9")
+class NEVAEOptions(VariantOptions):
+    gamma: float = Field(1.0, description="weight of the re-encoding loss (eq. 6)")
+    reencode: Literal["se", "lp"] = Field(
+        "se", description="se = squared error to the re-encoded mean (eq. 7), lp = capped -log-probability (eq. 8-9)")
+    cap: float = Field(0.0, description="reencode=lp: the cap c of each dimension's -log N(z_k; mu'_k, sigma'_k^2)")
+
+
+@register_model("ne-vae", "NE-VAE: -ELBO + gamma * re-encoding loss, se or capped lp",
+                "NE-VAE paper ('neighbor embedding VAE'), eq. 6-9", options=NEVAEOptions)
 class NEVAE(VAE):
     """loss = mean(rec + beta * kl + gamma * L_re) (eq. 6).
 
@@ -19,14 +31,6 @@ class NEVAE(VAE):
     sum_k max(-log N(z_k; mu'_k, sigma'^2_k), cap) (eq. 8-9). The term is reported as
     ``extras["reencode"]``.
     """
-
-    option_defaults = {"gamma": 1.0, "reencode": "se", "cap": 0.0}
-
-    @classmethod
-    def check_options(cls, options: dict) -> None:
-        if options["reencode"] not in ("se", "lp"):
-            raise ValueError(f"model.options.reencode must be se or lp, not {options['reencode']!r}")
-        float(options["gamma"]), float(options["cap"])
 
     def objective(self, x, beta, **side):
         out = elbo_terms(self, x, beta, keep=True, **side)
@@ -38,10 +42,10 @@ class NEVAE(VAE):
         # take like one-hot ids, so the gradient reaches the decoder through the re-encoding.
         x_hat = p.reconstruction(x) if hasattr(p, "reconstruction") else p.mean
         q2 = self.encode(x_hat, **side)
-        if self.options["reencode"] == "se":
+        if self.options.reencode == "se":
             re = reencode_se(z, q2.loc)
         else:
-            re = reencode_lp(z, q2.loc, q2.logvar, float(self.options["cap"]))
-        out.loss = out.loss + float(self.options["gamma"]) * re.mean()
+            re = reencode_lp(z, q2.loc, q2.logvar, self.options.cap)
+        out.loss = out.loss + self.options.gamma * re.mean()
         out.extras["reencode"] = re
         return out

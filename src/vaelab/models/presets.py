@@ -42,15 +42,15 @@ register_preset("pixelcnn-vae", "vae",
                 "VAE with a ResNet encoder and a gated PixelCNN decoder: the posterior-collapse setting",
                 "He et al. 2019, sec. 6.1; van den Oord et al. 2016 (gated PixelCNN)")
 register_preset("rae-l2", "rae", {"model.options.reg": "l2"},
-                "RAE with Tikhonov regularisation of the decoder weights (beta = 1e-4, lambda = 1e-7)",
+                "RAE with Tikhonov regularisation of the decoder weights, lam · ‖θ_dec‖², at the authors' weights",
                 "Ghosh et al. 2020, eq. 4; the authors' MNIST configuration")
 register_preset("rae-gp", "rae", {"model.options.reg": "gp"},
-                "RAE with the decoder gradient penalty ‖∇_z D(z)‖² (beta = 1e-4, lambda = 5e-8)",
+                "RAE with the decoder gradient penalty lam · ‖∇_z D(z)‖², at the authors' weights",
                 "Ghosh et al. 2020, sec. 3.1; the authors' MNIST configuration")
 register_preset("rae-sn", "rae", {"model.options.reg": "sn"},
-                "RAE with spectral normalisation on every decoder layer (beta = 1e-4)",
+                "RAE with spectral normalisation on every decoder layer, at the authors' code_weight",
                 "Ghosh et al. 2020, sec. 3.1; Miyato et al. 2018")
-register_preset("ae", "rae", {"model.options.beta": 0.0, "model.options.reg": "none"},
+register_preset("ae", "rae", {"model.options.code_weight": 0.0, "model.options.reg": "none"},
                 "plain deterministic autoencoder: reconstruction only (the RAE paper's AE baseline)",
                 "Ghosh et al. 2020, Table 1")
 

@@ -185,7 +185,7 @@ def load_run(path, checkpoint: str = "best", device: str = "auto") -> Run:
                               "pass the folder that `vaelab train` wrote")
     if checkpoint not in ("best", "last"):
         raise CheckpointError(f"checkpoint must be 'best' or 'last', got '{checkpoint}'")
-    config = load_config(layout.config)
+    config = load_config(layout.config, saved_run=True)
     folder = ckpt.checkpoint_dir(layout.checkpoints, checkpoint)
     weights, meta = ckpt.load_weights(folder)
     if "event_shape" not in meta:

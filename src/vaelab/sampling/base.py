@@ -9,7 +9,6 @@ misses the prior (Dai & Wipf 2019), can be sampled too.
 
 from __future__ import annotations
 
-import difflib
 import json
 import numbers
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from vaelab.errors import ConfigError
+from vaelab.errors import ConfigError, did_you_mean
 
 #: name -> sampler class; ``vaelab sample --sampler NAME`` and the error messages list these
 SAMPLERS: dict[str, type["Sampler"]] = {}
@@ -33,9 +32,7 @@ def register_sampler(cls: type["Sampler"]) -> type["Sampler"]:
 def sampler_class(name: str) -> type["Sampler"]:
     """The sampler registered as ``name``, or a ConfigError listing the names."""
     if name not in SAMPLERS:
-        close = difflib.get_close_matches(str(name), list(SAMPLERS), n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
-        raise ConfigError(f"unknown sampler '{name}'.{hint} Choose one of: {', '.join(SAMPLERS)}")
+        raise ConfigError(f"unknown sampler '{name}'.{did_you_mean(name, SAMPLERS)} Choose one of: {', '.join(SAMPLERS)}")
     return SAMPLERS[name]
 
 
@@ -133,8 +130,7 @@ def resolve_options(cls: type[Sampler], options: dict | None) -> dict:
     defaults = cls.option_defaults
     unknown = sorted(set(options) - set(defaults))
     if unknown:
-        close = difflib.get_close_matches(str(unknown[0]), list(defaults), n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
+        hint = did_you_mean(unknown[0], defaults)
         valid = ", ".join(f"{k} (default {json.dumps(v)})" for k, v in defaults.items()) or "none"
         raise ConfigError(f"unknown option(s) {', '.join(unknown)} for sampler '{cls.name}'.{hint} "
                           f"Valid options: {valid}")
