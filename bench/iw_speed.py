@@ -184,7 +184,7 @@ def main(argv=None) -> int:
     from vaelab.device import describe_device
     from vaelab.diagnostics import iw_nll
     from vaelab.diagnostics.likelihood import _sample_chunk, decoder_flops
-    from vaelab.objectives.iw import COMPILE_MIN_FLOPS, FastPlan
+    from vaelab.diagnostics.iw_fast import FastPlan, IWKernel
 
     args = parse_args(argv)
     if args.threads:
@@ -200,10 +200,11 @@ def main(argv=None) -> int:
     batch = min(bs, n)
     chunk = _sample_chunk(model, batch, k, 2**21)
     compile_arg = {"auto": None, "on": True, "off": False}[args.compile]
-    compiled = compile_arg if compile_arg is not None else decoder_flops(model) * k * n >= COMPILE_MIN_FLOPS
+    compiled = compile_arg if compile_arg is not None else decoder_flops(model) * k * n >= IWKernel().compile_min_flops
+    kernel = IWKernel(compile=compiled)  # one kernel: the warm-up compiles what the rounds then use
     q = model.encode(x[:batch])
     fast_reason = FastPlan.why_not(model, q)
-    plan = FastPlan.build(model, q, x[:batch], rows=batch * chunk)
+    plan = kernel.plan(model, q, x[:batch], k, chunk)
     backend = "none" if plan is None else ("onednn" if plan.onednn is not None else "torch.mm")
     print(f"model: 784-200-200-50 tanh VAE ({'trained %d epoch(s), %.1fs' % (args.train_epochs, train_s) if args.train_epochs else 'Xavier init'})"
           f"; data: {data_name}, N = {n}, K = {k}; batch {batch} x chunk {chunk} = {batch * chunk} rows; "
@@ -213,7 +214,7 @@ def main(argv=None) -> int:
     floor = IwGemmFloor(model, n, k, batch, chunk)
     # warm-up: the compiled graph (for the main chunk shape), MKL, the allocator
     t0 = time.perf_counter()
-    iw_nll(model, x[:batch], k=k, batch_size=bs, compile=compiled)
+    iw_nll(model, x[:batch], k=k, batch_size=bs, kernel=kernel)
     warmup_s = time.perf_counter() - t0
     floor.run(0.02)
     print(f"warm-up (includes compiling): {warmup_s:.1f}s", flush=True)
@@ -226,7 +227,7 @@ def main(argv=None) -> int:
         torch.manual_seed(0)
         faults0, busy0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt, _cpu_seconds()
         t0 = time.perf_counter()
-        res = iw_nll(model, x, k=k, batch_size=bs, compile=compile_arg)
+        res = iw_nll(model, x, k=k, batch_size=bs, kernel=kernel)
         iw_s = time.perf_counter() - t0
         faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults0
         others.append(_others_share(busy0, _cpu_seconds(), iw_s))
@@ -255,7 +256,7 @@ def main(argv=None) -> int:
 
         torch.manual_seed(0)
         t0 = time.perf_counter()
-        vals = torch.cat([-iw_bound(model, x[s:s + bs], k, chunk=chunk, fast=False) for s in range(0, n, bs)])
+        vals = torch.cat([-iw_bound(model, x[s:s + bs], k, chunk=chunk) for s in range(0, n, bs)])
         generic = {"seconds": time.perf_counter() - t0, "iw_nll": float(vals.double().mean())}
         print(f"generic path: {generic['seconds']:.2f}s ({generic['seconds'] / floor_mean:.2f}x floor), "
               f"iw_nll {generic['iw_nll']:.3f}", flush=True)

@@ -6,8 +6,9 @@ import math
 
 import torch
 
+from vaelab.diagnostics.iw_fast import DEFAULT_KERNEL, IWKernel
+from vaelab.nn.batching import take
 from vaelab.objectives import iw_bound
-from vaelab.objectives.iw import COMPILE_MIN_FLOPS
 
 
 @torch.no_grad()
@@ -23,7 +24,7 @@ def elbo_terms_mean(model, x: torch.Tensor, batch_size: int = 1000, side: dict |
     totals = torch.zeros(3, device=x.device, dtype=torch.float64)
     for start in range(0, x.shape[0], batch_size):
         sl = slice(start, start + batch_size)
-        out = model(x[sl], beta=1.0, **{k: v[sl] for k, v in side.items()})
+        out = model(x[sl], beta=1.0, **take(side, sl))
         b = out.rec.shape[0]
         totals += torch.stack((out.rec.sum(), out.kl.sum(), out.loss * b)).double()
     rec, kl, loss = (totals / x.shape[0]).tolist()  # one host sync
@@ -55,15 +56,16 @@ def decoder_flops(model) -> int:
 @torch.no_grad()
 def iw_nll(model, x: torch.Tensor, k: int = 5000, batch_size: int = 100,
            budget: int | None = None, progress=None, side: dict | None = None,
-           compile: bool | None = None) -> dict[str, float]:
+           kernel: IWKernel | None = None) -> dict[str, float]:
     """-log p(x) estimated by -L_k (Burda et al. 2015, sec. 5: k = 5000), batched and chunked over samples.
 
     Every example gets k samples, drawn ``chunk`` at a time for ``batch_size`` examples at
     once (vectorised over samples and examples; no Python loop per example). ``budget``
     bounds the floats held per chunk; by default 2**21 (8 MB chunks stay in the allocator's
     heap and in the CPU's caches), or the likelihood head's ``iw_budget`` where it sets one.
-    Where the model allows it :func:`~vaelab.objectives.iw_bound` takes its fast path; ``compile=None`` compiles that path when the whole job is large (at least
-    ``COMPILE_MIN_FLOPS`` decoder flops; compiling takes seconds once per process).
+    Where the model allows it, ``kernel`` (default :data:`~vaelab.diagnostics.iw_fast.DEFAULT_KERNEL`)
+    computes the bound on its fast path; with ``kernel.compile=None`` that path is compiled
+    when the whole job is large (at least ``kernel.compile_min_flops`` decoder flops).
     ``progress(n_done)`` is called after each batch.
 
     Returns the mean and the standard error across examples, in nats, and the number of
@@ -75,15 +77,17 @@ def iw_nll(model, x: torch.Tensor, k: int = 5000, batch_size: int = 100,
     if budget is None:
         budget = getattr(model.likelihood_head, "iw_budget", DEFAULT_CHUNK_BUDGET)
     chunk = _sample_chunk(model, batch, k, budget)
+    kernel = DEFAULT_KERNEL if kernel is None else kernel
+    compile = kernel.compile
     if compile is None:
-        compile = decoder_flops(model) * k * n >= COMPILE_MIN_FLOPS
+        compile = decoder_flops(model) * k * n >= kernel.compile_min_flops
     parts = []
     for s in range(0, n, batch_size):
         sl = slice(s, s + batch_size)
         xb = x[sl]
         # a short last batch runs eagerly rather than compiling a second graph for its shape
-        parts.append(-iw_bound(model, xb, k, chunk=chunk, compile=compile and xb.shape[0] == batch,
-                               **{name: v[sl] for name, v in side.items()}))  # (b,)
+        parts.append(-iw_bound(model, xb, k, chunk=chunk, kernel=kernel, compile=compile and xb.shape[0] == batch,
+                               **take(side, sl)))  # (b,)
         if progress is not None:
             progress(min(s + batch_size, n))
     nll = torch.cat(parts).double()  # (N,)
