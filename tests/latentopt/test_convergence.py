@@ -2,7 +2,7 @@
 
 import torch
 
-from vaelab.latentopt.convergence import code_std, converged_step, first_below, pairwise_sq_dist, still_moving
+from vaelab.latentopt.convergence import code_std, converged_step, pairwise_sq_dist, still_moving
 
 
 def test_converged_step_is_where_the_curve_stays_within_tol_of_its_end():
@@ -27,11 +27,6 @@ def test_still_moving_flags_curves_that_change_in_the_last_tenth():
     t = torch.arange(101, dtype=torch.float64)
     curves = torch.stack([torch.exp(-t / 5), -t], 1)  # settled; still going down linearly
     assert still_moving(curves, tol=0.01).tolist() == [False, True]
-
-
-def test_first_below_is_the_papers_stopping_rule():
-    change = torch.tensor([[0.5, 0.5], [0.05, 0.5], [0.001, 0.5]])  # (steps, P)
-    assert first_below(change, 0.1).tolist() == [1, 3]  # never: the number of steps
 
 
 def test_pairwise_squared_distance_and_std_of_codes():

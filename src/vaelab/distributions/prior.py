@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from vaelab.distributions.base import LOG_2PI, DiagonalGaussian
+from vaelab.distributions.base import LOG_2PI
 
 
 class StandardNormalPrior(nn.Module):
@@ -22,7 +22,3 @@ class StandardNormalPrior(nn.Module):
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         return torch.randn(n, self.latent_dim, device=self._zero.device, generator=generator)
-
-    def as_distribution(self) -> DiagonalGaussian:
-        zeros = self._zero.expand(self.latent_dim)
-        return DiagonalGaussian(zeros, zeros)

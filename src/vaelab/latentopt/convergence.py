@@ -44,17 +44,6 @@ def still_moving(curves: torch.Tensor, tol: float = 0.01, tail: float = TAIL) ->
     return late > tol * total + 1e-12
 
 
-def first_below(change: torch.Tensor, threshold: float) -> torch.Tensor:
-    """The first step at which ``change`` (steps, P) falls below ``threshold``; ``steps`` where it never does.
-
-    The NE-VAE paper's stopping rule (sec. 5.4: "we stop the optimization when the
-    change in loss is smaller than a threshold"), applied after the fact. Returns (P,) int64.
-    """
-    below = change < threshold  # (steps, P)
-    hit = below.any(0)  # (P,)
-    return torch.where(hit, below.to(torch.int8).argmax(0), torch.full_like(hit, change.shape[0], dtype=torch.long))
-
-
 def pairwise_sq_dist(z: torch.Tensor) -> torch.Tensor:
     """Mean squared Euclidean distance between the codes of different starts, per group.
 

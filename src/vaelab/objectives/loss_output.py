@@ -28,10 +28,3 @@ class LossOutput:
     def neg_elbo(self) -> torch.Tensor:
         """(B,) -ELBO = rec + kl, the beta = 1 bound whatever beta the loss used."""
         return self.rec + self.kl
-
-    def batch_sums(self) -> dict[str, torch.Tensor]:
-        """Sums over the batch, as 0-d tensors (no host sync), for epoch averages."""
-        sums = {"rec": self.rec.detach().sum(), "kl": self.kl.detach().sum()}
-        for name, value in self.extras.items():
-            sums[name] = value.detach().sum()
-        return sums
