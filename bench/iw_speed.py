@@ -64,8 +64,8 @@ def parse_args(argv=None):
 def make_model_and_data(args, tmp: Path):
     """The trained (or initial) model and the test images as float32 (N, 1, 28, 28)."""
     from vaelab.models import build_model
-    from vaelab.train import Trainer
-    from vaelab.train.progress import ProgressReporter
+    from vaelab.training import Trainer
+    from vaelab.training.progress import ProgressReporter
 
     cfg = mlp_vae_config(args, "tanh", {"batch_size": 100, "device": "cpu", "epochs": max(1, args.train_epochs)})
     bundle = binary_mnist_bundle(cfg, args.synthetic, "synthetic-binary (random pixels, NOT MNIST)", args.n)

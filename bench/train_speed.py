@@ -45,7 +45,7 @@ def parse_args(argv=None):
 def make_trainer(args, run_dir: Path):
     from vaelab.device import resolve_device
     from vaelab.models import build_model
-    from vaelab.train import Trainer
+    from vaelab.training import Trainer
 
     cfg = mlp_vae_config(args, args.activation, {"batch_size": args.batch_size, "compile": args.compile,
                                                  "device": args.device, "epochs": args.rounds + 1})
@@ -94,7 +94,7 @@ def _sync(device) -> None:
 def main(argv=None) -> int:
     import tempfile
 
-    from vaelab.train.progress import ProgressReporter
+    from vaelab.training.progress import ProgressReporter
 
     args = parse_args(argv)
     if args.threads:

@@ -1,10 +1,16 @@
-"""vaelab: train variational and regularized autoencoders; diagnose, visualise, steer and use their latent spaces."""
+"""vaelab: train variational and regularized autoencoders; diagnose, visualise, steer and use their latent spaces.
 
-from vaelab.api import evaluate, lso, plot, sample, train, write_report  # noqa: E402
-from vaelab.config import RunConfig, load_config, make_config  # noqa: E402
-from vaelab.errors import VaelabError  # noqa: E402
-from vaelab.rundir import Run, load_run  # noqa: E402
-from vaelab.version import __version__  # noqa: E402
+The API's names load on first use, so ``import vaelab`` (and ``vaelab --help``) stays
+light until a function is called: ``vaelab.train(...)``, ``vaelab.load_run(...)``.
+"""
 
-__all__ = ["Run", "RunConfig", "VaelabError", "__version__", "evaluate", "load_config", "load_run",
-           "lso", "make_config", "plot", "sample", "train", "write_report"]
+from vaelab.lazy import lazy_exports
+from vaelab.version import __version__
+
+#: public name -> the submodule that defines it, imported on first use
+_NAMES = {"evaluate": "api", "lso": "api", "plot": "api", "sample": "api", "train": "api", "write_report": "api",
+          "RunConfig": "config", "load_config": "config", "make_config": "config", "VaelabError": "errors",
+          "Run": "rundir", "load_run": "rundir"}
+
+__all__ = sorted([*_NAMES, "__version__"])
+__getattr__, __dir__ = lazy_exports(__name__, _NAMES)

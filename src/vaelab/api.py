@@ -1,7 +1,7 @@
 """The Python API that the CLI wraps: ``train``, ``load_run``, ``evaluate``, ``plot``, ``sample``, ``lso``, ``write_report``.
 
 Each function resolves its arguments and calls one step of :mod:`vaelab.pipeline` (or
-:func:`vaelab.train.train_run`); a run is given as a run directory or a loaded
+:func:`vaelab.training.train_run`); a run is given as a run directory or a loaded
 :class:`~vaelab.rundir.Run`.
 """
 
@@ -13,8 +13,9 @@ from vaelab.config import RunConfig, load_config, make_config
 from vaelab.config.shortcuts import shortcut_overrides
 from vaelab.errors import ConfigError
 from vaelab.latentopt.settings import MATCH, PROPERTY
+from vaelab.pipeline.defaults import SAMPLES
 from vaelab.rundir import Run, RunLayout, load_run
-from vaelab.train.session import check_run_dir
+from vaelab.training.session import check_run_dir
 
 
 def _resolve_config(config, overrides, shortcuts) -> RunConfig:
@@ -35,7 +36,7 @@ def train(config=None, *, out=None, resume: bool = False, overrides=(), **shortc
 
     >>> run = vaelab.train(model="vae", data="mnist5k", epochs=5)   # doctest: +SKIP
     """
-    from vaelab.train import train_run
+    from vaelab.training import train_run
 
     if resume:
         if out is None:
@@ -49,22 +50,23 @@ def train(config=None, *, out=None, resume: bool = False, overrides=(), **shortc
 
 
 def evaluate(run_dir, split: str = "test", iw_samples: int | None = None, checkpoint: str = "best",
-             **kwargs) -> dict:
+             device: str = "auto", **kwargs) -> dict:
     """Load a run (a directory or a :class:`Run`) and write its ``diagnostics.json``; returns the figures.
 
     ``iw_samples`` is K of the IW NLL: None for 5000 (Burda et al. 2015), or 100 on token
     data; 0 skips it. Other options: :func:`vaelab.pipeline.evaluate_run`; the keys are
-    in docs/run-arrays.md.
+    in docs/run-arrays.md. ``device`` is where a run directory's model is loaded.
 
     >>> d = vaelab.evaluate("runs/demo/vae", iw_samples=1000)        # doctest: +SKIP
     """
     from vaelab.pipeline import evaluate_run
 
-    return evaluate_run(load_run(run_dir, checkpoint=checkpoint), split=split, iw_samples=iw_samples, **kwargs)
+    return evaluate_run(load_run(run_dir, checkpoint=checkpoint, device=device), split=split, iw_samples=iw_samples,
+                        **kwargs)
 
 
 def plot(run_dir, kinds=None, *, recompute: bool = False, checkpoint: str = "best", view_options=None,
-         **options):
+         seed: int | None = None, device: str = "auto", progress: bool = True, **options):
     """Draw a run's figures into ``RUN_DIR/plots/``; returns ``DrawResult(written, skipped)``.
 
     The arrays each figure needs (``RUN_DIR/arrays/*.npz``, docs/run-arrays.md) are
@@ -72,11 +74,13 @@ def plot(run_dir, kinds=None, *, recompute: bool = False, checkpoint: str = "bes
     ``recompute``; ``view_options`` passes settings to those builders, e.g.
     ``{"traversals": {"base": "data"}, "lattice": {"dims": (0, 3)}}``. ``options``
     go to the drawing functions (``projection="tsne"``, ``dims=(0, 1)``, ...); see
-    ``vaelab.plots.figure_options``.
+    ``vaelab.plots.figure_options``. ``seed`` re-draws the random choices of the figure
+    data (which examples, samples and pairs) and rebuilds it; None keeps what is saved.
     """
     from vaelab.pipeline import plot_run
 
-    return plot_run(run_dir, kinds, recompute=recompute, checkpoint=checkpoint, view_options=view_options, **options)
+    return plot_run(run_dir, kinds, recompute=recompute, checkpoint=checkpoint, view_options=view_options, seed=seed,
+                    device=device, progress=progress, **options)
 
 
 def write_report(run_dirs, out) -> Path:
@@ -86,8 +90,8 @@ def write_report(run_dirs, out) -> Path:
     return build_report([Path(p) for p in run_dirs], Path(out))
 
 
-def sample(run_dir, n: int = 64, sampler: str | None = None, *, seed: int = 0, options: dict | None = None,
-           refit: bool = False, out=None, checkpoint: str = "best", progress: bool = True):
+def sample(run_dir, n: int = SAMPLES, sampler: str | None = None, *, seed: int = 0, options: dict | None = None,
+           refit: bool = False, out=None, checkpoint: str = "best", device: str = "auto", progress: bool = True):
     """Draw ``n`` samples from a run with a named sampler; write ``<sampler>-<n>-seed<S>.npz`` and ``.png``.
 
     ``sampler`` is a key of :data:`vaelab.sampling.SAMPLERS`: ``prior``, or an ex-post
@@ -103,7 +107,7 @@ def sample(run_dir, n: int = 64, sampler: str | None = None, *, seed: int = 0, o
 
     if sampler is not None:
         sampler_class(sampler)  # an unknown name fails before the run is loaded
-    run = load_run(run_dir, checkpoint=checkpoint)
+    run = load_run(run_dir, checkpoint=checkpoint, device=device)
     name = sampler or getattr(run.model, "n_sampler", "prior")
     return write_samples(run, name, n, seed=seed, options=options, refit=refit, out=out, progress=progress)
 
@@ -113,7 +117,7 @@ def lso(run_dir, property: str | None = None, *, task: str = "property", starts:
         penalty_on: str = PROPERTY.penalty_on, start: str = PROPERTY.start, direction: str | None = PROPERTY.direction,
         max_norm=PROPERTY.max_norm, box: bool = PROPERTY.box, targets: int = MATCH.targets, loss: str = MATCH.loss,
         init: str = MATCH.init, tol: float = MATCH.tol, seed: int = 0, refit: bool = False, checkpoint: str = "best",
-        progress: bool = True):
+        device: str = "auto", progress: bool = True):
     """Latent space optimisation on a run; results go to ``RUN_DIR/lso/`` (see docs/lso.md).
 
     ``task="property"``: optimise the property ``property`` (``vaelab.latentopt.available(run)``
@@ -141,7 +145,7 @@ def lso(run_dir, property: str | None = None, *, task: str = "property", starts:
     from vaelab.pipeline.lso import check_task, run_lso
 
     check_task(task, property)
-    return run_lso(load_run(run_dir, checkpoint=checkpoint), property, task=task, seed=seed, refit=refit,
+    return run_lso(load_run(run_dir, checkpoint=checkpoint, device=device), property, task=task, seed=seed, refit=refit,
                    progress=progress, starts=starts, steps=steps, lr=lr, penalty=penalty, penalty_on=penalty_on,
                    start=start, direction=direction, max_norm=max_norm, box=box, targets=targets, loss=loss,
                    init=init, tol=tol)

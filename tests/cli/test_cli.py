@@ -120,7 +120,7 @@ def test_ctrl_c_keeps_the_last_checkpoint_and_says_how_to_resume(tmp_path):
 
 
 def test_default_run_directory_name_has_no_colon():
-    from vaelab.train.session import default_out as _default_out
+    from vaelab.training.session import default_out as _default_out
     from vaelab.config import make_config
 
     out = _default_out(make_config({"data": {"name": "zinc:250k"}, "model": {"name": "vae-smiles-zinc"}}))

@@ -8,11 +8,10 @@ from vaelab.cli.output import console, print_listing, print_table
 
 
 def _train_kwargs(args) -> dict:
-    keys = ["model", "data", "data_dir", "epochs", "latent_dim", "seed", "batch_size", "lr", "device",
-            "beta", "posterior", "likelihood"]
-    kw = {k: getattr(args, k) for k in keys}
-    kw["compile"] = args.compile  # None (auto) is skipped
-    return kw
+    """The shortcut flags given (None: not given) as :func:`vaelab.train` keywords, from the one shortcut table."""
+    from vaelab.config.shortcuts import SHORTCUTS
+
+    return {name: getattr(args, name) for name in SHORTCUTS}
 
 
 def cmd_train(args) -> int:
@@ -56,11 +55,12 @@ def _evaluate_rows(d: dict) -> list[tuple[str, str]]:
 
 def cmd_evaluate(args) -> int:
     from vaelab.api import evaluate
-    from vaelab.pipeline.evaluate import DEFAULT_FD_SAMPLERS
+    from vaelab.pipeline.defaults import FD_SAMPLERS
 
     d = evaluate(args.run_dir, split=args.split, iw_samples=args.iw_samples, checkpoint=args.checkpoint,
                  limit=args.limit, batch_size=args.batch_size, seed=args.seed, fd=args.fd,
-                 fd_samplers=tuple(args.fd_samplers or DEFAULT_FD_SAMPLERS), refit_samplers=args.refit_samplers)
+                 fd_samplers=tuple(args.fd_samplers or FD_SAMPLERS), refit_samplers=args.refit_samplers,
+                 device=args.device, progress=not args.no_progress)
     print_table(f"diagnostics of {args.run_dir}", _evaluate_rows(d))
     console.print(f"wrote {Path(args.run_dir) / 'diagnostics.json'}", highlight=False, soft_wrap=True)
     return 0
@@ -77,7 +77,7 @@ def cmd_plot(args) -> int:
     if args.traverse_from is not None:
         views["traversals"] = {"base": args.traverse_from}
     result = plot(args.run_dir, args.kind, recompute=args.recompute, checkpoint=args.checkpoint,
-                  view_options=views, **options)
+                  view_options=views, seed=args.seed, device=args.device, progress=not args.no_progress, **options)
     for path in result.written:
         console.print(f"wrote {path}", highlight=False, soft_wrap=True)
     for kind, why in result.skipped:
@@ -110,7 +110,7 @@ def cmd_models(args) -> int:
     if args.markdown:
         print(markdown_table())
         return 0
-    print_listing("models (vaelab train --model NAME)", model_table(), ["name", "description", "source"])
+    print_listing("models (vaelab train --model NAME)", model_table(), ["name", "description", "options", "source"])
     print_listing("posteriors (model.posterior)", [{"name": k, "description": v} for k, v in POSTERIORS.items()],
                   ["name", "description"])
     print_listing("likelihoods (model.likelihood)", [{"name": k, "description": v} for k, v in LIKELIHOODS.items()],
@@ -145,7 +145,8 @@ def cmd_sample(args) -> int:
     from vaelab.sampling import parse_options
 
     result = sample(args.run_dir, args.n, args.sampler, seed=args.seed, options=parse_options(args.option),
-                    refit=args.refit, out=args.out, checkpoint=args.checkpoint, progress=not args.no_progress)
+                    refit=args.refit, out=args.out, checkpoint=args.checkpoint, device=args.device,
+                    progress=not args.no_progress)
     print_table(f"samples from {args.run_dir}", _sample_rows(result))
     for path in (result.npz, result.png):
         if path is not None:
@@ -164,7 +165,7 @@ def cmd_lso(args) -> int:
                  penalty=args.penalty, penalty_on=args.penalty_on, start=args.start, direction=args.direction,
                  max_norm=args.max_norm, box=args.box,
                  targets=args.targets, loss=args.loss, init=args.init, tol=args.tol, seed=args.seed,
-                 refit=args.refit, checkpoint=args.checkpoint, progress=not args.no_progress)
+                 refit=args.refit, checkpoint=args.checkpoint, device=args.device, progress=not args.no_progress)
     s = result.summary
     if s["task"] == "match":
         print_table(f"latent matching on {args.run_dir}", match_rows(s))

@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import http.client
 import os
-import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -21,6 +20,7 @@ from typing import Callable, Iterator, Optional, Sequence
 
 from vaelab.data.registry import LoadContext
 from vaelab.errors import DataError
+from vaelab.progress import bar as progress_bar
 
 _CHUNK = 1 << 16
 _ALGORITHMS = ("md5", "sha1", "sha256")
@@ -49,17 +49,9 @@ def _parse_checksum(checksum: str) -> tuple[str, str]:
 
 @contextlib.contextmanager
 def _progress(name: str, total: Optional[int]) -> Iterator[Callable[[int], None]]:
-    """Yield ``advance(nbytes)``; draws a rich progress bar only when stderr is a terminal."""
-    if not sys.stderr.isatty():
-        yield lambda n: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(f"downloading {name}", total=total)
-        yield lambda n: bar.advance(task, n)
+    """Yield ``advance(nbytes)``: a bar on a terminal, one line when done in a log (:mod:`vaelab.progress`)."""
+    with progress_bar(f"downloading {name}", total, kind="bytes") as advance:
+        yield advance
 
 
 def _stream(url: str, out, timeout: float, name: str) -> None:

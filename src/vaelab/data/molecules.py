@@ -31,7 +31,6 @@ the result is cached (:mod:`vaelab.chem.cache`). Requires the chem extra.
 from __future__ import annotations
 
 import contextlib
-import sys
 import warnings
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -47,6 +46,7 @@ from vaelab.chem.tokenize import TOKENIZERS
 from vaelab.data.registry import LoadContext, RawDataset, register_dataset
 from vaelab.data.splits import split_indices
 from vaelab.errors import DataError
+from vaelab.progress import interactive, make_progress
 
 _COMMON = {"tokenizer": "smiles", "max_len": None, "subset": None}
 QM9_OPTIONS = {**_COMMON, "properties": None, "score": "gap"}
@@ -123,14 +123,10 @@ def cut(pool: MoleculePool, ctx: LoadContext, official: dict[str, MoleculePool])
 @contextlib.contextmanager
 def _progress_bars(title: str):
     """A factory of transient rich bars on stderr (None when stderr is not a terminal)."""
-    if not sys.stderr.isatty():
+    if not interactive():
         yield None
         return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+    with make_progress("steps") as bar:
         @contextlib.contextmanager
         def stage(description: str, total: Optional[int]):
             task = bar.add_task(f"{title}: {description}", total=total)

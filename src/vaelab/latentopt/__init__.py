@@ -19,7 +19,7 @@ loads the run and calls :func:`optimize_property` or :func:`match_targets`.
 >>> result.summary["molecules"]["best"][0]["smiles"]                      # doctest: +SKIP
 """
 
-import importlib
+from vaelab.lazy import lazy_exports
 
 #: public name -> the submodule that defines it (imported on first use, so that
 #: ``vaelab.latentopt.settings`` stays cheap for the command line's help)
@@ -35,8 +35,4 @@ _NAMES = {
 
 __all__ = sorted(_NAMES)
 
-
-def __getattr__(name: str):
-    if name in _NAMES:
-        return getattr(importlib.import_module(f"vaelab.latentopt.{_NAMES[name]}"), name)
-    raise AttributeError(f"module 'vaelab.latentopt' has no attribute '{name}'")
+__getattr__, __dir__ = lazy_exports(__name__, _NAMES)

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import torch
 
 from vaelab.errors import ConfigError
-from vaelab.latentopt.progress import step_bar
+from vaelab.progress import bar as progress_bar
+from vaelab.progress import steps_per_redraw
 from vaelab.views.codes import sampled_codes
 
 LOSSES = {"se": "squared error between the target and the decoded mean, summed over the image (the paper's)",
@@ -89,7 +90,8 @@ def optimise_codes(model, x: torch.Tensor, z0: torch.Tensor, side: dict, *, step
     th = torch.as_tensor(thresholds, dtype=torch.float32, device=z.device)  # (H,)
     stop_step = torch.full((len(th), p_rows), steps, dtype=torch.long, device=z.device)  # (H, P)
     stop_z = torch.empty(len(th), p_rows, d, device=z.device)  # (H, P, d)
-    with frozen(model), step_bar(progress, "matching targets", steps) as bar:
+    with frozen(model), progress_bar("matching targets", steps, progress, kind="stats",
+                                     every=steps_per_redraw(steps)) as bar:
         for t in range(steps + 1):
             value = match_loss(model.decode(z, **side), x, loss)  # (P,)
             losses[t] = value.detach()

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from vaelab.latentopt.progress import step_bar
+from vaelab.progress import bar as progress_bar
+from vaelab.progress import steps_per_redraw
 
 DEFAULTS = {"hidden": [64, 64], "epochs": 300, "batch_size": 256, "lr": 1e-3, "weight_decay": 1e-4,
             "valid_fraction": 0.1, "patience": 20, "seed": 0, "output": "linear"}
@@ -135,7 +136,8 @@ def fit_predictor(z: torch.Tensor, y: torch.Tensor, options: dict | None = None,
     opt = torch.optim.AdamW(model.parameters(), lr=float(o["lr"]), weight_decay=float(o["weight_decay"]))
     best, best_epoch, best_state, history = float("inf"), 0, None, []
     bs, epoch = int(o["batch_size"]), 0
-    with step_bar(progress, "property predictor", int(o["epochs"])) as bar:
+    with progress_bar("property predictor", int(o["epochs"]), progress, kind="stats",
+                      every=steps_per_redraw(int(o["epochs"]))) as bar:
         for epoch in range(1, int(o["epochs"]) + 1):
             perm = torch.randperm(len(yf), generator=gen).to(z.device)  # (n_fit,)
             model.train()

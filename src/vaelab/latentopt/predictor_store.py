@@ -22,7 +22,8 @@ from vaelab.latentopt import targets as tg
 from vaelab.latentopt.code_stats import FILE as CODES_FILE
 from vaelab.latentopt.code_stats import CodeStats
 from vaelab.latentopt.predictor import DEFAULTS, PropertyPredictor, fit_predictor, r2_score
-from vaelab.latentopt.progress import step_bar
+from vaelab.progress import bar as progress_bar
+from vaelab.progress import steps_per_redraw
 from vaelab.rundir.fits import FitFolder, FitMismatch, checkpoint_stamp, fit_time_fields
 
 WEIGHTS, RECORD = "predictor.safetensors", "predictor.json"
@@ -49,7 +50,8 @@ def _subset(n: int, limit: int, seed: int) -> np.ndarray:
 def _codes_and_values(run, target, split: str, limit: int, seed: int, progress: bool):
     """Codes (n, d) and property values (n,) of a seeded subset of a split, rows with unknown values dropped."""
     idx = _subset(len(run.data.split(split)), limit, seed)
-    with step_bar(progress and target.source == "rdkit", f"RDKit {target.name} ({split})", len(idx)) as bar:
+    with progress_bar(f"RDKit {target.name} ({split})", len(idx), progress and target.source == "rdkit",
+                      kind="stats", every=steps_per_redraw(len(idx))) as bar:
         y = tg.values(run, target, split, idx, progress=lambda done: bar(done, lambda: ""))
     keep = np.isfinite(y)
     codes = run.encode_means(split, rows=idx[keep])  # (n, d)

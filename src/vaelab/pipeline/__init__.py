@@ -9,9 +9,11 @@ into the run directory. Nothing below this layer imports it; ``api`` and the CLI
 * :func:`run_lso` (``lso/``).
 """
 
-from vaelab.pipeline.evaluate import evaluate_run
-from vaelab.pipeline.lso import run_lso
-from vaelab.pipeline.plotting import plot_run
-from vaelab.pipeline.samples import SampleResult, load_samples, write_samples
+from vaelab.lazy import lazy_exports
 
-__all__ = ["SampleResult", "evaluate_run", "load_samples", "plot_run", "run_lso", "write_samples"]
+#: public name -> the submodule that defines it, imported on first use (defaults.py stays light)
+_NAMES = {"evaluate_run": "evaluate", "run_lso": "lso", "plot_run": "plotting", "SampleResult": "samples",
+          "load_samples": "samples", "write_samples": "samples"}
+
+__all__ = sorted(_NAMES)
+__getattr__, __dir__ = lazy_exports(__name__, _NAMES)

@@ -9,11 +9,8 @@ figures (docs/run-arrays.md).
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 
 import torch
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from vaelab.diagnostics.activity import active_units
 from vaelab.diagnostics.bubbles import posterior_bubbles
@@ -24,33 +21,18 @@ from vaelab.diagnostics.reencode import reencode_error
 from vaelab.distributions import DiagonalGaussian, kl_divergence
 from vaelab.fileio import save_npz, write_json
 from vaelab.nn.batching import take
+from vaelab.pipeline.defaults import FD_SAMPLERS, IW_BATCH, IW_SAMPLES, IW_SAMPLES_TOKENS, MOLECULE_SAMPLES
 from vaelab.pipeline.feature_net import feature_source, features, load_or_train
 from vaelab.pipeline.molecules import molecule_metrics
+from vaelab.progress import bar, stage
 from vaelab.sampling import SamplerMismatch
 from vaelab.views import posterior_arrays, prior_side, sampled_codes, sampler_label
 
-DEFAULT_IW_SAMPLES = 5000  # Burda et al. 2015, sec. 5
-#: token runs: each sample is a GRU pass over the sequence; 100 keeps the test-set IW NLL of QM9 to minutes on a CPU
-DEFAULT_IW_SAMPLES_TOKENS = 100
-
 
 def default_iw_samples(run) -> int:
-    """K of the IW NLL when the caller gives none: 5000 (Burda et al.), or 100 for token (molecule) runs."""
-    return DEFAULT_IW_SAMPLES_TOKENS if run.data.kind == "tokens" else DEFAULT_IW_SAMPLES
-#: fitted samplers whose FD evaluate reports besides the "N" column (RAE paper, Table 1: GMM)
-DEFAULT_FD_SAMPLERS = ("gmm",)
-
-
-@contextmanager
-def _bar(enabled: bool, description: str, total: int):
-    """A transient rich progress bar on stderr; yields an ``update(n_done)`` callback."""
-    if not enabled:
-        yield None
-        return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(description, total=total)
-        yield lambda done: bar.update(task, completed=done)
+    """K of the IW NLL when the caller gives none: :data:`IW_SAMPLES` (Burda et al.), or :data:`IW_SAMPLES_TOKENS` on
+    token (molecule) runs."""
+    return IW_SAMPLES_TOKENS if run.data.kind == "tokens" else IW_SAMPLES
 
 
 def _latent_metrics(run, split: str, seed: int) -> tuple[dict, dict, torch.Tensor]:
@@ -72,7 +54,7 @@ def _latent_metrics(run, split: str, seed: int) -> tuple[dict, dict, torch.Tenso
 
 
 @torch.no_grad()
-def _fd_metrics(run, split: str, seed: int, mu: torch.Tensor, samplers=DEFAULT_FD_SAMPLERS,
+def _fd_metrics(run, split: str, seed: int, mu: torch.Tensor, samplers=FD_SAMPLERS,
                 refit: bool = False, max_n: int = 10000) -> dict:
     """FD (feature net) against the split of: reconstructions, samples, interpolation midpoints and held-out data.
 
@@ -121,10 +103,10 @@ def _fd_or_refit_hint(run, split, seed, mu, samplers, refit) -> dict:
         raise SamplerMismatch(f"{err} (vaelab evaluate: --refit-samplers; API: refit_samplers=True)") from None
 
 
-def evaluate_run(run, split: str = "test", iw_samples: int | None = None, batch_size: int = 100,
+def evaluate_run(run, split: str = "test", iw_samples: int | None = None, batch_size: int = IW_BATCH,
                  limit: int | None = None, seed: int = 0, fd: bool = True, write: bool = True,
-                 progress: bool = True, fd_samplers=DEFAULT_FD_SAMPLERS, refit_samplers: bool = False,
-                 molecule_samples: int = 1000) -> dict:
+                 progress: bool = True, fd_samplers=FD_SAMPLERS, refit_samplers: bool = False,
+                 molecule_samples: int = MOLECULE_SAMPLES) -> dict:
     """Every diagnostic of ``run`` on ``split``; see docs/run-arrays.md and :mod:`vaelab.diagnostics.catalogue`.
 
     Bounds (-ELBO, reconstruction, KL, KL per dimension, the importance-weighted NLL
@@ -147,8 +129,10 @@ def evaluate_run(run, split: str = "test", iw_samples: int | None = None, batch_
     x, side = run.eval_data(split), run.eval_side(split)
     run.model.eval()
     result = {"split": split, "n": int(x.shape[0]), "checkpoint": run.checkpoint, "seed": seed}
-    result.update(elbo_terms_mean(run.model, x, batch_size=max(batch_size, 1000), side=side))
-    latent, skipped, mu = _latent_metrics(run, split, seed)
+    with stage("evaluate: ELBO terms", progress):
+        result.update(elbo_terms_mean(run.model, x, batch_size=max(batch_size, 1000), side=side))
+    with stage("evaluate: posterior, KL per dimension, MI, active units, bubbles", progress):
+        latent, skipped, mu = _latent_metrics(run, split, seed)
     deterministic = not run.model.has_elbo  # the posterior has no variance
     if deterministic:  # no ELBO and no importance weights without a posterior density
         for key in ("neg_elbo", "kl"):
@@ -156,18 +140,21 @@ def evaluate_run(run, split: str = "test", iw_samples: int | None = None, batch_
             skipped[key] = "deterministic encoder: no ELBO (the loss and reconstruction are reported)"
     result.update(latent)
     gen = torch.Generator(device=run.device).manual_seed(seed)
-    result.update(reencode_error(run.model.encode, run.model.decode, x, generator=gen, side=side))
+    with stage("evaluate: re-encoding error", progress):
+        result.update(reencode_error(run.model.encode, run.model.decode, x, generator=gen, side=side))
     if "mi" in result:
         result["kl_minus_mi"] = result["kl"] - result["mi"]
     if run.data.kind == "tokens":  # molecules: chemistry metrics instead of the image FD
-        result["molecules"] = molecule_metrics(run, split, mu, n_samples=molecule_samples, seed=seed)
+        with stage("evaluate: molecule metrics", progress):
+            result["molecules"] = molecule_metrics(run, split, mu, n_samples=molecule_samples, seed=seed)
         skipped["fd"] = "token data: FD (feature net) is for images; see molecules.samples.fcd_test (FCD)"
     elif fd:
-        result["fd"] = _fd_or_refit_hint(run, split, seed, mu, tuple(fd_samplers), refit_samplers)
+        with stage("evaluate: FD (feature net)", progress):
+            result["fd"] = _fd_or_refit_hint(run, split, seed, mu, tuple(fd_samplers), refit_samplers)
     if deterministic:
         skipped["iw_nll"] = "deterministic encoder: no posterior density to importance-sample"
     elif iw_samples > 0:
-        with _bar(progress, f"IW NLL, K={iw_samples}", int(x.shape[0])) as update:
+        with bar(f"evaluate: IW NLL (K={iw_samples})", int(x.shape[0]), progress) as update:
             result.update(iw_nll(run.model, x, k=iw_samples, batch_size=batch_size, progress=update, side=side))
     else:
         skipped["iw_nll"] = "iw_samples = 0"

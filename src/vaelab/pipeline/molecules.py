@@ -16,10 +16,9 @@ from vaelab.chem.decode import ids_to_smiles
 from vaelab.chem.deps import rdkit_chem
 from vaelab.chem.metrics import sample_metrics
 from vaelab.chem.properties import to_molecules
+from vaelab.pipeline.defaults import MOLECULE_SAMPLES
 from vaelab.views import sampled_codes
 
-#: prior samples scored by default (MOSES uses 30,000; FCD of small sets reads high, so compare at equal n)
-DEFAULT_SAMPLES = 1000
 
 
 def _canonical_or_none(smiles) -> list:
@@ -56,7 +55,7 @@ def reconstruction_metrics(run, split: str = "test", mu: torch.Tensor | None = N
 
 
 @torch.no_grad()
-def sample_metrics_of_run(run, n: int = DEFAULT_SAMPLES, seed: int = 0, split: str = "test") -> dict:
+def sample_metrics_of_run(run, n: int = MOLECULE_SAMPLES, seed: int = 0, split: str = "test") -> dict:
     """The MOSES metrics of n decoded samples from the model's ``n_sampler`` (prior, or a fitted density)."""
     z = sampled_codes(run, run.model.n_sampler, n, seed)  # (n, d)
     generated = [s or "" for s in run.decode_smiles(z)]
@@ -67,7 +66,7 @@ def sample_metrics_of_run(run, n: int = DEFAULT_SAMPLES, seed: int = 0, split: s
     return out
 
 
-def molecule_metrics(run, split: str = "test", mu: torch.Tensor | None = None, n_samples: int = DEFAULT_SAMPLES,
+def molecule_metrics(run, split: str = "test", mu: torch.Tensor | None = None, n_samples: int = MOLECULE_SAMPLES,
                      seed: int = 0) -> dict:
     """Reconstruction accuracy, token accuracy and the sample metrics of a token run, one dict."""
     out = reconstruction_metrics(run, split, mu)

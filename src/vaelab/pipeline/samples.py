@@ -10,6 +10,7 @@ import numpy as np
 
 from vaelab.errors import ConfigError
 from vaelab.fileio import load_npz, save_npz
+from vaelab.progress import stage
 from vaelab.plots.images import layout_of
 from vaelab.plots.inputs import save_png
 from vaelab.plots.samples import draw_samples
@@ -75,9 +76,11 @@ def write_samples(run, sampler: str = "prior", n: int = 64, seed: int = 0, optio
     """
     if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
         raise ConfigError(f"the number of samples must be a positive integer, got {n!r}")
-    s = fitted_sampler(run, sampler, options=options, refit=refit, progress=progress)
-    z = s.sample(n, seed=seed)  # (n, d)
-    x = run.decode_means(z, side=prior_side(run, n)).float().cpu().numpy()  # (n, *event); labels cycle 0, 1, ...
+    with stage(f"sample: the {sampler} sampler (fitted once, then reused)", progress):
+        s = fitted_sampler(run, sampler, options=options, refit=refit, progress=progress)
+    with stage(f"sample: {n} codes decoded", progress):
+        z = s.sample(n, seed=seed)  # (n, d)
+        x = run.decode_means(z, side=prior_side(run, n)).float().cpu().numpy()  # (n, *event); labels cycle 0, 1, ...
     event_shape, kind = tuple(run.meta["event_shape"]), run.meta["kind"]
     out = Path(out) if out is not None else run.layout.samples
     stem = sample_stem(sampler, n, seed)

@@ -7,21 +7,29 @@ matplotlib Figure (Agg canvas, never registered with pyplot). The inputs are tho
 of ``docs/run-arrays.md``.
 """
 
-from vaelab.plots.activity import draw_activity
-from vaelab.plots.bubbles import draw_bubbles
-from vaelab.plots.curves import draw_curves
-from vaelab.plots.errors import FigureNotApplicable
-from vaelab.plots.interpolations import draw_interpolations
-from vaelab.plots.lattice import draw_lattice
-from vaelab.plots.projection import pca, project
-from vaelab.plots.reconstructions import draw_reconstructions
-from vaelab.plots.registry import FIGURES, DrawResult, FigureSpec, draw, figure_options
-from vaelab.plots.samples import draw_samples
-from vaelab.plots.scatter import draw_latent_scatter
-from vaelab.plots.traversals import draw_traversals
+from vaelab.lazy import lazy_exports
 
-__all__ = [
-    "FIGURES", "DrawResult", "FigureNotApplicable", "FigureSpec", "draw", "draw_activity", "draw_bubbles",
-    "draw_curves", "draw_interpolations", "draw_lattice", "draw_latent_scatter", "draw_reconstructions",
-    "draw_samples", "draw_traversals", "figure_options", "pca", "project",
-]
+#: public name -> the submodule that defines it, imported on first use
+_NAMES = {
+    "draw_activity": "activity",
+    "draw_bubbles": "bubbles",
+    "draw_curves": "curves",
+    "FigureNotApplicable": "errors",
+    "draw_interpolations": "interpolations",
+    "draw_lattice": "lattice",
+    "pca": "projection",
+    "project": "projection",
+    "draw_reconstructions": "reconstructions",
+    "FIGURES": "registry",
+    "DrawResult": "drawing",
+    "FigureSpec": "registry",
+    "draw": "drawing",
+    "figure_options": "registry",
+    "resolve_kinds": "registry",
+    "draw_samples": "samples",
+    "draw_latent_scatter": "scatter",
+    "draw_traversals": "traversals",
+}
+
+__all__ = sorted(_NAMES)
+__getattr__, __dir__ = lazy_exports(__name__, _NAMES)

@@ -6,8 +6,11 @@
 * :mod:`~vaelab.rundir.fits`: the fit store for what is fitted to a run after training.
 """
 
-from vaelab.rundir.fits import FitFolder, FitMismatch, checkpoint_stamp
-from vaelab.rundir.layout import RunLayout
-from vaelab.rundir.run import Run, load_run
+from vaelab.lazy import lazy_exports
 
-__all__ = ["FitFolder", "FitMismatch", "Run", "RunLayout", "checkpoint_stamp", "load_run"]
+#: public name -> the submodule that defines it, imported on first use (the layout is light, Run loads torch)
+_NAMES = {"FitFolder": "fits", "FitMismatch": "fits", "checkpoint_stamp": "fits", "RunLayout": "layout",
+          "Run": "run", "load_run": "run"}
+
+__all__ = sorted(_NAMES)
+__getattr__, __dir__ = lazy_exports(__name__, _NAMES)

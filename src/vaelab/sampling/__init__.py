@@ -1,6 +1,6 @@
 """Samplers: draw latent codes for any trained run, from its prior or from a density fitted after training.
 
-``SAMPLERS`` maps a name to a sampler class:
+``SAMPLERS`` maps a name to a sampler class (:data:`~vaelab.sampling.catalogue.CATALOGUE` describes them):
 
 * ``prior``: z ~ p(z) = N(0, I) (VAE-family models; deterministic autoencoders have none);
 * ``gaussian``: one full-covariance Gaussian fitted to the training codes (Ghosh et al. 2020, sec. 4);
@@ -17,15 +17,12 @@ pickle) and reused while the options and checkpoint match::
     vaelab.sample(run, 64, "gmm", seed=0)                   # RUN_DIR/samples/gmm-64-seed0.{npz,png}
 """
 
-from vaelab.sampling.base import SAMPLERS, Sampler, parse_options, register_sampler, resolve_options, sampler_class
+from vaelab.lazy import lazy_exports
 
-# isort: off  (the samplers register in this order: prior, gaussian, gmm, two-stage; the CLI lists them so)
-from vaelab.sampling import prior as _prior  # noqa: F401, E402
-from vaelab.sampling import gaussian as _gaussian  # noqa: F401, E402
-from vaelab.sampling import gmm as _gmm  # noqa: F401, E402
-from vaelab.sampling import two_stage as _two_stage  # noqa: F401, E402
-# isort: on
-from vaelab.sampling.store import SamplerMismatch, fitted_sampler, sample_codes, sampler_folder
+#: public name -> the submodule that defines it, imported on first use (the catalogue imports nothing)
+_NAMES = {"CATALOGUE": "catalogue", "SAMPLERS": "registry", "Sampler": "base", "parse_options": "base",
+          "register_sampler": "base", "resolve_options": "base", "sampler_class": "base",
+          "SamplerMismatch": "store", "fitted_sampler": "store", "sample_codes": "store", "sampler_folder": "store"}
 
-__all__ = ["SAMPLERS", "Sampler", "SamplerMismatch", "fitted_sampler", "parse_options", "register_sampler",
-           "resolve_options", "sample_codes", "sampler_class", "sampler_folder"]
+__all__ = sorted(_NAMES)
+__getattr__, __dir__ = lazy_exports(__name__, _NAMES)

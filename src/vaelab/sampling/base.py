@@ -9,6 +9,7 @@ misses the prior (Dai & Wipf 2019), can be sampled too.
 
 from __future__ import annotations
 
+import importlib
 import json
 import numbers
 from pathlib import Path
@@ -18,21 +19,33 @@ import numpy as np
 import torch
 
 from vaelab.errors import ConfigError, did_you_mean
+from vaelab.sampling.catalogue import CATALOGUE
 
 #: name -> sampler class; ``vaelab sample --sampler NAME`` and the error messages list these
 SAMPLERS: dict[str, type["Sampler"]] = {}
 
 
 def register_sampler(cls: type["Sampler"]) -> type["Sampler"]:
-    """Class decorator: make ``cls`` available as ``SAMPLERS[cls.name]``."""
+    """Class decorator: make ``cls`` available as ``SAMPLERS[cls.name]``, described by its catalogue entry."""
+    info = CATALOGUE[cls.name]
+    cls.description, cls.source = info.description, info.source
     SAMPLERS[cls.name] = cls
     return cls
 
 
+def load_samplers() -> dict[str, type["Sampler"]]:
+    """Every sampler of the catalogue, registered in catalogue order: :data:`SAMPLERS`."""
+    for info in CATALOGUE.values():
+        importlib.import_module(f"vaelab.sampling.{info.module}")
+    return {name: SAMPLERS[name] for name in CATALOGUE}
+
+
 def sampler_class(name: str) -> type["Sampler"]:
     """The sampler registered as ``name``, or a ConfigError listing the names."""
+    load_samplers()
     if name not in SAMPLERS:
-        raise ConfigError(f"unknown sampler '{name}'.{did_you_mean(name, SAMPLERS)} Choose one of: {', '.join(SAMPLERS)}")
+        raise ConfigError(f"unknown sampler '{name}'.{did_you_mean(name, CATALOGUE)} "
+                          f"Choose one of: {', '.join(CATALOGUE)}")
     return SAMPLERS[name]
 
 

@@ -35,8 +35,6 @@ class GaussianSampler(Sampler):
     """
 
     name = "gaussian"
-    description = "one full-covariance Gaussian fitted to the training codes"
-    source = "Ghosh et al. 2020, 'From variational to deterministic autoencoders', sec. 4 (Table 1, N)"
     option_defaults = {"ridge": 1e-6}
 
     def __init__(self, options: dict, device, mean: np.ndarray, cov: np.ndarray):

@@ -67,8 +67,6 @@ class GMMSampler(Sampler):
     """
 
     name = "gmm"
-    description = "a Gaussian mixture (10 full-covariance components) fitted to the training codes"
-    source = "Ghosh et al. 2020, 'From variational to deterministic autoencoders', sec. 4 (Table 1, GMM)"
     option_defaults = {"components": 10, "covariance": "full", "bayesian": False, "seed": 0, "max_iter": 500}
 
     def __init__(self, options: dict, device, weights, means, covariances, facts: dict | None = None):

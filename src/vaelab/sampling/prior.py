@@ -24,8 +24,6 @@ class PriorSampler(Sampler):
     """
 
     name = "prior"
-    description = "the model's prior p(z) = N(0, I) (VAE-family models only)"
-    source = "Kingma & Welling 2013, 'Auto-encoding variational Bayes'"
     needs_fit = False
 
     def __init__(self, options: dict, device, prior: torch.nn.Module):

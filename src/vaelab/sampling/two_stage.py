@@ -1,7 +1,7 @@
 """``two-stage``: a second VAE trained on the standardised training codes (Dai & Wipf 2019).
 
 The second stage is an ordinary vaelab run: the standardised codes are saved as
-``codes.npy`` in the sampler folder and ``vaelab.train.train_run`` trains a small MLP VAE
+``codes.npy`` in the sampler folder and ``vaelab.training.train_run`` trains a small MLP VAE
 on them (dataset ``array``, Gaussian likelihood) into ``stage2/`` beside it, so it
 never lands in the user's ``runs/`` folder and can be inspected like any run.
 Sampling draws u ~ N(0, I), decodes it to the second stage's likelihood mean, and
@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from vaelab.fileio import atomic_write_bytes
+from vaelab.progress import say
 from vaelab.sampling.base import Sampler, register_sampler
 from vaelab.sampling.linalg import check_codes
 
@@ -50,13 +51,6 @@ def stage2_config(codes_path: Path, d: int, options: dict, device) -> dict:
     }
 
 
-def _say(progress: bool, text: str) -> None:
-    if progress:
-        from rich.console import Console
-
-        Console(stderr=True).print(text, highlight=False, soft_wrap=True)
-
-
 @register_sampler
 class TwoStageSampler(Sampler):
     """z = std * E[p(z | u)] + mean with u ~ N(0, I): a second VAE models the aggregate posterior.
@@ -67,8 +61,6 @@ class TwoStageSampler(Sampler):
     """
 
     name = "two-stage"
-    description = "a second VAE trained on the standardised training codes, decoding u ~ N(0, I)"
-    source = "Dai & Wipf 2019, 'Diagnosing and enhancing VAE models', sec. 4"
     option_defaults = {"epochs": 100, "hidden": [256, 256], "latent_dim": None, "batch_size": 100, "lr": 1e-3,
                        "logvar_bound": 8.0, "seed": 0}
 
@@ -94,20 +86,20 @@ class TwoStageSampler(Sampler):
     def fit(cls, codes, options, folder: Path, device, progress: bool = True) -> "TwoStageSampler":
         from vaelab.config import make_config
         from vaelab.rundir import load_run
-        from vaelab.train import train_run
+        from vaelab.training import train_run
 
         check_codes(codes, cls.name, least=10)
         scaled, mean, std = standardise(codes)
         buf = io.BytesIO()
         np.save(buf, scaled.astype(np.float32), allow_pickle=False)
         atomic_write_bytes(folder / CODES, buf.getvalue())
-        _say(progress, f"two-stage: training a second-stage VAE on {len(codes)} codes for {options['epochs']} "
-                       f"epochs in {folder / STAGE2}")
+        say(f"two-stage: training a second-stage VAE on {len(codes)} codes for {options['epochs']} epochs in "
+            f"{folder / STAGE2}", progress)
         t0 = time.perf_counter()
         with torch.random.fork_rng(devices=[]):  # training seeds the global RNG; leave the caller's alone
             cfg = make_config(stage2_config(folder / CODES, codes.shape[1], options, device))
             run = load_run(train_run(cfg, out=folder / STAGE2), device=str(device))
-        _say(progress, f"two-stage: trained in {time.perf_counter() - t0:.1f} s")
+        say(f"two-stage: trained in {time.perf_counter() - t0:.1f} s", progress)
         return cls(options, device, mean, std, run)
 
     def state(self) -> dict[str, np.ndarray]:

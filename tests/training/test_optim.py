@@ -3,7 +3,7 @@ import copy
 import torch
 
 from vaelab.config import OptimConfig
-from vaelab.train.optim import LeanFusedAdam, make_adam
+from vaelab.training.optim import LeanFusedAdam, make_adam
 
 
 def _model():

@@ -12,7 +12,7 @@ from safetensors.torch import load_file
 import vaelab
 from vaelab.errors import TrainingDiverged
 from vaelab.fileio import read_jsonl
-from vaelab.train import Trainer
+from vaelab.training import Trainer
 from tests.helpers import tiny_config
 
 

@@ -19,7 +19,7 @@ from typing import Callable
 import torch
 
 from vaelab.diagnostics.mutual_info import mutual_information, posterior_stats
-from vaelab.train.step import TrainStep
+from vaelab.training.step import TrainStep
 
 
 def encoder_parameters(model) -> list[torch.nn.Parameter]:

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from vaelab.progress import make_progress, stderr_console
 
 
 class ProgressReporter:
     """Shows loss, reconstruction and KL as training runs; silent when disabled."""
 
-    def __init__(self, enabled: bool, total_epochs: int, console: Console | None = None):
+    def __init__(self, enabled: bool, total_epochs: int, console=None):
         self.enabled = enabled
         self.total_epochs = total_epochs
-        self.console = console or Console(stderr=True)
+        self.console = console or stderr_console()
         self._progress = None
         self._task = None
 
     def __enter__(self):
         if self.enabled:
-            self._progress = Progress(
-                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[stats]}"), TimeElapsedColumn(),
-                console=self.console, transient=True,
-            )
+            self._progress = make_progress("elapsed", self.console)
             self._progress.__enter__()
         return self
 

@@ -5,7 +5,7 @@ import torch
 
 from vaelab.config import ModelConfig
 from vaelab.models import build_model
-from vaelab.train.step import TrainStep
+from vaelab.training.step import TrainStep
 
 
 def _pair(batch_norm):

@@ -24,7 +24,7 @@ from vaelab.errors import ConfigError, TrainingDiverged
 from vaelab.fileio import read_jsonl, truncate_jsonl, write_json
 from vaelab.models import build_model, vocab_size_of
 from vaelab.rundir.layout import RunLayout
-from vaelab.train.trainer import Trainer
+from vaelab.training.trainer import Trainer
 
 
 def default_out(cfg: RunConfig) -> Path:

@@ -2,7 +2,7 @@ import torch
 
 from vaelab.config import ModelConfig
 from vaelab.models import build_model
-from vaelab.train.aggressive import AggressiveStep, InnerLoopRule, decoder_parameters, encoder_parameters
+from vaelab.training.aggressive import AggressiveStep, InnerLoopRule, decoder_parameters, encoder_parameters
 
 
 def _run_rule(losses, every=10, max_steps=100):

@@ -3,7 +3,7 @@ import math
 import pytest
 
 from vaelab.config import KLScheduleConfig, OptimConfig
-from vaelab.train.schedules import kl_weight, learning_rate
+from vaelab.training.schedules import kl_weight, learning_rate
 
 
 @pytest.mark.parametrize("epoch,expected", [(0, 0.0), (1, 0.1), (5, 0.5), (10, 1.0), (50, 1.0)])

@@ -27,11 +27,11 @@ from vaelab.models import resolve_likelihood, vocab_size_of
 from vaelab.nn.batching import take
 from vaelab.rundir import checkpoint as ckpt
 from vaelab.rundir.layout import RunLayout
-from vaelab.train.aggressive import AggressiveStep, decoder_parameters, encoder_parameters
-from vaelab.train.optim import make_adam, set_lr
-from vaelab.train.progress import ProgressReporter
-from vaelab.train.schedules import kl_weight, learning_rate
-from vaelab.train.step import TrainStep
+from vaelab.training.aggressive import AggressiveStep, decoder_parameters, encoder_parameters
+from vaelab.training.optim import make_adam, set_lr
+from vaelab.training.progress import ProgressReporter
+from vaelab.training.schedules import kl_weight, learning_rate
+from vaelab.training.step import TrainStep
 
 #: ``train.compile=auto`` compiles runs with at least this many steps (about 0.2 ms/step saved on CPU).
 COMPILE_AUTO_STEPS = 20_000
