@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from tests.helpers import tiny_config
+from tests.helpers import tiny_config, token_config
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = (REPO / ".." / "shared" / "data").resolve()
@@ -57,3 +57,35 @@ def trained_run(tmp_path_factory):
 def run_dir(trained_run, tmp_path):
     """A private copy of the trained run: tests that fit samplers write into it."""
     return shutil.copytree(trained_run, tmp_path / "run")
+
+
+@pytest.fixture(scope="session")
+def trained_image_run(tmp_path_factory):
+    """A tiny VAE on 8x8 binary synthetic images with 4 label classes, trained for 3 epochs once per session."""
+    import vaelab
+
+    cfg = tiny_config(epochs=3)
+    cfg["data"]["options"] = {"n": 600, "image_side": 8}
+    return vaelab.train(cfg, out=tmp_path_factory.mktemp("lso") / "run").path
+
+
+@pytest.fixture
+def image_run_dir(trained_image_run, tmp_path):
+    """A private copy of the 3-epoch image run: tests write RUN_DIR/lso/ (and more) into it."""
+    return shutil.copytree(trained_image_run, tmp_path / "run")
+
+
+@pytest.fixture(scope="session")
+def token_run(tmp_path_factory):
+    """A tiny, barely trained SMILES VAE (GRU encoder and decoder) on the 200-molecule QM9 fixture."""
+    pytest.importorskip("rdkit")
+    import torch
+
+    import vaelab
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny GRUs: threads cost more than they give
+    try:
+        yield vaelab.train(token_config(), out=tmp_path_factory.mktemp("tokens") / "run")
+    finally:
+        torch.set_num_threads(threads)

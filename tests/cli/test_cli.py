@@ -136,3 +136,11 @@ def test_warnings_print_as_one_line_without_the_source(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.strip() == "warning: qm9: 3 molecules [skipped]" and "raw =" not in err
     assert warnings.showwarning is not print_warning  # only `vaelab` itself installs it, for one command
+
+
+def test_the_cli_prints_the_kl_error_on_one_line_and_exits_non_zero(tmp_path, capsys):
+    from vaelab.cli.main import main
+
+    code = main(["train", "--model", "rae", "--beta", "0.5", "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and "model 'rae' has no KL term" in err

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 
 def tiny_config(**train):
@@ -17,6 +18,19 @@ def tiny_config(**train):
         "model": {"latent_dim": 4, "hidden": [32, 32]},
         "train": {"epochs": 2, "batch_size": 50, "progress": False, **train},
     }
+
+
+#: the 200 QM9 molecules the chemistry tests share
+QM9_FIXTURE = Path(__file__).resolve().parents[1] / "chem" / "fixtures" / "qm9_200.csv"
+#: a sequence model small enough to train in seconds on them
+SMALL_SEQ = {"latent_dim": 4, "seq_embedding": 8, "seq_hidden": 16, "seq_dense": 16, "conv_channels": [4, 4, 8, 8],
+             "decoder_hidden": [16], "seq_encoder": "gru", "seq_decoder": "gru"}
+
+
+def token_config() -> dict:
+    """A one-epoch SMILES VAE on :data:`QM9_FIXTURE`."""
+    return {"data": {"name": "smiles", "options": {"path": str(QM9_FIXTURE)}}, "model": {"name": "vae", **SMALL_SEQ},
+            "train": {"epochs": 1, "batch_size": 80, "progress": False}}
 
 
 def vaelab(*args, cwd=None):
