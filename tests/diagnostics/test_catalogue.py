@@ -118,13 +118,12 @@ def test_a_file_with_both_keys_keeps_both():
     assert upgrade_diagnostics({"neg_elbo": 1.0}) == {"neg_elbo": 1.0}
 
 
-def test_read_diagnostics_from_the_file_or_the_run_directory(tmp_path):
+def test_read_diagnostics_maps_old_names(tmp_path):
     (tmp_path / "diagnostics.json").write_text(json.dumps(_old_fd()))
-    assert read_diagnostics(tmp_path)["fd"]["fd_n"] == 21.5
-    assert read_diagnostics(tmp_path / "diagnostics.json") == read_diagnostics(tmp_path)
+    assert read_diagnostics(tmp_path / "diagnostics.json")["fd"]["fd_n"] == 21.5
     (tmp_path / "diagnostics.json").write_text("[1, 2]")
     with pytest.raises(ValueError, match="JSON object"):
-        read_diagnostics(tmp_path)
+        read_diagnostics(tmp_path / "diagnostics.json")
 
 
 # --------------------------------------------------------------------------- against real evaluations

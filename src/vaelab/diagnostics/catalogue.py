@@ -365,13 +365,11 @@ def upgrade_diagnostics(diag: Mapping) -> dict:
 
 
 def read_diagnostics(path) -> dict:
-    """A stored ``diagnostics.json`` (the file, or the run directory that holds it), keys as the catalogue names them.
+    """A stored ``diagnostics.json`` file (``RunLayout(run_dir).diagnostics``), keys as the catalogue names them.
 
     Raises OSError when the file cannot be read and ValueError when it is not a JSON object.
     """
     path = Path(path)
-    if path.is_dir():
-        path = path / "diagnostics.json"
     value = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(value, dict):
         raise ValueError(f"{path} does not hold a JSON object")

@@ -15,6 +15,7 @@ import yaml
 
 from vaelab.diagnostics.catalogue import upgrade_diagnostics
 from vaelab.errors import CheckpointError
+from vaelab.rundir.layout import RunLayout
 
 
 @dataclass
@@ -41,7 +42,7 @@ class RunData:
 
 def _child_runs(path: Path) -> list[str]:
     try:
-        return sorted(p.name for p in path.iterdir() if (p / "config.yaml").is_file())
+        return sorted(p.name for p in path.iterdir() if RunLayout(p).is_run())
     except OSError:
         return []
 
@@ -82,7 +83,8 @@ def load_run_dir(path, name: str | None = None) -> RunData:
         raise CheckpointError(f"{path} does not exist; pass a run directory written by `vaelab train`")
     if not path.is_dir():
         raise _not_a_run(path, "not a directory")
-    cfg_file = path / "config.yaml"
+    layout = RunLayout(path)
+    cfg_file = layout.config
     if not cfg_file.is_file():
         raise _not_a_run(path, "no config.yaml")
     try:
@@ -98,11 +100,11 @@ def load_run_dir(path, name: str | None = None) -> RunData:
         raise CheckpointError(f"{cfg_file} does not hold a mapping of settings; "
                               "restore the run's config.yaml (it is written by `vaelab train`)")
     problems: list[str] = []
-    summary = _read_json(path / "summary.json", problems)
-    diagnostics = _read_json(path / "diagnostics.json", problems)
+    summary = _read_json(layout.summary, problems)
+    diagnostics = _read_json(layout.diagnostics, problems)
     if diagnostics is not None:  # keys written under older names (fd_prior) read as the catalogue's (fd_n)
         diagnostics = upgrade_diagnostics(diagnostics)
-    plot_dir = path / "plots"
+    plot_dir = layout.plots
     plots = sorted(p for p in plot_dir.glob("*.png") if p.is_file()) if plot_dir.is_dir() else []
     return RunData(path=path, name=name or path.resolve().name or str(path), config=config, config_text=text,
                    summary=summary, diagnostics=diagnostics, plots=plots, problems=problems)
