@@ -20,12 +20,13 @@ to be drawn with a single ``imshow``.
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 import numpy as np
 
 from vaelab.plots.errors import TOKENS_REASON, FigureNotApplicable
 from vaelab.plots.inputs import scalar_str
+from vaelab.plots.style import dim_name, fmt
 
 BACKGROUND = 1.0  # white, behind glyphs and in the gaps between tiles
 GLYPH_COLOUR = np.array([0.23, 0.43, 0.66])  # bars and points
@@ -235,3 +236,26 @@ def column_subsample(count: int, wanted: int) -> np.ndarray:
     if count <= wanted:
         return np.arange(count)
     return np.unique(np.linspace(0, count - 1, max(wanted, 2)).round().astype(int))
+
+
+class TraversalGrid(NamedTuple):
+    """What a traversal figure shows of its arrays: the kept columns and rows, and how to label them."""
+
+    values: np.ndarray  # (S,) every latent value of the file
+    dims: np.ndarray  # (R_all,) the traversed dimensions, most active first
+    keep: np.ndarray  # indices of the columns drawn
+    rows: int  # rows drawn (the first ones)
+    row_labels: list[str]  # "z7  A=1.23"
+    col_labels: list[str]  # the kept latent values
+
+
+def traversal_grid(arrays, columns: int, max_rows: int) -> TraversalGrid:
+    """Rows (the first ``max_rows``) and about ``columns`` evenly spaced columns of a traversal file, labelled."""
+    values = np.asarray(arrays["values"], dtype=np.float64)
+    dims = np.asarray(arrays["dims"]).reshape(-1)
+    activity = np.asarray(arrays.get("activity", np.full(len(dims), np.nan)), dtype=np.float64)
+    keep = column_subsample(len(values), columns)
+    rows = min(len(dims), max_rows)
+    row_labels = [dim_name(dims[r]) + (f"  A={fmt(activity[r])}" if np.isfinite(activity[r]) else "")
+                  for r in range(rows)]
+    return TraversalGrid(values, dims, keep, rows, row_labels, [fmt(v, 2) for v in values[keep]])

@@ -11,12 +11,12 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from vaelab.plots.images import column_subsample
+from vaelab.plots.images import column_subsample, traversal_grid
 from vaelab.plots.inputs import require, scalar_str
 from vaelab.plots.molecules import (INPUT_COLOUR, STRIP_TILE_PX, framed, molecule_pictures, require_tokens,
                                     row_notes, strings, strip_tiles, summary)
 from vaelab.plots.panels import mosaic_size, show_tiles
-from vaelab.plots.style import dim_name, fmt, new_figure, styled
+from vaelab.plots.style import fmt, new_figure, styled
 
 TILE_INCHES = 0.85
 NOTE_INCHES = 1.0  # room right of the strips for the per-row notes
@@ -29,19 +29,15 @@ def draw_molecule_traversals(molecule_traversals: dict, columns: int = 9, max_ro
     arrays = molecule_traversals
     require_tokens(arrays, "molecule_traversals.npz")
     require(arrays, "smiles", "valid", "values", "dims", source="molecule_traversals.npz")
-    values = np.asarray(arrays["values"], dtype=np.float64)
-    dims = np.asarray(arrays["dims"]).reshape(-1)
-    activity = np.asarray(arrays.get("activity", np.full(len(dims), np.nan)), dtype=np.float64)
-    keep = column_subsample(len(values), columns)
-    rows = min(len(dims), max_rows)
+    grid = traversal_grid(arrays, columns, max_rows)
+    dims, keep, rows = grid.dims, grid.keep, grid.rows
     smiles = strings(arrays, "smiles")[:rows][:, keep]
     valid = np.asarray(arrays["valid"], dtype=bool)[:rows][:, keep]
     tiles = strip_tiles(smiles, valid)  # (R, S, h, w, 3)
     width, height = mosaic_size(*tiles.shape[:4], TILE_INCHES)
     fig = new_figure(width + 1.4 + NOTE_INCHES, height + 1.3)
     ax = fig.add_subplot()
-    labels = [dim_name(dims[r]) + (f"  A={fmt(activity[r])}" if np.isfinite(activity[r]) else "") for r in range(rows)]
-    show_tiles(ax, tiles, row_labels=labels, col_labels=[fmt(v, 2) for v in values[keep]], cols_on_top=True,
+    show_tiles(ax, tiles, row_labels=grid.row_labels, col_labels=grid.col_labels, cols_on_top=True,
                max_col_labels=len(keep))
     row_notes(ax, [summary(smiles[r], valid[r]) for r in range(rows)], STRIP_TILE_PX)
     ax.set_xlabel(f"latent value ({KEY})")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from vaelab.plots.images import Pixels, column_subsample
+from vaelab.plots.images import Pixels, traversal_grid
 from vaelab.plots.inputs import require, scalar_str
 from vaelab.plots.panels import mosaic_size, show_tiles
-from vaelab.plots.style import dim_name, fmt, new_figure, styled
+from vaelab.plots.style import new_figure, styled
 
 
 @styled
@@ -20,20 +20,15 @@ def draw_traversals(traversals: dict, columns: int = 11, max_rows: int = 16) -> 
     """
     require(traversals, "x", "values", "dims", source="traversals.npz")
     pixels = Pixels(traversals, ["x"], lead=2)
-    values = np.asarray(traversals["values"], dtype=np.float64)
-    dims = np.asarray(traversals["dims"]).reshape(-1)
-    activity = np.asarray(traversals.get("activity", np.full(len(dims), np.nan)), dtype=np.float64)
-    keep_cols = column_subsample(len(values), columns)
-    n_rows = min(len(dims), max_rows)
-    x = np.asarray(traversals["x"])[:n_rows][:, keep_cols]
+    grid = traversal_grid(traversals, columns, max_rows)
+    dims, n_rows = grid.dims, grid.rows
+    x = np.asarray(traversals["x"])[:n_rows][:, grid.keep]
     tiles = pixels.tiles(x)  # (rows, cols, h, w, 3)
     width, height = mosaic_size(*tiles.shape[:4], pixels.tile_inches)
     fig = new_figure(width + 1.6, height + 1.0)
     ax = fig.add_subplot()
-    row_labels = [dim_name(dims[r]) + (f"  A={fmt(activity[r])}" if np.isfinite(activity[r]) else "")
-                  for r in range(n_rows)]
-    show_tiles(ax, tiles, row_labels=row_labels, col_labels=[fmt(v, 2) for v in values[keep_cols]],
-               cols_on_top=True, max_col_labels=len(keep_cols))
+    show_tiles(ax, tiles, row_labels=grid.row_labels, col_labels=grid.col_labels, cols_on_top=True,
+               max_col_labels=len(grid.keep))
     ax.set_xlabel("latent value")
     ax.set_ylabel("dimension")
     base = scalar_str(traversals, "base", "zero")

@@ -13,7 +13,7 @@ import html
 import math
 from collections.abc import Iterable, Mapping
 
-MISSING = "\u2014"  # em dash: a value that is absent
+from vaelab.diagnostics.catalogue import MISSING, format_number  # noqa: F401  (MISSING: re-exported for the sections)
 
 
 class Markup(str):
@@ -87,21 +87,13 @@ def is_number(value) -> bool:
 
 
 def fmt_number(value, digits: int = 4) -> str:
-    """A number for a table: ints as is, floats with ``digits`` significant figures; None/NaN -> em dash."""
-    if value is None:
-        return MISSING
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return MISSING if math.isnan(value) else ("\u221e" if value > 0 else "\u2212\u221e")
-        if value != 0 and (abs(value) >= 1e6 or abs(value) < 1e-3):
-            return f"{value:.{digits - 1}e}"
-        decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(value))))) if value else 0
-        return f"{value:.{min(decimals, 6)}f}"
-    return str(value)
+    """A number for a table: floats with ``digits`` significant figures; the rest as the catalogue writes them."""
+    if not isinstance(value, float) or not math.isfinite(value):
+        return format_number(value)  # None/NaN -> em dash, ints as is, infinities as signs
+    if value != 0 and (abs(value) >= 1e6 or abs(value) < 1e-3):
+        return f"{value:.{digits - 1}e}"
+    decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(value))))) if value else 0
+    return f"{value:.{min(decimals, 6)}f}"
 
 
 def png_data_uri(data: bytes) -> str:
