@@ -43,14 +43,19 @@ def shared_data():
     return SHARED_DATA
 
 
+def _image_run(folder, epochs: int):
+    """A tiny VAE trained on 600 8x8 binary synthetic images (4 label classes): its run directory."""
+    import vaelab
+
+    cfg = tiny_config(epochs=epochs)
+    cfg["data"]["options"] = {"n": 600, "image_side": 8}
+    return vaelab.train(cfg, out=folder / "run").path
+
+
 @pytest.fixture(scope="session")
 def trained_run(tmp_path_factory):
     """A tiny VAE on 8x8 binary synthetic images (so sample grids are images), trained once per session."""
-    import vaelab
-
-    cfg = tiny_config()
-    cfg["data"]["options"] = {"n": 600, "image_side": 8}
-    return vaelab.train(cfg, out=tmp_path_factory.mktemp("sampling") / "run").path
+    return _image_run(tmp_path_factory.mktemp("sampling"), epochs=2)
 
 
 @pytest.fixture
@@ -62,11 +67,7 @@ def run_dir(trained_run, tmp_path):
 @pytest.fixture(scope="session")
 def trained_image_run(tmp_path_factory):
     """A tiny VAE on 8x8 binary synthetic images with 4 label classes, trained for 3 epochs once per session."""
-    import vaelab
-
-    cfg = tiny_config(epochs=3)
-    cfg["data"]["options"] = {"n": 600, "image_side": 8}
-    return vaelab.train(cfg, out=tmp_path_factory.mktemp("lso") / "run").path
+    return _image_run(tmp_path_factory.mktemp("lso"), epochs=3)
 
 
 @pytest.fixture
