@@ -46,6 +46,18 @@ def did_you_mean(name: str, valid: Iterable[str]) -> str:
     return f" Did you mean '{close[0]}'?" if close else ""
 
 
+def unknown_name(what: str, name: str, valid: Iterable[str], listing: str = "Available", sort: bool = True,
+                 see: str = "") -> str:
+    """The one message for a name a registry does not hold: ``unknown model 'vea'. Did you mean 'vae'? Available: ...``.
+
+    ``see`` names the command that lists them (``vaelab models``).
+    """
+    names = [str(v) for v in valid]
+    shown = ", ".join(sorted(names) if sort else names)
+    tail = f" (see `{see}`)" if see else ""
+    return f"unknown {what} '{name}'.{did_you_mean(name, names)} {listing}: {shown}{tail}"
+
+
 def format_validation_error(err, prefix: str = "") -> str:
     """A pydantic ``ValidationError`` as one line: ``config key 'train.epochs': Input should be ... (got 'many')``.
 

@@ -12,7 +12,7 @@ import torch
 
 from vaelab.data.base import DataBundle, DataKind, Split, as_labels, as_tensor, validate_values
 from vaelab.data.splits import split_indices
-from vaelab.errors import DataError, did_you_mean
+from vaelab.errors import DataError, did_you_mean, unknown_name
 
 
 def default_cache_dir() -> Path:
@@ -81,9 +81,7 @@ def register_dataset(name: str, description: str, status: Callable[[LoadContext]
 def get_spec(name: str) -> DatasetSpec:
     _ensure_builtin()
     if name not in DATASETS:
-        raise DataError(f"unknown dataset '{name}'.{did_you_mean(name, DATASETS)} "
-                        f"Available: {', '.join(sorted(DATASETS))} "
-                        "(see `vaelab datasets`)")
+        raise DataError(unknown_name("dataset", name, DATASETS, see="vaelab datasets"))
     return DATASETS[name]
 
 

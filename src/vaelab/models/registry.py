@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vaelab.models.options import VariantOptions, option_rows
-from vaelab.errors import ConfigError, did_you_mean
+from vaelab.errors import ConfigError, unknown_name
 
 OPTION_PREFIX = "model.options."
 
@@ -69,8 +69,7 @@ def register_preset(name: str, base: str, settings: dict[str, Any], description:
 def get_entry(name: str) -> ModelEntry:
     _ensure_builtin()
     if name not in ENTRIES:
-        raise ConfigError(f"config key 'model.name': unknown model '{name}'.{did_you_mean(name, ENTRIES)} "
-                          f"Available: {', '.join(sorted(ENTRIES))} (see `vaelab models`)")
+        raise ConfigError("config key 'model.name': " + unknown_name("model", name, ENTRIES, see="vaelab models"))
     return ENTRIES[name]
 
 

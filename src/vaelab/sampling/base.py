@@ -18,7 +18,7 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from vaelab.errors import ConfigError, did_you_mean
+from vaelab.errors import ConfigError, did_you_mean, unknown_name
 from vaelab.sampling.catalogue import CATALOGUE
 
 #: name -> sampler class; ``vaelab sample --sampler NAME`` and the error messages list these
@@ -44,8 +44,7 @@ def sampler_class(name: str) -> type["Sampler"]:
     """The sampler registered as ``name``, or a ConfigError listing the names."""
     load_samplers()
     if name not in SAMPLERS:
-        raise ConfigError(f"unknown sampler '{name}'.{did_you_mean(name, CATALOGUE)} "
-                          f"Choose one of: {', '.join(CATALOGUE)}")
+        raise ConfigError(unknown_name("sampler", name, CATALOGUE, listing="Choose one of", sort=False))
     return SAMPLERS[name]
 
 
