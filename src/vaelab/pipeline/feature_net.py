@@ -101,8 +101,7 @@ def train_feature_net(src: FeatureSource, device: torch.device, seed: int = 0) -
     gen = torch.Generator(device=device).manual_seed(seed)
     x = src.x_train.to(device).float().reshape(len(src.x_train), -1)  # (N, D)
     y = src.y_train.to(device).long()  # (N,)
-    n_classes = int(max(int(src.y_train.max()), int(src.y_test.max()))) + 1
-    net = FeatureNet(x.shape[1], n_classes).to(device)
+    net = FeatureNet(x.shape[1], n_classes_of(src)).to(device)
     net.shift.copy_(x.mean(0))
     net.scale.fill_(float(x.std().clamp_min(1e-6)))
     opt = torch.optim.Adam(net.parameters(), lr=LR)
@@ -124,27 +123,34 @@ def cache_key(src: FeatureSource) -> str:
     return hashlib.sha256(json.dumps(src.key, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def n_classes_of(src: FeatureSource) -> int:
+    """Classes of the feature net's head: the largest label of either split, plus one."""
+    return int(max(int(src.y_train.max()), int(src.y_test.max()))) + 1
+
+
 def load_or_train(src: FeatureSource, device: torch.device) -> tuple[FeatureNet, dict]:
     """The cached net for ``src`` (``$VAELAB_CACHE/feature-nets/<key>``), trained and saved on first use.
 
     The folder is named by a hash of everything the net depends on (:func:`cache_key`),
-    so a changed source trains a new net; the fit store writes ``info.json`` last.
-    Training and loading leave the global RNG as they found it, so the draws that follow
-    (the IW NLL) do not depend on whether the net was cached.
+    so a changed source trains a new net; the fit store writes ``info.json`` last. The
+    net is built first, like any module (its initial weights are drawn from the global
+    RNG), then loaded or trained without touching the global RNG again: the draws that
+    follow (the IW NLL) are the same whether the net was cached or not.
     """
+    net = FeatureNet(src.key["n_in"], n_classes_of(src))
     with torch.random.fork_rng(devices=[]):
-        return _load_or_train(src, device)
+        return _load_or_train(src, device, net)
 
 
-def _load_or_train(src: FeatureSource, device: torch.device) -> tuple[FeatureNet, dict]:
+def _load_or_train(src: FeatureSource, device: torch.device, net: FeatureNet) -> tuple[FeatureNet, dict]:
     folder = default_cache_dir() / "feature-nets" / cache_key(src)
     store = FitFolder(folder, "info.json", "the FD feature net", f"delete {folder} to train it again")
     info = store.read_record(needs=None)
     if info is not None:
-        net = FeatureNet(info["n_in"], info["n_classes"])
         net.load_state_dict(store.load_arrays(WEIGHTS))
         return net.to(device).eval(), info
-    net, acc = train_feature_net(src, device)
+    trained, acc = train_feature_net(src, device)
+    net.load_state_dict(trained.state_dict())
     info = {"name": "FD (feature net)", "trained_on": src.description,
             "architecture": f"MLP {src.key['n_in']}-{HIDDEN}-{FEATURES}-{net.head.out_features}, ReLU; "
                             f"features = the {FEATURES}-d penultimate layer",
@@ -153,7 +159,7 @@ def _load_or_train(src: FeatureSource, device: torch.device) -> tuple[FeatureNet
             "note": "not Inception FID: compare only between runs scored with the same feature net"}
     store.begin()
     store.save_arrays(WEIGHTS, net.state_dict())
-    return net, store.finish(info)
+    return net.to(device).eval(), store.finish(info)
 
 
 @torch.no_grad()
