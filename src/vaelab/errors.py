@@ -1,9 +1,14 @@
-"""User-facing errors.
+"""User-facing errors, and the exit codes the command line gives them.
 
 Every problem a user can cause (a bad config key, a missing data file, a corrupt
 checkpoint, a diverged run) raises a subclass of :class:`VaelabError`. The CLI prints
 its message on one line and exits non-zero without a traceback; library users catch
 it like any exception.
+
+Exit codes: 2 bad input (:class:`VaelabError`), 3 training diverged, 4 a file could not
+be read or written (:class:`IOFailure`: a full disk, a read-only folder, a missing
+permission), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 1 an internal error
+(a bug: its traceback goes to a crash log whose path is printed).
 """
 
 from __future__ import annotations
@@ -34,6 +39,37 @@ class TrainingDiverged(VaelabError):
     """The loss became NaN or Inf; the last good checkpoint is kept."""
 
     exit_code = 3
+
+
+class IOFailure(VaelabError):
+    """A file could not be read or written (disk full, read-only, no permission); earlier results are intact."""
+
+    exit_code = 4
+
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+EXIT_INTERNAL = 1
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (Slurm, Kubernetes and ``timeout`` send it before killing), handled like Ctrl-C: save, then stop."""
+
+
+def io_failure(err: OSError) -> IOFailure:
+    """An OSError as one line that names the file and what to do."""
+    import errno
+
+    where = f"'{err.filename}'" if getattr(err, "filename", None) else "a file"
+    fixes = {errno.ENOSPC: "the disk is full: free some space", errno.EDQUOT: "the disk quota is used up",
+             errno.EROFS: "the file system is read-only: choose another folder",
+             errno.EACCES: "permission denied: choose a folder you can write to",
+             errno.EPERM: "operation not permitted: choose a folder you can write to",
+             errno.ENAMETOOLONG: "the path is too long: choose a shorter one",
+             errno.ENOTDIR: "a part of the path is a file, not a folder",
+             errno.EISDIR: "the path is a folder, not a file"}
+    fix = fixes.get(err.errno, err.strerror or type(err).__name__)
+    return IOFailure(f"could not read or write {where}: {fix}; finished checkpoints and earlier results are intact")
 
 
 def did_you_mean(name: str, valid: Iterable[str]) -> str:

@@ -1,6 +1,7 @@
 """The command line end to end, in subprocesses, as a user runs it."""
 
 import json
+from pathlib import Path
 import subprocess
 import sys
 
@@ -94,7 +95,9 @@ def test_resume_with_a_different_model_is_a_clear_error(tmp_path):
     assert r.returncode == 2 and "does not fit this model" in r.stderr and "Traceback" not in r.stderr
 
 
-def test_ctrl_c_keeps_the_last_checkpoint_and_says_how_to_resume(tmp_path):
+@pytest.mark.parametrize("signame, code", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_ctrl_c_and_sigterm_keep_the_last_checkpoint_and_say_how_to_resume(tmp_path, signame, code):
+    """SIGTERM (what Slurm and `timeout` send) is handled like Ctrl-C: summary marked interrupted, exit 128 + sig."""
     import signal
     import time
 
@@ -109,9 +112,9 @@ def test_ctrl_c_keeps_the_last_checkpoint_and_says_how_to_resume(tmp_path):
     deadline = time.time() + 120
     while not (out / "checkpoints" / "latest.json").exists() and time.time() < deadline:
         time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(getattr(signal, signame))
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    assert proc.returncode == code, err
     assert "--resume" in err and "Traceback" not in err
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "interrupted" and summary["epochs_completed"] >= 1
@@ -144,3 +147,36 @@ def test_the_cli_prints_the_kl_error_on_one_line_and_exits_non_zero(tmp_path, ca
     code = main(["train", "--model", "rae", "--beta", "0.5", "--out", str(tmp_path / "r")])
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and "model 'rae' has no KL term" in err
+
+
+def test_an_unexpected_error_is_one_line_with_a_crash_log(monkeypatch, capsys):
+    from vaelab.cli import commands
+    from vaelab.cli.main import main
+
+    def broken(args):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(commands, "cmd_datasets", broken)
+    assert main(["datasets"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "internal error (ZeroDivisionError: a bug)" in err
+    log = err.split("traceback is in ")[1].split(";")[0]
+    assert "ZeroDivisionError" in Path(log).read_text()
+    monkeypatch.setenv("VAELAB_DEBUG", "1")
+    with pytest.raises(ZeroDivisionError):
+        main(["datasets"])
+
+
+def test_a_disk_error_is_one_line_with_exit_code_4(monkeypatch, capsys):
+    import errno
+
+    from vaelab.cli import commands
+    from vaelab.cli.main import main
+
+    def full(args):
+        raise OSError(errno.ENOSPC, "No space left on device", "/runs/x/checkpoints/latest.json")
+
+    monkeypatch.setattr(commands, "cmd_datasets", full)
+    assert main(["datasets"]) == 4
+    err = capsys.readouterr().err
+    assert "'/runs/x/checkpoints/latest.json'" in err and "disk is full" in err and "intact" in err

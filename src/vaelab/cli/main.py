@@ -243,6 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vaelab", description="Train VAE-family models and study their latent spaces.",
                                      formatter_class=HelpFormatter)
     parser.add_argument("--version", action="version", version=f"vaelab {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback of any error (also VAELAB_DEBUG=1)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_train(sub)
     _add_evaluate(sub)
@@ -259,26 +261,72 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _on_sigterm(signum, frame):
+    """The first SIGTERM stops the work like Ctrl-C (save, then stop); a second one exits at once."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    from vaelab.errors import Terminated
+
+    raise Terminated()
+
+
+def _crash_log(err: BaseException) -> str:
+    """Write the traceback of an unexpected error to a temporary file; its path."""
+    import tempfile
+    import traceback
+
+    fd, path = tempfile.mkstemp(prefix="vaelab-crash-", suffix=".log")
+    with open(fd, "w", encoding="utf-8") as fh:
+        fh.write(f"vaelab {' '.join(sys.argv[1:])}\n\n")
+        fh.write("".join(traceback.format_exception(type(err), err, err.__traceback__)))
+    return path
+
+
+def _debug(args) -> bool:
+    import os
+
+    return bool(getattr(args, "debug", False)) or os.environ.get("VAELAB_DEBUG", "") not in ("", "0")
+
+
 def main(argv: list[str] | None = None) -> int:
-    from vaelab.errors import VaelabError
+    """Run one command; the one error boundary of the command line (exit codes: :mod:`vaelab.errors`)."""
+    import signal
+
+    from vaelab.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, VaelabError, io_failure
 
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
-    with warnings.catch_warnings():
-        warnings.showwarning = print_warning  # one "warning:" line, no source line
-        try:
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = print_warning  # one "warning:" line, no source line
             return args.func(args)
-        except VaelabError as err:
-            print_error(str(err))
-            return err.exit_code
-        except KeyboardInterrupt:
-            print_error("interrupted; the last finished epoch is checkpointed: "
-                        "continue with `vaelab train --resume RUN_DIR`")
-            return 130
-
+    except VaelabError as err:
+        print_error(str(err))
+        return err.exit_code
+    except OSError as err:
+        if _debug(args):
+            raise
+        failure = io_failure(err)
+        print_error(str(failure))
+        return failure.exit_code
+    except KeyboardInterrupt as err:
+        what = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
+        print_error(f"{what}; finished checkpoints are intact: continue a training run with "
+                    "`vaelab train --resume RUN_DIR`")
+        return EXIT_TERMINATED if isinstance(err, Terminated) else EXIT_INTERRUPTED
+    except Exception as err:  # a bug: never a bare traceback, never lost
+        if _debug(args):
+            raise
+        print_error(f"internal error ({type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}); "
+                    f"the traceback is in {_crash_log(err)}; please report it")
+        return EXIT_INTERNAL
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 if __name__ == "__main__":
     sys.exit(main())
