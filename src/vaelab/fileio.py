@@ -80,26 +80,46 @@ def read_json(path) -> dict:
 
 
 def append_jsonl(path, record: dict) -> None:
-    """Append one line and fsync, so a kill loses at most the line being written."""
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(_clean(record)) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
+    """Append one record as one line and fsync, so a kill loses at most the line being written.
+
+    A line torn by an earlier kill (no final newline) is closed first, so the new record
+    never merges with it. The record goes to the file in one ``write`` on a file opened
+    for appending, so concurrent writers never interleave inside a record.
+    """
+    data = (json.dumps(_clean(record)) + "\n").encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, _FILE_MODE)
+    try:
+        size = os.fstat(fd).st_size
+        if size and not _ends_with_newline(path, size):
+            data = b"\n" + data
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _ends_with_newline(path, size: int) -> bool:
+    with open(path, "rb") as fh:
+        fh.seek(size - 1)
+        return fh.read(1) == b"\n"
 
 
 def read_jsonl(path) -> list[dict]:
+    """The records of a JSONL file; lines that are not a JSON object (one torn by a kill) are skipped, none other."""
     path = Path(path)
     if not path.is_file():
         return []
     records = []
-    for line in path.read_text().splitlines():
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         line = line.strip()
         if not line:
             continue
         try:
-            records.append(json.loads(line))
+            record = json.loads(line)
         except json.JSONDecodeError:
-            break  # a line cut short by a kill: everything after it is unreliable
+            continue  # a torn line: the records around it are intact
+        if isinstance(record, dict):
+            records.append(record)
     return records
 
 

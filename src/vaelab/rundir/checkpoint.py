@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from vaelab.errors import CheckpointError
 from vaelab.fileio import fsync_dir, read_json, write_json
 
 POINTER = "latest.json"
+#: the folder names the trainer writes; the pointer may name nothing else (no path outside the run)
+CHECKPOINT_NAME = re.compile(r"epoch_\d{4,}")
 
 
 def _fsync_file(path: Path) -> None:
@@ -59,9 +62,12 @@ def save_checkpoint(root, name: str, model: torch.nn.Module, trainer_state: dict
 
 
 def _prune(root: Path, keep: set[str]) -> None:
+    """Remove every checkpoint but ``keep``, and what killed writes left behind (``.tmp-*``, ``.latest.json.*.tmp``)."""
     for d in root.iterdir():
         if d.is_dir() and d.name not in keep:
             shutil.rmtree(d, ignore_errors=True)
+        elif d.is_file() and d.name.startswith(f".{POINTER}.") and d.name.endswith(".tmp"):
+            d.unlink(missing_ok=True)
 
 
 def checkpoint_dir(root, which: str = "last") -> Path:
@@ -72,10 +78,13 @@ def checkpoint_dir(root, which: str = "last") -> Path:
         raise CheckpointError(f"no checkpoint in '{root}': the run has not finished an epoch yet "
                               "(train it, or pass a run directory that has checkpoints/)")
     try:
-        names = read_json(pointer)
-        path = root / names[which]
-    except (ValueError, KeyError, TypeError):
-        raise CheckpointError(f"'{pointer}' is corrupt; delete the run directory and train again") from None
+        name = read_json(pointer)[which]
+        if not isinstance(name, str) or not CHECKPOINT_NAME.fullmatch(name):
+            raise ValueError(f"{name!r} is not a checkpoint folder of this run")
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as err:
+        raise CheckpointError(f"'{pointer}' is corrupt ({str(err)[:120]}); delete the run directory and train "
+                              "again") from None
+    path = root / name
     if not path.is_dir():
         raise CheckpointError(f"checkpoint '{path}' named in {pointer} is missing; train the run again")
     return path

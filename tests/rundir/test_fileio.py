@@ -1,0 +1,58 @@
+"""Crash-safe IO: a torn JSONL line costs that line only; appends never merge with it."""
+
+import json
+
+from vaelab.fileio import append_jsonl, read_jsonl, truncate_jsonl
+
+
+def test_a_torn_first_line_drops_nothing_else(tmp_path):
+    path = tmp_path / "metrics.jsonl"
+    path.write_text('{"epoch": 1, "lo' + "\n" + json.dumps({"epoch": 2}) + "\n" + json.dumps({"epoch": 3}) + "\n")
+    assert [r["epoch"] for r in read_jsonl(path)] == [2, 3]
+    truncate_jsonl(path, lambda r: r["epoch"] <= 2)
+    assert [r["epoch"] for r in read_jsonl(path)] == [2]
+
+
+def test_an_append_after_a_kill_mid_line_starts_a_new_line(tmp_path):
+    path = tmp_path / "metrics.jsonl"
+    append_jsonl(path, {"epoch": 1})
+    with open(path, "a") as fh:
+        fh.write('{"epoch": 2, "valid_lo')  # the kill came mid-write: no newline
+    append_jsonl(path, {"epoch": 2, "valid_loss": 1.5})
+    assert read_jsonl(path) == [{"epoch": 1}, {"epoch": 2, "valid_loss": 1.5}]
+    assert path.read_text().count("\n") == 3
+
+
+def test_lines_that_are_not_objects_are_skipped(tmp_path):
+    path = tmp_path / "m.jsonl"
+    path.write_bytes(b'[1, 2]\n\xff\xfe\n{"epoch": 4}\n')
+    assert read_jsonl(path) == [{"epoch": 4}]
+
+
+def test_the_checkpoint_pointer_may_only_name_a_checkpoint_of_the_run(tmp_path):
+    import pytest
+
+    from vaelab.errors import CheckpointError
+    from vaelab.rundir.checkpoint import checkpoint_dir
+
+    (tmp_path / "epoch_0002").mkdir()
+    (tmp_path / "latest.json").write_text(json.dumps({"last": "epoch_0002", "best": "../../etc"}))
+    assert checkpoint_dir(tmp_path, "last") == tmp_path / "epoch_0002"
+    with pytest.raises(CheckpointError, match="latest.json' is corrupt .*not a checkpoint folder"):
+        checkpoint_dir(tmp_path, "best")
+
+
+def test_saving_an_epoch_again_replaces_it_and_cleans_what_kills_left(tmp_path):
+    import torch
+
+    from vaelab.rundir.checkpoint import checkpoint_dir, load_weights, save_checkpoint
+
+    model = torch.nn.Linear(2, 2)
+    save_checkpoint(tmp_path, "epoch_0001", model, {"epoch": 1}, {"kind": "real"}, None)
+    (tmp_path / ".latest.json.abc.tmp").write_text("{")  # a write killed before its rename
+    with torch.no_grad():
+        model.weight.fill_(3.0)
+    save_checkpoint(tmp_path, "epoch_0001", model, {"epoch": 1}, {"kind": "real"}, None)
+    weights, _ = load_weights(checkpoint_dir(tmp_path, "last"))
+    assert float(weights["weight"][0, 0]) == 3.0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["epoch_0001", "latest.json"]
