@@ -1,6 +1,7 @@
 """`evaluate_run` end to end on a tiny run, and the FD feature net's source, cache and oracle."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -133,3 +134,13 @@ def test_evaluate_asks_for_refit_samplers_when_a_fit_does_not_match(tmp_path):
     with pytest.raises(SamplerMismatch, match="--refit-samplers"):
         vaelab.evaluate(run, iw_samples=0)
     assert "fd_gmm" in vaelab.evaluate(run, iw_samples=0, refit_samplers=True)["fd"]
+
+
+@pytest.mark.parametrize("kwargs, needle", [({"batch_size": 0}, "--batch-size must be a whole number >= 1, got 0"),
+                                            ({"limit": 0}, "--limit must be"), ({"iw_samples": -5}, ">= 0, got -5"),
+                                            ({"molecule_samples": 1.5}, "--molecule-samples")])
+def test_bad_counts_are_refused_before_anything_runs(tiny_run, kwargs, needle):
+    from vaelab.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=re.escape(needle)):
+        vaelab.evaluate(tiny_run, write=False, progress=False, **kwargs)

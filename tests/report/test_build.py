@@ -201,3 +201,15 @@ def test_different_feature_nets_get_a_column_each(tmp_path):
     runs = [make_run_dir(tmp_path, "a", diagnostics_=a), make_run_dir(tmp_path, "b", diagnostics_=b)]
     featnet = build_report(runs, tmp_path / "r.html").read_text().split('<table class="featnet">')[1]
     assert "all runs" not in featnet.split("</table>")[0] and "0.9812" in featnet and "0.7500" in featnet
+
+
+def test_the_report_never_overwrites_a_file_of_a_run(runs, tmp_path):
+    from vaelab.errors import VaelabError
+
+    run = runs[0]
+    config = (run / "config.yaml").read_bytes()
+    with pytest.raises(VaelabError, match="would overwrite a file of the run directory"):
+        build_report([run], run / "config.yaml")
+    assert (run / "config.yaml").read_bytes() == config
+    first = build_report([run], run / "report.html")  # a report inside the run: written, and then replaced
+    assert build_report([run], first) == first

@@ -19,6 +19,7 @@ from vaelab.diagnostics.likelihood import elbo_terms_mean, iw_nll
 from vaelab.diagnostics.mutual_info import mutual_information
 from vaelab.diagnostics.reencode import reencode_error
 from vaelab.distributions import DiagonalGaussian, kl_divergence
+from vaelab.errors import ConfigError
 from vaelab.fileio import save_npz, write_json
 from vaelab.nn.batching import take
 from vaelab.pipeline.defaults import FD_SAMPLERS, IW_BATCH, IW_SAMPLES, IW_SAMPLES_TOKENS, MOLECULE_SAMPLES
@@ -27,6 +28,17 @@ from vaelab.pipeline.molecules import molecule_metrics
 from vaelab.progress import bar, stage
 from vaelab.sampling import SamplerMismatch
 from vaelab.views import posterior_arrays, prior_side, sampled_codes, sampler_label
+
+
+def check_counts(**counts) -> None:
+    """Counts must be whole numbers, at least 1 (``iw_samples``: at least 0, where 0 skips); None means the default."""
+    for name, value in counts.items():
+        if value is None:
+            continue
+        least = 0 if name == "iw_samples" else 1
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            flag = "--" + name.replace("_", "-")
+            raise ConfigError(f"{flag} must be a whole number >= {least}, got {value!r}")
 
 
 def default_iw_samples(run) -> int:
@@ -121,6 +133,7 @@ def evaluate_run(run, split: str = "test", iw_samples: int | None = None, batch_
     Token (molecule) runs get ``molecules`` instead of the FD: reconstruction and token
     accuracy, and the MOSES metrics of ``molecule_samples`` decoded samples.
     """
+    check_counts(batch_size=batch_size, limit=limit, iw_samples=iw_samples, molecule_samples=molecule_samples)
     t0 = time.perf_counter()
     torch.manual_seed(seed)
     iw_samples = default_iw_samples(run) if iw_samples is None else iw_samples

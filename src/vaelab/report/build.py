@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from vaelab.errors import VaelabError
+from vaelab.rundir.layout import RunLayout
 from vaelab.fileio import atomic_write_text
 from vaelab.report.html import Markup, el, join, void
 from vaelab.report.load import RunData, load_run_dir, unique_names
@@ -142,5 +143,20 @@ def build_report(run_dirs, out, *, title: str | None = None) -> Path:
     out = Path(out).expanduser()
     if out.is_dir():
         out = out / "report.html"
+    check_not_a_run_file(out)
     atomic_write_text(out, render_report(runs, title=title))
     return out
+
+
+def check_not_a_run_file(out: Path) -> None:
+    """Refuse to overwrite a file of a run directory (config.yaml, metrics.jsonl, ...), except an earlier report."""
+    if not out.exists():
+        return
+    inside = next((d for d in out.resolve().parents if RunLayout(d).is_run()), None)
+    if inside is None:
+        return
+    with open(out, "rb") as fh:
+        head = fh.read(4096)
+    if b'name="generator" content="vaelab' not in head:
+        raise VaelabError(f"--out {out} would overwrite a file of the run directory {inside}; write the report "
+                          "elsewhere, e.g. --out report.html")
