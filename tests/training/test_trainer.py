@@ -134,3 +134,10 @@ def test_compiled_training_with_a_partial_last_batch(tmp_path):
     records = run.metrics()
     assert len(records) == 3 and all(torch.isfinite(torch.tensor(r["train_loss"])) for r in records)
     assert records[-1]["train_neg_elbo"] < records[0]["train_neg_elbo"]
+
+
+def test_two_default_run_directories_of_the_same_second_do_not_collide(tmp_path):
+    from vaelab.training.session import claim_dir
+
+    first, second = claim_dir(tmp_path / "runs" / "vae-x-1"), claim_dir(tmp_path / "runs" / "vae-x-1")
+    assert first.name == "vae-x-1" and second.name == "vae-x-1-2" and first.is_dir() and second.is_dir()

@@ -34,6 +34,22 @@ def default_out(cfg: RunConfig) -> Path:
     return Path("runs") / f"{cfg.model.name}-{data}-{stamp}"
 
 
+def claim_dir(out: Path) -> Path:
+    """Create the default run directory ``out`` atomically; a name another run took first gets a suffix (-2, -3, ...).
+
+    Two ``vaelab train`` started in the same second would otherwise share one folder.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 1000):
+        candidate = out if n == 1 else out.with_name(f"{out.name}-{n}")
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            continue
+    raise ConfigError(f"could not create a run directory next to {out}: 999 of that name exist; pass --out")
+
+
 def resolve_paths(cfg: RunConfig) -> RunConfig:
     """Record where the data came from as an absolute path, so later stages find it from anywhere."""
     data_dir = cfg.data.data_dir or os.environ.get("VAELAB_DATA")
@@ -95,14 +111,19 @@ def train_run(cfg: RunConfig, out=None, resume: bool = False) -> Path:
     an interrupt still writes ``summary.json`` (status ``diverged`` / ``interrupted``).
     """
     cfg = resolve_paths(cfg)
-    out = Path(out) if out is not None else default_out(cfg)
-    check_run_dir(out, resume)
-    layout = RunLayout(out)
+    named = out is not None
+    out = Path(out) if named else default_out(cfg)
+    if named or resume:
+        check_run_dir(out, resume)
     device = resolve_device(cfg.train.device)
     torch.manual_seed(cfg.train.seed)
     bundle = load_data(cfg.data)
     model = build_model(cfg.model, bundle.event_shape, bundle.kind, bundle.n_classes, vocab_size_of(bundle))
-    out.mkdir(parents=True, exist_ok=True)  # only now: bad config or data leaves no folder behind
+    if named or resume:  # only now: bad config or data leaves no folder behind
+        out.mkdir(parents=True, exist_ok=True)
+    else:
+        out = claim_dir(out)
+    layout = RunLayout(out)
     _save_vocabulary(bundle, layout)
     trainer = Trainer(model, bundle, cfg, out, device)
     if resume:
