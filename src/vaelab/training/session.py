@@ -11,6 +11,7 @@ import os
 import platform
 import re
 import time
+import warnings
 from datetime import datetime
 from pathlib import Path
 
@@ -23,7 +24,9 @@ from vaelab.device import describe_device, resolve_device
 from vaelab.errors import ConfigError, TrainingDiverged
 from vaelab.fileio import read_jsonl, truncate_jsonl, write_json
 from vaelab.models import build_model, vocab_size_of
+from vaelab.rundir.checkpoint import POINTER
 from vaelab.rundir.layout import RunLayout
+from vaelab.rundir.lock import run_lock
 from vaelab.training.trainer import Trainer
 
 
@@ -103,6 +106,31 @@ def _save_vocabulary(bundle, layout: RunLayout) -> None:
         Vocabulary.from_dict(bundle.info["vocabulary"]).save(layout.vocabulary)
 
 
+def _train_locked(cfg: RunConfig, bundle, model, layout: RunLayout, device, resume: bool) -> None:
+    _save_vocabulary(bundle, layout)
+    trainer = Trainer(model, bundle, cfg, layout.root, device)
+    if resume and not (layout.checkpoints / POINTER).is_file():  # killed before its first epoch ended
+        warnings.warn(f"{layout.root} has no finished epoch yet; training it from the start", stacklevel=2)
+        resume = False
+    if resume:
+        trainer.restore("last")
+        truncate_jsonl(layout.metrics, lambda r: r.get("epoch", 0) <= trainer.state.epoch)
+    elif layout.metrics.exists():  # the restart of a run that never finished an epoch: its records go
+        truncate_jsonl(layout.metrics, lambda r: False)
+    save_config(cfg, layout.config)
+    t0 = time.perf_counter()
+    try:
+        state = trainer.fit()
+    except TrainingDiverged as err:
+        write_json(layout.summary, _summary(cfg, trainer, device, "diverged", time.perf_counter() - t0, str(err)))
+        raise
+    except KeyboardInterrupt:
+        write_json(layout.summary, _summary(cfg, trainer, device, "interrupted", time.perf_counter() - t0))
+        raise
+    status = "early-stopped" if state.stopped_early else "completed"
+    write_json(layout.summary, _summary(cfg, trainer, device, status, time.perf_counter() - t0))
+
+
 def train_run(cfg: RunConfig, out=None, resume: bool = False) -> Path:
     """Train ``cfg`` into the run directory ``out`` (default :func:`default_out`) and return its path.
 
@@ -124,21 +152,6 @@ def train_run(cfg: RunConfig, out=None, resume: bool = False) -> Path:
     else:
         out = claim_dir(out)
     layout = RunLayout(out)
-    _save_vocabulary(bundle, layout)
-    trainer = Trainer(model, bundle, cfg, out, device)
-    if resume:
-        trainer.restore("last")
-        truncate_jsonl(layout.metrics, lambda r: r.get("epoch", 0) <= trainer.state.epoch)
-    save_config(cfg, layout.config)
-    t0 = time.perf_counter()
-    try:
-        state = trainer.fit()
-    except TrainingDiverged as err:
-        write_json(layout.summary, _summary(cfg, trainer, device, "diverged", time.perf_counter() - t0, str(err)))
-        raise
-    except KeyboardInterrupt:
-        write_json(layout.summary, _summary(cfg, trainer, device, "interrupted", time.perf_counter() - t0))
-        raise
-    status = "early-stopped" if state.stopped_early else "completed"
-    write_json(layout.summary, _summary(cfg, trainer, device, status, time.perf_counter() - t0))
+    with run_lock(out):  # one writer per run: a second training into it gets one line, not a mix of two runs
+        _train_locked(cfg, bundle, model, layout, device, resume)
     return out

@@ -1,0 +1,54 @@
+"""One writer per run directory; a run killed before its first epoch restarts cleanly on --resume."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+import vaelab
+from tests.helpers import tiny_config
+from vaelab.errors import CheckpointError
+from vaelab.rundir.lock import LOCK, run_lock
+
+
+def test_a_second_writer_gets_one_line_naming_the_first(tmp_path):
+    with run_lock(tmp_path):
+        assert json.loads((tmp_path / LOCK).read_text())["pid"] == os.getpid()
+        with pytest.raises(CheckpointError, match=f"in use by process {os.getpid()} on"):
+            with run_lock(tmp_path):
+                pass
+    assert not (tmp_path / LOCK).exists()
+
+
+def test_a_lock_of_a_dead_process_is_taken_over_with_a_warning(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (tmp_path / LOCK).write_text(json.dumps({"pid": int(dead.stdout), "host": socket.gethostname()}))
+    with pytest.warns(UserWarning, match="has ended; taking it over"):
+        with run_lock(tmp_path):
+            pass
+
+
+def test_training_into_a_run_in_use_is_refused_and_leaves_it_alone(tmp_path):
+    run = vaelab.train(tiny_config(epochs=1), out=tmp_path / "run")
+    before = {p.name: p.read_bytes() for p in run.path.rglob("*") if p.is_file()}
+    with run_lock(run.path):  # another process is training it
+        with pytest.raises(CheckpointError, match="is in use by"):
+            vaelab.train(out=run.path, resume=True, epochs=2)
+    after = {p.name: p.read_bytes() for p in run.path.rglob("*") if p.is_file()}
+    assert before == after
+
+
+def test_resuming_a_run_killed_before_its_first_epoch_starts_it_afresh(tmp_path):
+    out = tmp_path / "run"
+    first = vaelab.train(tiny_config(epochs=1), out=out)
+    import shutil
+
+    shutil.rmtree(out / "checkpoints")  # as if killed after config.yaml, before the first checkpoint
+    (out / "metrics.jsonl").write_text('{"epoch": 1, "torn')
+    with pytest.warns(UserWarning, match="no finished epoch yet"):
+        again = vaelab.train(out=out, resume=True)
+    assert [r["epoch"] for r in again.metrics()] == [1]
+    assert again.summary["status"] == "completed" and first.config.train.seed == again.config.train.seed
