@@ -87,16 +87,53 @@ def apply_overrides(raw: dict, overrides: Iterable[str]) -> dict:
     return out
 
 
-def load_config(path: str | os.PathLike, overrides: Iterable[str] = (), *, saved_run: bool = False) -> RunConfig:
-    """Read a YAML config safely (no object construction) and validate it (``saved_run``: see :func:`make_config`)."""
-    path = Path(path)
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (YAML would keep the last silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise ConfigError(f"key '{key}' appears twice in one mapping (line {key_node.start_mark.line + 1}); "
+                                  "keep one")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+#: config files larger than this are refused before parsing (a config is a few hundred bytes)
+MAX_CONFIG_BYTES = 1_000_000
+
+
+def read_yaml_config(path: Path) -> dict:
+    """The mapping in a YAML config file; one ConfigError for a missing, huge, binary, non-UTF-8 or malformed file."""
     if not path.is_file():
         raise ConfigError(f"config file '{path}' does not exist")
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(f"config file '{path}' is {path.stat().st_size:,} bytes, more than a config holds "
+                          f"({MAX_CONFIG_BYTES:,}); pass the YAML config file")
     try:
-        raw = yaml.safe_load(path.read_text()) or {}
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"config file '{path}' is not UTF-8 text (byte {err.start}); pass a YAML file") from None
+    try:
+        raw = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass: no object construction)
     except yaml.YAMLError as err:
-        raise ConfigError(f"config file '{path}' is not valid YAML: {err}") from None
-    return make_config(raw, overrides, saved_run=saved_run)
+        first = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+        raise ConfigError(f"config file '{path}' is not valid YAML ({first}); fix the line it names") from None
+    except ConfigError as err:
+        raise ConfigError(f"config file '{path}': {err}") from None
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config file '{path}' holds a {type(raw).__name__}, not a mapping of sections "
+                          "(data:, model:, train:, ...)")
+    return raw
+
+
+def load_config(path: str | os.PathLike, overrides: Iterable[str] = (), *, saved_run: bool = False) -> RunConfig:
+    """Read a YAML config safely (no object construction) and validate it (``saved_run``: see :func:`make_config`)."""
+    return make_config(read_yaml_config(Path(path)), overrides, saved_run=saved_run)
 
 
 def config_to_dict(config: RunConfig) -> dict:
