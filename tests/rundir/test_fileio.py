@@ -1,6 +1,9 @@
 """Crash-safe IO: a torn JSONL line costs that line only; appends never merge with it."""
 
 import json
+import re
+
+import pytest
 
 from vaelab.fileio import append_jsonl, read_jsonl, truncate_jsonl
 
@@ -56,3 +59,31 @@ def test_saving_an_epoch_again_replaces_it_and_cleans_what_kills_left(tmp_path):
     weights, _ = load_weights(checkpoint_dir(tmp_path, "last"))
     assert float(weights["weight"][0, 0]) == 3.0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["epoch_0001", "latest.json"]
+
+
+def test_a_checkpoint_with_nan_weights_is_refused_by_name(tmp_path):
+    import pytest
+    import torch
+
+    from vaelab.errors import CheckpointError
+    from vaelab.rundir.checkpoint import load_weights, save_checkpoint
+
+    model = torch.nn.Linear(2, 2)
+    with torch.no_grad():
+        model.bias[1] = float("nan")
+    folder = save_checkpoint(tmp_path, "epoch_0001", model, {}, {}, None)
+    with pytest.raises(CheckpointError, match=r"hold NaN or Inf in 'bias'"):
+        load_weights(folder)
+
+
+@pytest.mark.parametrize("loop, needle", [({"epoch": -1}, "epoch=-1 must be a whole number >= 0"),
+                                          ({"epoch": "3"}, "epoch='3'"), ({"best_name": "../x"}, "best_name"),
+                                          ({"elapsed_s": float("nan")}, "elapsed_s"), ({"extra": 1}, "extra"),
+                                          ({"stopped_early": "yes"}, "stopped_early")])
+def test_trainer_state_fields_are_type_and_range_checked(loop, needle):
+    from vaelab.errors import CheckpointError
+    from vaelab.training.trainer import TrainState
+
+    with pytest.raises(CheckpointError, match=re.escape(needle)):
+        TrainState.checked(loop, "ckpt")
+    assert TrainState.checked({"epoch": 3, "best_name": "epoch_0002"}, "ckpt").epoch == 3

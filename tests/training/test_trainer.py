@@ -141,3 +141,16 @@ def test_two_default_run_directories_of_the_same_second_do_not_collide(tmp_path)
 
     first, second = claim_dir(tmp_path / "runs" / "vae-x-1"), claim_dir(tmp_path / "runs" / "vae-x-1")
     assert first.name == "vae-x-1" and second.name == "vae-x-1-2" and first.is_dir() and second.is_dir()
+
+
+def test_relative_data_paths_are_stored_absolute(tmp_path, monkeypatch):
+    import numpy as np
+
+    import vaelab
+
+    monkeypatch.chdir(tmp_path)
+    np.save("x.npy", np.random.default_rng(0).random((200, 6)).astype(np.float32))
+    run = vaelab.train(data="array", epochs=1, latent_dim=2, overrides=["data.options.path=x.npy",
+                                                                        "model.hidden=[8]", "train.progress=false"],
+                       out=tmp_path / "run")
+    assert run.config.data.options["path"] == str(tmp_path / "x.npy")

@@ -102,6 +102,10 @@ def load_weights(path) -> tuple[dict[str, torch.Tensor], dict]:
     except Exception as err:  # safetensors raises its own error types for damaged files
         raise CheckpointError(f"checkpoint weights '{file}' are unreadable or corrupt ({err}); "
                               "delete this checkpoint folder and resume from an earlier one, or retrain") from None
+    broken = next((k for k, v in weights.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())), None)
+    if broken is not None:
+        raise CheckpointError(f"checkpoint weights '{file}' hold NaN or Inf in '{broken}'; resume from an earlier "
+                              "checkpoint (checkpoint='last' or 'best'), or retrain")
     return weights, meta
 
 

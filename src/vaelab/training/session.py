@@ -53,11 +53,22 @@ def claim_dir(out: Path) -> Path:
     raise ConfigError(f"could not create a run directory next to {out}: 999 of that name exist; pass --out")
 
 
+#: data options that name a file or folder (the array, images and smiles datasets)
+PATH_OPTIONS = ("path", "valid_path", "test_path")
+
+
 def resolve_paths(cfg: RunConfig) -> RunConfig:
     """Record where the data came from as an absolute path, so later stages find it from anywhere."""
     data_dir = cfg.data.data_dir or os.environ.get("VAELAB_DATA")
     if data_dir:
         cfg.data.data_dir = str(Path(data_dir).expanduser().resolve())
+    options = cfg.data.options
+    for key in PATH_OPTIONS:  # a file found from here is recorded absolute: `evaluate` may run from elsewhere
+        value = options.get(key) if isinstance(options, dict) else None
+        if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
+            here = Path(value).expanduser()
+            if here.exists():
+                options[key] = str(here.resolve())
     return cfg
 
 

@@ -57,6 +57,35 @@ class TrainState:
         return {k: getattr(self, k) for k in ("epoch", "best_value", "best_name", "bad_epochs",
                                                "elapsed_s", "stopped_early")}
 
+    @classmethod
+    def checked(cls, loop: dict, where) -> "TrainState":
+        """The loop state of a checkpoint, each field type- and range-checked (CheckpointError naming the field)."""
+        def bad(field: str, why: str):
+            return CheckpointError(f"trainer state in '{where}': {field}={loop.get(field)!r} {why}; resume from an "
+                                   "earlier checkpoint or retrain")
+
+        if not isinstance(loop, dict):
+            raise CheckpointError(f"trainer state in '{where}' is not a mapping; resume from an earlier checkpoint")
+        unknown = set(loop) - set(cls().to_dict())
+        if unknown:
+            raise bad(sorted(unknown)[0], "is not a field of the trainer state")
+        for field in ("epoch", "bad_epochs"):
+            value = loop.get(field, 0)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise bad(field, "must be a whole number >= 0")
+        for field in ("best_value", "elapsed_s"):
+            value = loop.get(field, 0.0)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+                raise bad(field, "must be a number")
+        if loop.get("elapsed_s", 0.0) < 0:
+            raise bad("elapsed_s", "must be >= 0")
+        if not isinstance(loop.get("stopped_early", False), bool):
+            raise bad("stopped_early", "must be true or false")
+        name = loop.get("best_name")
+        if name is not None and not (isinstance(name, str) and ckpt.CHECKPOINT_NAME.fullmatch(name)):
+            raise bad("best_name", "is not a checkpoint folder name")
+        return cls(**loop)
+
 
 class Trainer:
     """Fits a model to a DataBundle under a RunConfig, writing into ``run_dir``."""
@@ -119,7 +148,7 @@ class Trainer:
         try:
             self.model.load_state_dict(weights)
             self.optimizer.load_state_dict(st["optimizer"])
-            self.state = TrainState(**st["loop"])
+            self.state = TrainState.checked(st["loop"], path)
             self.step.load_state_dict(st.get("step", {}))
         except (RuntimeError, ValueError, KeyError, TypeError) as err:
             raise CheckpointError(f"checkpoint '{path}' does not fit this model ({str(err).splitlines()[0]}); "
