@@ -164,5 +164,23 @@ def test_long_commands_print_one_line_per_stage_into_a_log(tmp_path):
     r = vaelab("plot", run.path, "--kind", "samples", "--seed", "4")
     assert r.returncode == 0, r.stderr
     assert "plot: figure data samples:" in r.stderr and "plot: drawing 1 figure(s):" in r.stderr
+    r = vaelab("sample", run.path, "--n", "8", "--sampler", "gaussian", "--seed", "1")
+    assert r.returncode == 0, r.stderr
+    assert "sample: the gaussian sampler (fitted once, then reused): " in r.stderr and "sample: 8 codes decoded: " in r.stderr
     r = vaelab("sample", run.path, "--n", "8", "--no-progress")
     assert r.returncode == 0 and "sample:" not in r.stderr, r.stderr
+    r = vaelab("lso", run.path, "--task", "match", "--targets", "2", "--starts", "2", "--steps", "5", "--seed", "1",
+               "--device", "cpu")
+    assert r.returncode == 0, r.stderr
+    assert [line.rsplit(": ", 1)[0] for line in r.stderr.splitlines()] == ["lso: matching targets"], r.stderr
+
+
+def test_train_prints_its_epoch_lines_into_a_log_and_nothing_with_no_progress(tmp_path):
+    config = tmp_path / "tiny.yaml"
+    config.write_text(json.dumps(tiny_config(epochs=2, progress=True)))  # JSON is YAML
+    r = vaelab("train", config, "--out", tmp_path / "a", "--device", "cpu", "--seed", "1")
+    assert r.returncode == 0, r.stderr
+    epochs = [line.split()[:2] for line in r.stderr.splitlines() if line.startswith("epoch ")]
+    assert epochs == [["epoch", "1"], ["epoch", "2"]], r.stderr
+    r = vaelab("train", config, "--out", tmp_path / "b", "--no-progress")
+    assert r.returncode == 0 and "epoch" not in r.stderr, r.stderr
