@@ -15,6 +15,7 @@ computes takes ``--device`` and ``--no-progress``, and ``--seed`` where it draws
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import warnings
 
@@ -49,12 +50,18 @@ def _shown(value) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _config_default(key: str):
-    """The config's default for a dotted key such as ``train.epochs``."""
+@functools.lru_cache(maxsize=1)
+def _config_defaults():
+    """The default config (:class:`~vaelab.config.schema.RunConfig`), built once, when a help needs it."""
     from vaelab.config.schema import RunConfig
 
+    return RunConfig()
+
+
+def _config_default(key: str):
+    """The config's default for a dotted key such as ``train.epochs``."""
     section, name = key.split(".")
-    return getattr(getattr(RunConfig(), section), name)
+    return getattr(getattr(_config_defaults(), section), name)
 
 
 def _parser(sub, name: str, **kwargs) -> argparse.ArgumentParser:
