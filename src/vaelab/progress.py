@@ -5,6 +5,10 @@ transient rich bar (it disappears when the stage ends, so the output keeps only
 results). When stderr is not a terminal (a log file, CI, a pipe) a bar would be noise,
 so each stage prints one line when it ends instead: ``evaluate: IW NLL (K=5000): 12.3 s``.
 ``enabled=False`` (``--no-progress``) silences both.
+
+Two shapes of loop: :func:`bar` yields ``update(done)`` (the count done so far, with
+optional figures), :func:`counter` yields ``advance(n)`` (what was just done: molecules
+read, bytes received). :func:`stage` times a step that has no count.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterator, Optional
 
 #: the columns of each kind of bar: "steps" (done/total, time left), "stats" (with a text field), "bytes"
+#: (size and speed), "elapsed" (with a text field and the time so far: the training epochs)
 KINDS = ("steps", "stats", "bytes", "elapsed")
 
 
@@ -73,8 +78,8 @@ def bar(description: str, total: Optional[int], enabled: bool = True, kind: str 
 
     ``stats`` is a string or a function returning one (called only when the bar is
     redrawn, so a loop can hand over figures that cost a device synchronisation); the
-    bar is redrawn at most every ``every`` steps and at the last one. ``kind="bytes"``
-    counts bytes (downloads); ``update`` then takes the bytes just received.
+    bar is redrawn at most every ``every`` steps and at the last one. ``kind`` is
+    "steps" or "stats" (a bar with the stats text).
     """
     if not enabled:
         yield lambda done, stats=None: None
@@ -83,14 +88,32 @@ def bar(description: str, total: Optional[int], enabled: bool = True, kind: str 
         with stage(description):
             yield lambda done, stats=None: None
         return
-    with make_progress("bytes" if kind == "bytes" else ("stats" if kind == "stats" else "steps")) as progress:
+    with make_progress("stats" if kind == "stats" else "steps") as progress:
         task = progress.add_task(description, total=total, stats="")
 
         def update(done: int, stats=None) -> None:
-            if kind == "bytes":
-                progress.advance(task, done)
-            elif done % every == 0 or done == total:
+            if done % every == 0 or done == total:
                 text = stats() if callable(stats) else (stats or "")
                 progress.update(task, completed=done, stats=text)
 
         yield update
+
+
+@contextmanager
+def counter(description: str, total: Optional[int], enabled: bool = True,
+            kind: str = "steps") -> Iterator[Callable[[int], None]]:
+    """Yields ``advance(n)`` for ``n`` more done: a bar on a terminal, a line at the end in a log.
+
+    ``kind="bytes"`` shows sizes and speed (downloads); ``total=None`` draws a bar
+    without an end (a file of unknown size, a reader that does not count).
+    """
+    if not enabled:
+        yield lambda n: None
+        return
+    if not interactive():
+        with stage(description):
+            yield lambda n: None
+        return
+    with make_progress("bytes" if kind == "bytes" else "steps") as progress:
+        task = progress.add_task(description, total=total, stats="")
+        yield lambda n: progress.advance(task, n)

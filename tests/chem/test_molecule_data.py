@@ -240,3 +240,15 @@ def test_without_the_chem_extra_the_error_names_it(monkeypatch):
     monkeypatch.setattr(mol, "chem_available", lambda: False)
     with pytest.raises(DataError, match=r"needs RDKit and SELFIES; install the chem extra: pip install 'vaelab\[chem\]'"):
         load("qm9")
+
+
+def test_building_in_a_log_prints_one_line_per_stage(capsys):
+    """stderr is not a terminal here: each building stage prints ``title: stage: N s``; a cached load prints none."""
+    load("smiles", path=str(QM9_200))
+    err = capsys.readouterr().err.splitlines()
+    title = "building smiles (cached once)"
+    stages = [line.rsplit(": ", 1)[0] for line in err if line.startswith(title) and line.endswith(" s")]
+    assert stages == [f"{title}: reading"] + [f"{title}: {split}: {what}" for split in ("train", "valid", "test")
+                                              for what in ("canonical SMILES", "smiles tokens")]
+    load("smiles", path=str(QM9_200))
+    assert title not in capsys.readouterr().err

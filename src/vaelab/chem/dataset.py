@@ -7,7 +7,6 @@ line numbers: :meth:`MoleculeSplits.messages` says what was skipped.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from typing import Callable, ContextManager, Optional, Sequence
 
@@ -16,12 +15,13 @@ import numpy as np
 from vaelab.chem.smiles import InvalidReport, canonicalize
 from vaelab.chem.tokenize import get_tokenizer
 from vaelab.chem.vocab import Vocabulary, longest
+from vaelab.progress import counter
 
 SPLITS = ("train", "valid", "test")
 _EXAMPLES = 5
 
-#: ``progress(description, total)`` -> a context yielding ``advance(n)`` (or None: no bar)
-Progress = Callable[[str, int], ContextManager[Optional[Callable[[int], None]]]]
+#: ``progress(description, total)`` -> a context yielding ``advance(n)`` (:func:`vaelab.progress.counter`)
+Progress = Callable[[str, Optional[int]], ContextManager[Callable[[int], None]]]
 
 
 @dataclass
@@ -79,12 +79,6 @@ class _Prepared:
                          [self.tokens[i] for i in idx])
 
 
-@contextlib.contextmanager
-def no_bar(description: str, total: Optional[int]):
-    """A progress context that shows nothing."""
-    yield None
-
-
 def _report(source: str, total: int, picked: np.ndarray, lines: np.ndarray, texts: Sequence[str],
             reason: str) -> InvalidReport:
     examples = [(int(lines[i]), texts[i]) for i in picked[:_EXAMPLES]]
@@ -124,7 +118,7 @@ def build_splits(pools: dict[str, MoleculePool], property_names: Sequence[str], 
     reported.
     """
     tok = get_tokenizer(tokenizer)
-    progress = progress or no_bar
+    progress = progress or (lambda description, total: counter(description, total, enabled=False))
     prepared, report = {}, {}
     for split in SPLITS:
         prepared[split], report[split] = _prepare(pools[split], split, tok, progress)

@@ -15,6 +15,7 @@ computes takes ``--device`` and ``--no-progress``, and ``--seed`` where it draws
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import warnings
 
@@ -23,14 +24,44 @@ from vaelab.cli.output import print_error, print_warning
 
 
 class HelpFormatter(argparse.HelpFormatter):
-    """Appends ``(default: X)`` to an option's help unless the help already states its default."""
+    """Appends ``(default: X)`` to an option's help unless the help already states its default.
+
+    A train shortcut's default is the config's (:mod:`vaelab.config.schema`), read only when
+    its help is printed: building the parser (``vaelab --help``, ``vaelab evaluate --help``)
+    does not import the config schema and pydantic.
+    """
 
     def _get_help_string(self, action):
         text = action.help or ""
-        if "default" in text or action.default in (None, False, argparse.SUPPRESS) or not action.option_strings:
+        key = getattr(action, "config_key", None)
+        if key is not None:
+            default = _config_default(key)
+            return f"{text} (default: {'unset' if default is None else _shown(default)}, or the preset's)"
+        unset = action.default is None or action.default is False or action.default is argparse.SUPPRESS
+        if "default" in text or unset or not action.option_strings:  # a default of 0 is still shown
             return text
-        value = action.default if not isinstance(action.default, (list, tuple)) else ",".join(map(str, action.default))
-        return f"{text} (default: {value})"
+        return f"{text} (default: {_shown(action.default)})"
+
+
+def _shown(value) -> str:
+    """A default as the help shows it: lists comma-separated, booleans as the config spells them."""
+    if isinstance(value, (list, tuple)):
+        return ",".join(map(str, value))
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+@functools.lru_cache(maxsize=1)
+def _config_defaults():
+    """The default config (:class:`~vaelab.config.schema.RunConfig`), built once, when a help needs it."""
+    from vaelab.config.schema import RunConfig
+
+    return RunConfig()
+
+
+def _config_default(key: str):
+    """The config's default for a dotted key such as ``train.epochs``."""
+    section, name = key.split(".")
+    return getattr(getattr(_config_defaults(), section), name)
 
 
 def _parser(sub, name: str, **kwargs) -> argparse.ArgumentParser:
@@ -53,30 +84,28 @@ def _checkpoint(p) -> None:
 
 
 def _add_train(sub) -> None:
-    from vaelab.config.schema import RunConfig
     from vaelab.config.shortcuts import SHORTCUTS, flag
 
-    defaults = RunConfig()
     p = _parser(sub, "train", help="train a model; writes a run directory",
                 description="Train a model. Settings come from CONFIG (YAML), then --set key=value, then the "
                             "short flags; a model preset fills in what none of them sets.")
     p.add_argument("config", nargs="?", help="YAML config file (default: none, the built-in defaults)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="override a config key, repeatable, e.g. --set model.latent_dim=2 --set train.epochs=5")
+                   help="override a config key, repeatable, e.g. --set model.latent_dim=2 --set train.epochs=5 "
+                        "(default: none)")
     p.add_argument("--out", help="run directory to create (default: runs/<model>-<data>-<time>)")
     p.add_argument("--resume", nargs="?", const=True, metavar="RUN_DIR",
                    help="continue a run from its last checkpoint (RUN_DIR or --out; default: a new run)")
     for name, s in SHORTCUTS.items():
         if s.type is bool:
-            continue
-        section, key = s.key.split(".")
-        default = getattr(getattr(defaults, section), key)
-        p.add_argument(flag(name), type=s.type, metavar=name.upper(),
-                       help=f"{s.help}; = --set {s.key}=... (default: {'unset' if default is None else default}, "
-                            "or the preset's)")
-    p.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None, help=SHORTCUTS["compile"].help)
+            action = p.add_argument(flag(name), action=argparse.BooleanOptionalAction, default=None, help=s.help)
+        else:
+            action = p.add_argument(flag(name), type=s.type, metavar=name.upper(),
+                                    help=f"{s.help}; = --set {s.key}=...")
+        action.config_key = s.key  # the help's default is read from the config when it is printed
     p.add_argument("--no-progress", action="store_true",
-                   help="no progress bar (default: a bar on a terminal; the per-epoch lines are always printed)")
+                   help="no progress output: neither the bar nor the per-epoch lines (default: a bar on a "
+                        "terminal, and about 20 per-epoch lines in a terminal or a log)")
     p.set_defaults(func=commands.cmd_train)
 
 
@@ -196,7 +225,8 @@ def _add_lso(sub) -> None:
     p.add_argument("--task", choices=["property", "match"], default="property", help="which task")
     p.add_argument("--property", metavar="NAME",
                    help="property to optimise (molecules: logp, qed, sa, mw or a dataset column such as gap; "
-                        "images: score or label:K); an unknown name lists the run's")
+                        "images: score or label:K) (default: none, the property task needs one; an unknown name "
+                        "lists the run's)")
     p.add_argument("--starts", type=int, help=f"starts (default: property {PROPERTY.starts}; match: per target, "
                                               f"{MATCH.starts})")
     p.add_argument("--steps", type=int, help=f"Adam steps (default: property {PROPERTY.steps}; match {MATCH.steps})")

@@ -33,7 +33,7 @@ SHORTCUTS: dict[str, Shortcut] = {
     "beta": Shortcut("kl_schedule.end", float, "the KL weight (its final value when annealed)"),
     "posterior": Shortcut("model.posterior", str, "posterior head: gaussian, bounded-gaussian, deterministic, ..."),
     "likelihood": Shortcut("model.likelihood", str, "likelihood head: auto, bernoulli, gaussian, ..."),
-    "compile": Shortcut("train.compile", bool, "torch.compile the training step (auto: for runs of 20,000+ steps)"),
+    "compile": Shortcut("train.compile", bool, "torch.compile the training step; auto: for runs of 20,000+ steps"),
 }
 
 

@@ -8,7 +8,6 @@ always into the cache. ``$VAELAB_MIRROR`` replaces every dataset's source with
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import http.client
 import os
@@ -16,11 +15,11 @@ import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Callable, Iterator, Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from vaelab.data.registry import LoadContext
 from vaelab.errors import DataError
-from vaelab.progress import bar as progress_bar
+from vaelab.progress import counter
 
 _CHUNK = 1 << 16
 _ALGORITHMS = ("md5", "sha1", "sha256")
@@ -47,13 +46,6 @@ def _parse_checksum(checksum: str) -> tuple[str, str]:
     return algorithm, hexdigest.lower()
 
 
-@contextlib.contextmanager
-def _progress(name: str, total: Optional[int]) -> Iterator[Callable[[int], None]]:
-    """Yield ``advance(nbytes)``: a bar on a terminal, one line when done in a log (:mod:`vaelab.progress`)."""
-    with progress_bar(f"downloading {name}", total, kind="bytes") as advance:
-        yield advance
-
-
 def _stream(url: str, out, timeout: float, name: str) -> None:
     """Copy ``url`` into the open file ``out``; network failures propagate as urllib/OSError."""
     request = urllib.request.Request(url, headers={"User-Agent": "vaelab"})
@@ -61,7 +53,7 @@ def _stream(url: str, out, timeout: float, name: str) -> None:
         length = response.headers.get("Content-Length")
         total = int(length) if length and length.isdigit() else None
         received = 0
-        with _progress(name, total) as advance:
+        with counter(f"downloading {name}", total, kind="bytes") as advance:
             for block in iter(lambda: response.read(_CHUNK), b""):
                 out.write(block)
                 received += len(block)

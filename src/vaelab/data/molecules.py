@@ -30,7 +30,6 @@ the result is cached (:mod:`vaelab.chem.cache`). Requires the chem extra.
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -39,14 +38,13 @@ import numpy as np
 
 from vaelab.chem import cache
 from vaelab.chem.dataset import SPLITS, MoleculePool, MoleculeSplits, build_splits
-from vaelab.chem.dataset import no_bar as _no_bar
 from vaelab.chem.deps import CHEM_EXTRA_HINT, chem_available
 from vaelab.chem.sources import QM9_PROPERTIES, package_dir, read_moses, read_qm9, read_smiles_file
 from vaelab.chem.tokenize import TOKENIZERS
 from vaelab.data.registry import LoadContext, RawDataset, register_dataset
 from vaelab.data.splits import split_indices
 from vaelab.errors import DataError
-from vaelab.progress import interactive, make_progress
+from vaelab.progress import counter
 
 _COMMON = {"tokenizer": "smiles", "max_len": None, "subset": None}
 QM9_OPTIONS = {**_COMMON, "properties": None, "score": "gap"}
@@ -120,20 +118,9 @@ def cut(pool: MoleculePool, ctx: LoadContext, official: dict[str, MoleculePool])
 
 # ---------------------------------------------------------------- building, caching, the bundle
 
-@contextlib.contextmanager
-def _progress_bars(title: str):
-    """A factory of transient rich bars on stderr (None when stderr is not a terminal)."""
-    if not interactive():
-        yield None
-        return
-    with make_progress("steps") as bar:
-        @contextlib.contextmanager
-        def stage(description: str, total: Optional[int]):
-            task = bar.add_task(f"{title}: {description}", total=total)
-            yield lambda n: bar.advance(task, n)
-            bar.remove_task(task)
-
-        yield stage
+def _stages(title: str):
+    """``progress(description, total)`` for :func:`~vaelab.chem.dataset.build_splits`: one bar (or log line) a stage."""
+    return lambda description, total: counter(f"{title}: {description}", total)
 
 
 def _build_or_load(ctx: LoadContext, dataset: str, key: dict,
@@ -150,10 +137,10 @@ def _build_or_load(ctx: LoadContext, dataset: str, key: dict,
     folder = cache.cache_folder(ctx.cache_dir, dataset, key)
     data = cache.load(folder)
     if data is None:
-        with _progress_bars(f"building {dataset} (cached once)") as progress:
-            with (progress or _no_bar)("reading", None):
-                pools, names, notes = read()
-            data = build_splits(pools, names, tokenizer, max_len, progress)
+        progress = _stages(f"building {dataset} (cached once)")
+        with progress("reading", None):
+            pools, names, notes = read()
+        data = build_splits(pools, names, tokenizer, max_len, progress)
         data.report["notes"] = notes
         if len(data.x["train"]) == 0:
             raise DataError(f"dataset '{dataset}': no training molecules left ("

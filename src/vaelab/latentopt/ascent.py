@@ -85,7 +85,7 @@ def ascend(f: Callable[[torch.Tensor], torch.Tensor], z0: torch.Tensor, *, steps
     scores = torch.empty(steps + 1, k, device=z.device)  # (steps + 1, K)
     objective = torch.empty(steps + 1, k, device=z.device)  # (steps + 1, K)
     clipped = torch.zeros(steps + 1, k, dtype=torch.bool, device=z.device)  # (steps + 1, K)
-    with progress_bar("latent ascent", steps, progress, kind="stats", every=steps_per_redraw(steps)) as bar:
+    with progress_bar("lso: latent ascent", steps, progress, kind="stats", every=steps_per_redraw(steps)) as bar:
         for t in range(steps + 1):
             score = f(z)  # (K,)
             value = penalised(score, z, penalty)  # (K,)

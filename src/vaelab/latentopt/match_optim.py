@@ -90,7 +90,7 @@ def optimise_codes(model, x: torch.Tensor, z0: torch.Tensor, side: dict, *, step
     th = torch.as_tensor(thresholds, dtype=torch.float32, device=z.device)  # (H,)
     stop_step = torch.full((len(th), p_rows), steps, dtype=torch.long, device=z.device)  # (H, P)
     stop_z = torch.empty(len(th), p_rows, d, device=z.device)  # (H, P, d)
-    with frozen(model), progress_bar("matching targets", steps, progress, kind="stats",
+    with frozen(model), progress_bar("lso: matching targets", steps, progress, kind="stats",
                                      every=steps_per_redraw(steps)) as bar:
         for t in range(steps + 1):
             value = match_loss(model.decode(z, **side), x, loss)  # (P,)

@@ -136,7 +136,7 @@ def fit_predictor(z: torch.Tensor, y: torch.Tensor, options: dict | None = None,
     opt = torch.optim.AdamW(model.parameters(), lr=float(o["lr"]), weight_decay=float(o["weight_decay"]))
     best, best_epoch, best_state, history = float("inf"), 0, None, []
     bs, epoch = int(o["batch_size"]), 0
-    with progress_bar("property predictor", int(o["epochs"]), progress, kind="stats",
+    with progress_bar("lso: property predictor", int(o["epochs"]), progress, kind="stats",
                       every=steps_per_redraw(int(o["epochs"]))) as bar:
         for epoch in range(1, int(o["epochs"]) + 1):
             perm = torch.randperm(len(yf), generator=gen).to(z.device)  # (n_fit,)

@@ -50,7 +50,7 @@ def _subset(n: int, limit: int, seed: int) -> np.ndarray:
 def _codes_and_values(run, target, split: str, limit: int, seed: int, progress: bool):
     """Codes (n, d) and property values (n,) of a seeded subset of a split, rows with unknown values dropped."""
     idx = _subset(len(run.data.split(split)), limit, seed)
-    with progress_bar(f"RDKit {target.name} ({split})", len(idx), progress and target.source == "rdkit",
+    with progress_bar(f"lso: RDKit {target.name} ({split})", len(idx), progress and target.source == "rdkit",
                       kind="stats", every=steps_per_redraw(len(idx))) as bar:
         y = tg.values(run, target, split, idx, progress=lambda done: bar(done, lambda: ""))
     keep = np.isfinite(y)

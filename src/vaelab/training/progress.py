@@ -1,12 +1,16 @@
-"""A rich progress bar over steps, with one summary line per epoch."""
+"""The trainer's progress: a bar over each epoch's steps on a terminal, and its summary lines.
+
+The summary lines (about 20 a run) are printed on a terminal and in a log alike; the
+bar only on a terminal (in a log a bar would be noise: :mod:`vaelab.progress`).
+"""
 
 from __future__ import annotations
 
-from vaelab.progress import make_progress, stderr_console
+from vaelab.progress import interactive, make_progress, stderr_console
 
 
 class ProgressReporter:
-    """Shows loss, reconstruction and KL as training runs; silent when disabled."""
+    """Shows loss, reconstruction and KL as training runs (a bar on a terminal); silent when disabled."""
 
     def __init__(self, enabled: bool, total_epochs: int, console=None):
         self.enabled = enabled
@@ -16,7 +20,7 @@ class ProgressReporter:
         self._task = None
 
     def __enter__(self):
-        if self.enabled:
+        if self.enabled and interactive():
             self._progress = make_progress("elapsed", self.console)
             self._progress.__enter__()
         return self
