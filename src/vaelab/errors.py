@@ -14,6 +14,7 @@ permission), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 1 an internal e
 from __future__ import annotations
 
 import difflib
+import reprlib
 from typing import Iterable
 
 
@@ -94,20 +95,29 @@ def unknown_name(what: str, name: str, valid: Iterable[str], listing: str = "Ava
     return f"unknown {what} '{name}'.{did_you_mean(name, names)} {listing}: {shown}{tail}"
 
 
+#: the repr of a bad value in a message: bounded, so a YAML alias bomb cannot make a 50 MB line
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxtuple, _SHORT.maxdict = 2, 4, 4, 4
+_SHORT.maxstring, _SHORT.maxother = 60, 60
+#: validation errors named in one message; the rest are counted
+_MAX_ERRORS = 3
+
+
 def format_validation_error(err, prefix: str = "") -> str:
     """A pydantic ``ValidationError`` as one line: ``config key 'train.epochs': Input should be ... (got 'many')``.
 
-    Several errors are joined by ``; ``. ``prefix`` is put before each location
+    Several errors are joined by ``; `` (the first three, then a count). ``prefix`` is put before each location
     (``"model.options."`` for a variant's options).
     """
     lines = []
     for e in err.errors():
         loc = ".".join(str(p) for p in e["loc"] if not str(p).startswith("function-"))
         got = e.get("input")
-        got_s = "" if isinstance(got, dict) else f" (got {got!r})"
+        got_s = "" if isinstance(got, dict) or "got " in e["msg"] else f" (got {_SHORT.repr(got)})"
         msg = e["msg"].replace("Value error, ", "")
         if loc:
             lines.append(f"config key '{prefix}{loc}': {msg}{got_s}")
         else:
             lines.append(f"{prefix.rstrip('.')}: {msg}" if prefix else msg)
-    return "; ".join(lines)
+    more = f"; and {len(lines) - _MAX_ERRORS} more" if len(lines) > _MAX_ERRORS else ""
+    return "; ".join(lines[:_MAX_ERRORS]) + more

@@ -43,6 +43,14 @@ class HelpFormatter(argparse.HelpFormatter):
         return f"{text} (default: {_shown(action.default)})"
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with the command line's one-line error: no usage block, the help to read named instead."""
+
+    def error(self, message: str):
+        print_error(f"{self.prog}: {message} (see `{self.prog} --help`)")
+        raise SystemExit(2)
+
+
 def _shown(value) -> str:
     """A default as the help shows it: lists comma-separated, booleans as the config spells them."""
     if isinstance(value, (list, tuple)):
@@ -270,8 +278,8 @@ def _add_lso(sub) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from vaelab.version import __version__
 
-    parser = argparse.ArgumentParser(prog="vaelab", description="Train VAE-family models and study their latent spaces.",
-                                     formatter_class=HelpFormatter)
+    parser = Parser(prog="vaelab", description="Train VAE-family models and study their latent spaces.",
+                    formatter_class=HelpFormatter)
     parser.add_argument("--version", action="version", version=f"vaelab {__version__}")
     parser.add_argument("--debug", action="store_true",
                         help="show the full traceback of any error (also VAELAB_DEBUG=1)")
@@ -325,13 +333,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from vaelab.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, VaelabError, io_failure
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 1
+    args = None
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    try:
+    try:  # parsing too: a Ctrl-C while the command starts is the same one line
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 1
         with warnings.catch_warnings():
             warnings.showwarning = print_warning  # one "warning:" line, no source line
             return args.func(args)

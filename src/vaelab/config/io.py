@@ -107,6 +107,8 @@ MAX_CONFIG_BYTES = 1_000_000
 
 def read_yaml_config(path: Path) -> dict:
     """The mapping in a YAML config file; one ConfigError for a missing, huge, binary, non-UTF-8 or malformed file."""
+    if path.is_dir():
+        raise ConfigError(f"config file '{path}' is a folder; pass the YAML file inside it")
     if not path.is_file():
         raise ConfigError(f"config file '{path}' does not exist")
     if path.stat().st_size > MAX_CONFIG_BYTES:

@@ -7,9 +7,14 @@ dotted path.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, field_validator, model_validator
+
+#: the largest layer width or latent size a config may ask for: a larger one cannot be allocated anyway
+MAX_WIDTH = 1 << 16
+#: a layer width or latent size: 1 .. MAX_WIDTH (the error names the limit)
+Width = Annotated[int, Field(gt=0, le=MAX_WIDTH)]
 
 
 class Section(BaseModel):
@@ -34,16 +39,16 @@ class DataConfig(Section):
 
 class ModelConfig(Section):
     name: str = Field("vae", description="model variant; see `vaelab models`")
-    latent_dim: PositiveInt = 16
+    latent_dim: Width = 16
     architecture: Literal["mlp", "conv", "resnet"] = Field(
         "mlp", description="encoder backbone for image and vector data (token data: model.seq_encoder)")
-    hidden: list[PositiveInt] = Field(default_factory=lambda: [200, 200], description="encoder hidden sizes")
-    decoder_hidden: Optional[list[PositiveInt]] = Field(
+    hidden: list[Width] = Field(default_factory=lambda: [200, 200], description="encoder hidden sizes")
+    decoder_hidden: Optional[list[Width]] = Field(
         None, description="default: hidden reversed (mlp), [256, 512, 512] (conv); token data: [256, 512, 1024] "
                           "(seq_decoder=fc), none (seq_decoder=gru: z feeds the GRU directly)")
-    conv_channels: list[PositiveInt] = Field(default_factory=lambda: [32, 32, 64, 64],
+    conv_channels: list[Width] = Field(default_factory=lambda: [32, 32, 64, 64],
                                              description="conv encoder widths (images; seq_encoder=article-conv)")
-    resnet_channels: list[PositiveInt] = Field(default_factory=lambda: [32, 64, 64])
+    resnet_channels: list[Width] = Field(default_factory=lambda: [32, 64, 64])
     resnet_blocks: PositiveInt = Field(1, description="residual blocks per ResNet stage")
     activation: Literal["softplus", "tanh", "relu", "elu", "leaky_relu", "gelu", "silu"] = "softplus"
     batch_norm: bool = False
@@ -57,7 +62,7 @@ class ModelConfig(Section):
         "auto", description="p(x|z); auto = bernoulli for binary and [0,1] data, gaussian for real data, "
                             "categorical (one categorical per token position) for token data")
     pixelcnn_layers: PositiveInt = Field(4, description="gated PixelCNN decoder: layers (He et al.: 13)")
-    pixelcnn_channels: PositiveInt = Field(32, description="gated PixelCNN decoder: channels (He et al.: 64)")
+    pixelcnn_channels: Width = Field(32, description="gated PixelCNN decoder: channels (He et al.: 64)")
     pixelcnn_kernel: PositiveInt = Field(5, description="gated PixelCNN decoder: kernel size (odd)")
     likelihood_std: PositiveFloat = Field(1.0, description="gaussian-fixed: standard deviation")
     logvar_bound: PositiveFloat = Field(1.0, description="gaussian: log-variance = bound*tanh(.)")
@@ -69,10 +74,10 @@ class ModelConfig(Section):
         "gru", description="token data: the decoder; gru = autoregressive GRU conditioned on z (teacher forcing "
                            "in training), fc = fully connected layers (model.decoder_hidden, default "
                            "[256, 512, 1024]) emitting every position at once (the molecule article)")
-    seq_embedding: PositiveInt = Field(32, description="token data: token embedding size (GRU encoder and decoder)")
-    seq_hidden: PositiveInt = Field(256, description="token data: GRU state size (GRU encoder and decoder)")
+    seq_embedding: Width = Field(32, description="token data: token embedding size (GRU encoder and decoder)")
+    seq_hidden: Width = Field(256, description="token data: GRU state size (GRU encoder and decoder)")
     seq_layers: PositiveInt = Field(1, description="token data: stacked GRU layers (GRU encoder and decoder)")
-    seq_dense: PositiveInt = Field(435, description="token data, chemvae encoder: the dense layer after the "
+    seq_dense: Width = Field(435, description="token data, chemvae encoder: the dense layer after the "
                                                     "convolutions (435 in Gomez-Bombarelli et al.'s ZINC model)")
     seq_dropout: float = Field(0.0, ge=0.0, lt=1.0, description="token data: dropout on the GRU decoder's input "
                                                                "embeddings and between stacked GRU layers")
@@ -108,6 +113,14 @@ class OptimConfig(Section):
     lr_gamma: PositiveFloat = Field(0.5, description="step schedule: decay factor")
     grad_clip: Optional[PositiveFloat] = Field(None, description="max global gradient norm")
     fused: Literal["auto", "on", "off"] = Field("auto", description="fused Adam kernel when available")
+
+    @field_validator("betas")
+    @classmethod
+    def _betas_in_range(cls, betas: tuple[float, float]) -> tuple[float, float]:
+        """Adam's decay rates (Kingma & Ba, 2015) are each in [0, 1)."""
+        if not all(0.0 <= b < 1.0 for b in betas):
+            raise ValueError(f"each of Adam's two decay rates must be in [0, 1), got {list(betas)}")
+        return betas
 
 
 class TrainConfig(Section):

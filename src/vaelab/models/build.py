@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import torch
+
 from vaelab.models.options import parse_options
 from vaelab.distributions import StandardNormalPrior, build_likelihood_head, build_posterior_head
 from vaelab.distributions.autoregressive import PixelCNNHead
@@ -109,7 +111,56 @@ def build_model(cfg, event_shape: tuple[int, ...], kind: str, n_classes: int | N
     ``n_classes`` (from the training labels) sizes conditional models' inputs;
     ``vocab_size`` (from the dataset's vocabulary, :func:`vocab_size_of`) sizes the
     sequence parts that token data gets (``model.seq_encoder``, ``model.seq_decoder``).
+    A model too big for memory is a :class:`ConfigError` naming the sizes to lower.
     """
+    _check_fits_in_memory(cfg, event_shape, kind, n_classes, vocab_size)
+    try:
+        return _assemble(cfg, event_shape, kind, n_classes, vocab_size)
+    except (RuntimeError, MemoryError) as err:  # torch.OutOfMemoryError is a RuntimeError
+        text = str(err)
+        if not isinstance(err, MemoryError) and "alloc" not in text and "out of memory" not in text:
+            raise
+        raise ConfigError(f"the model does not fit in memory ({text.splitlines()[0][-120:] if text else 'MemoryError'})"
+                          f"; {_LOWER.format(cfg=cfg, hidden=list(cfg.hidden))}") from None
+
+
+_LOWER = "lower model.latent_dim ({cfg.latent_dim}) or the layer widths (model.hidden {hidden}, model.decoder_hidden, ...)"
+#: bytes one parameter costs in training: float32 weight, gradient and Adam's two moments
+_TRAIN_BYTES_PER_PARAM = 16
+
+
+def _available_memory() -> int | None:
+    """Bytes of physical memory free now (Linux, BSD), or None where the OS does not say."""
+    import os
+
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _check_fits_in_memory(cfg, event_shape, kind, n_classes, vocab_size) -> None:
+    """Count the parameters on the meta device (no memory used) and refuse a model that cannot be trained here.
+
+    Without this, a huge ``model.latent_dim`` or width is allocated lazily by the OS and
+    the process is killed while the weights are initialised, with no message at all.
+    """
+    free = _available_memory()
+    if free is None:
+        return
+    try:
+        with torch.device("meta"):
+            n = sum(p.numel() for p in _assemble(cfg, event_shape, kind, n_classes, vocab_size).parameters())
+    except Exception:  # noqa: BLE001 - a part that cannot be built on meta: the real build decides
+        return
+    need = n * _TRAIN_BYTES_PER_PARAM
+    if need > free:
+        raise ConfigError(f"the model has {n:,} parameters: training it needs about {need / 2**30:.1f} GiB, more "
+                          f"than the {free / 2**30:.1f} GiB of memory free; {_LOWER.format(cfg=cfg, hidden=list(cfg.hidden))}")
+
+
+def _assemble(cfg, event_shape, kind, n_classes, vocab_size):
+    """:func:`build_model` without the memory guard."""
     cls = get_model_class(cfg.name)
     options = parse_options(cls.options_model, cfg.options, cfg.name)
     if cls.supported_posteriors is not None and cfg.posterior not in cls.supported_posteriors:
