@@ -68,7 +68,8 @@ def io_failure(err: OSError) -> IOFailure:
              errno.EPERM: "operation not permitted: choose a folder you can write to",
              errno.ENAMETOOLONG: "the path is too long: choose a shorter one",
              errno.ENOTDIR: "a part of the path is a file, not a folder",
-             errno.EISDIR: "the path is a folder, not a file"}
+             errno.EISDIR: "the path is a folder, not a file",
+             errno.EEXIST: "something of that name is already there (a file, or a broken link): choose another path"}
     fix = fixes.get(err.errno, err.strerror or type(err).__name__)
     return IOFailure(f"could not read or write {where}: {fix}; finished checkpoints and earlier results are intact")
 

@@ -29,6 +29,28 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def check_output_folder(path, flag: str = "--out") -> None:
+    """Refuse, before any work, an output folder that cannot be one: a file, a broken link, a path under a file.
+
+    The message names ``flag`` and the fix (exit code 2); what only writing can tell (a
+    full disk, no permission) is left to the write itself (:func:`vaelab.errors.io_failure`).
+    """
+    from vaelab.errors import VaelabError
+
+    path = Path(path)
+    if path.is_symlink() and not path.exists():
+        raise VaelabError(f"{flag} '{path}' is a broken symbolic link (to '{os.readlink(path)}'); remove it or "
+                          "choose another folder")
+    if path.exists() and not path.is_dir():
+        raise VaelabError(f"{flag} '{path}' is a file, not a folder; choose another folder")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise VaelabError(f"{flag} '{path}': '{parent}' is a file, so no folder can be made under it; "
+                                  "choose another folder")
+            return
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

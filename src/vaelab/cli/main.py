@@ -123,13 +123,13 @@ def _add_evaluate(sub) -> None:
     p = _parser(sub, "evaluate", help="diagnostics of a run on a split; writes diagnostics.json")
     p.add_argument("run_dir", help="a run directory written by `vaelab train`")
     p.add_argument("--split", default="test", choices=["train", "valid", "test"], help="the split to evaluate")
-    p.add_argument("--iw-samples", type=int, default=None,
+    p.add_argument("--iw-samples", type=count_or_zero, default=None,
                    help=f"K of the importance-weighted NLL (default {d.IW_SAMPLES}, as Burda et al.; "
                         f"{d.IW_SAMPLES_TOKENS} on SMILES/SELFIES runs, where each sample is a pass of the GRU; "
                         "0 to skip)")
     _checkpoint(p)
-    p.add_argument("--limit", type=int, help="evaluate only the first N examples (default: all)")
-    p.add_argument("--batch-size", type=int, default=d.IW_BATCH, help="examples per IW NLL batch")
+    p.add_argument("--limit", type=count, help="evaluate only the first N examples (default: all)")
+    p.add_argument("--batch-size", type=count, default=d.IW_BATCH, help="examples per IW NLL batch")
     p.add_argument("--no-fd", dest="fd", action="store_false",
                    help="skip the FD (feature net), which trains a small classifier on first use")
     p.add_argument("--fd-sampler", dest="fd_samplers", action="append", metavar="NAME",
@@ -196,7 +196,7 @@ def _add_sample(sub) -> None:
                             "are fitted to the training codes once and saved in RUN_DIR/samplers/NAME/. "
                             f"Samplers: {names}.")
     p.add_argument("run_dir", help="a run directory written by `vaelab train`")
-    p.add_argument("--n", type=int, default=d.SAMPLES, help="number of samples")
+    p.add_argument("--n", type=count, default=d.SAMPLES, help="number of samples")
     p.add_argument("--sampler", metavar="NAME",
                    help=f"{', '.join(CATALOGUE)} (default: the model's own, the prior for VAEs)")
     p.add_argument("--option", action="append", metavar="KEY=VALUE",
@@ -213,10 +213,31 @@ def _add_sample(sub) -> None:
 def _norm_bound(text: str):
     if text in ("auto", "none"):
         return None if text == "none" else "auto"
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a radius, auto or none, got {text!r}") from None
+    return positive_float(text)
+
+
+def _number(kind: type, least: float, strict: bool, what: str, below: float | None = None):
+    """An argparse ``type`` reading ``kind`` that is >= ``least`` (> when ``strict``) and < ``below``.
+
+    argparse puts the flag's name before the message: ``argument --n: expected a whole number >= 1, got '0'``.
+    """
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        too_low = value < least or (strict and value == least)
+        if value != value or too_low or (below is not None and value >= below):  # value != value: NaN
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+    return parse
+
+
+count = _number(int, 1, False, "a whole number >= 1")
+count_or_zero = _number(int, 0, False, "a whole number >= 0 (0 skips)")
+positive_float = _number(float, 0.0, True, "a number > 0")
+non_negative_float = _number(float, 0.0, False, "a number >= 0")
+_below_one = _number(float, 0.0, True, "a number > 0 and < 1", below=1.0)
 
 
 def _add_lso(sub) -> None:
@@ -235,15 +256,15 @@ def _add_lso(sub) -> None:
                    help="property to optimise (molecules: logp, qed, sa, mw or a dataset column such as gap; "
                         "images: score or label:K) (default: none, the property task needs one; an unknown name "
                         "lists the run's)")
-    p.add_argument("--starts", type=int, help=f"starts (default: property {PROPERTY.starts}; match: per target, "
+    p.add_argument("--starts", type=count, help=f"starts (default: property {PROPERTY.starts}; match: per target, "
                                               f"{MATCH.starts})")
-    p.add_argument("--steps", type=int, help=f"Adam steps (default: property {PROPERTY.steps}; match {MATCH.steps})")
-    p.add_argument("--lr", type=float, help=f"Adam learning rate on z (default: property {PROPERTY.lr}; match "
+    p.add_argument("--steps", type=count, help=f"Adam steps (default: property {PROPERTY.steps}; match {MATCH.steps})")
+    p.add_argument("--lr", type=positive_float, help=f"Adam learning rate on z (default: property {PROPERTY.lr}; match "
                                             f"{MATCH.lr})")
     _checkpoint(p)
     _computing(p, "seed of targets, starts and predictor")
     g = p.add_argument_group("property task")
-    g.add_argument("--penalty", type=float, default=PROPERTY.penalty,
+    g.add_argument("--penalty", type=non_negative_float, default=PROPERTY.penalty,
                    help="lambda: the ascent maximises the standardised prediction minus lambda times the "
                         "negative log-density of --penalty-on")
     g.add_argument("--penalty-on", choices=["codes", "prior"], default=PROPERTY.penalty_on,
@@ -265,12 +286,12 @@ def _add_lso(sub) -> None:
                         "by default: along a collapsed dimension the predictor has seen no variation)")
     g.add_argument("--refit", action="store_true", help="fit the property predictor again, replacing the saved one")
     g = p.add_argument_group("match task")
-    g.add_argument("--targets", type=int, default=MATCH.targets, help="test images to match (the NE-VAE paper: 50)")
+    g.add_argument("--targets", type=count, default=MATCH.targets, help="test images to match (the NE-VAE paper: 50)")
     g.add_argument("--loss", choices=["se", "nll"], default=MATCH.loss,
                    help="se: squared error of the decoded mean (the paper's); nll: -log p(x|z)")
     g.add_argument("--init", choices=["sampler", "posterior"], default=MATCH.init,
                    help="starts drawn from the model's sampler (the prior for VAEs) or from q(z|x_target)")
-    g.add_argument("--tol", type=float, default=MATCH.tol,
+    g.add_argument("--tol", type=_below_one, default=MATCH.tol,
                    help="converged once the loss stays within tol of its total change of its final value")
     p.set_defaults(func=commands.cmd_lso)
 

@@ -135,7 +135,13 @@ def read_yaml_config(path: Path) -> dict:
 
 def load_config(path: str | os.PathLike, overrides: Iterable[str] = (), *, saved_run: bool = False) -> RunConfig:
     """Read a YAML config safely (no object construction) and validate it (``saved_run``: see :func:`make_config`)."""
-    return make_config(read_yaml_config(Path(path)), overrides, saved_run=saved_run)
+    raw = read_yaml_config(Path(path))
+    try:
+        return make_config(raw, overrides, saved_run=saved_run)
+    except ConfigError as err:
+        if not saved_run:  # the user's own file: the key names the problem
+            raise
+        raise ConfigError(f"{path}: {err}; this run's config was edited or damaged: restore it") from None
 
 
 def config_to_dict(config: RunConfig) -> dict:

@@ -22,7 +22,7 @@ from vaelab.config import RunConfig, save_config
 from vaelab.data import load_data
 from vaelab.device import describe_device, resolve_device
 from vaelab.errors import ConfigError, TrainingDiverged
-from vaelab.fileio import read_jsonl, truncate_jsonl, write_json
+from vaelab.fileio import check_output_folder, read_jsonl, truncate_jsonl, write_json
 from vaelab.models import build_model, vocab_size_of
 from vaelab.rundir.checkpoint import POINTER
 from vaelab.rundir.layout import RunLayout
@@ -74,6 +74,7 @@ def resolve_paths(cfg: RunConfig) -> RunConfig:
 
 def check_run_dir(out: Path, resume: bool) -> None:
     """A new run needs an empty (or new) folder; a resumed one needs a run directory."""
+    check_output_folder(out, "--resume" if resume else "--out")
     if resume:
         if not RunLayout(out).is_run():
             raise ConfigError(f"cannot resume: '{out}' is not a run directory (no config.yaml)")
