@@ -69,6 +69,7 @@ def io_failure(err: OSError) -> IOFailure:
              errno.ENAMETOOLONG: "the path is too long: choose a shorter one",
              errno.ENOTDIR: "a part of the path is a file, not a folder",
              errno.EISDIR: "the path is a folder, not a file",
+             errno.EFBIG: "the file is larger than this system allows (a file size limit, `ulimit -f`)",
              errno.EEXIST: "something of that name is already there (a file, or a broken link): choose another path"}
     fix = fixes.get(err.errno, err.strerror or type(err).__name__)
     return IOFailure(f"could not read or write {where}: {fix}; finished checkpoints and earlier results are intact")

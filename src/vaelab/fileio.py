@@ -60,8 +60,30 @@ def _umask() -> int:
 _FILE_MODE = 0o666 & ~_umask()  # what open() would give; mkstemp's files are 0600
 
 
+def named(err: OSError, path) -> OSError:
+    """``err`` carrying ``path`` as its file name (a failed ``write`` names no file), for one clear message."""
+    if getattr(err, "filename", None):
+        return err
+    return OSError(err.errno, err.strerror or str(err), str(path))
+
+
+def write_file(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` and fsync it; an OSError names ``path`` (not atomic: see :func:`atomic_write_bytes`)."""
+    try:
+        with open(path, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as err:
+        raise named(err, path) from err
+
+
 def atomic_write_bytes(path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over ``path``."""
+    """Write to a temporary file in the same folder, fsync, then rename over ``path``.
+
+    A failure (a full disk, a file size limit) removes the temporary file, leaves the
+    previous ``path`` as it was, and raises an OSError that names ``path``.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -72,6 +94,9 @@ def atomic_write_bytes(path, data: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise named(err, path) from err
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -16,6 +16,7 @@ checkpoint intact. Loading never executes code: safetensors for weights and
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -23,46 +24,64 @@ import shutil
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 
 from vaelab.errors import CheckpointError
-from vaelab.fileio import fsync_dir, read_json, write_json
+from vaelab.fileio import fsync_dir, read_json, write_file, write_json
 
 POINTER = "latest.json"
 #: the folder names the trainer writes; the pointer may name nothing else (no path outside the run)
 CHECKPOINT_NAME = re.compile(r"epoch_\d{4,}")
 
 
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb") as fh:
-        os.fsync(fh.fileno())
-
-
 def save_checkpoint(root, name: str, model: torch.nn.Module, trainer_state: dict, meta: dict,
                     best: str | None) -> Path:
-    """Write ``root/name`` atomically, point ``latest.json`` at it, prune all but last and best."""
+    """Write ``root/name`` atomically, point ``latest.json`` at it, prune all but last and best.
+
+    A failed write (a full disk, a file size limit, a signal) removes the half-written
+    folder and leaves every earlier checkpoint and the pointer as they were.
+    """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     tmp = root / f".tmp-{name}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    weights = {k: v.detach().to("cpu").contiguous().clone() for k, v in model.state_dict().items()}
-    save_file(weights, tmp / "model.safetensors", metadata={"vaelab": json.dumps(meta)})
-    torch.save(trainer_state, tmp / "trainer.pt")
-    for f in tmp.iterdir():
-        _fsync_file(f)
-    final = root / name
-    if final.exists():
-        shutil.rmtree(final)
-    os.replace(tmp, final)
+    try:
+        tmp.mkdir()
+        weights = {k: v.detach().to("cpu").contiguous().clone() for k, v in model.state_dict().items()}
+        write_file(tmp / "model.safetensors", save(weights, metadata={"vaelab": json.dumps(meta)}))
+        buffer = io.BytesIO()
+        torch.save(trainer_state, buffer)
+        write_file(tmp / "trainer.pt", buffer.getvalue())
+    except OSError as err:  # named as the file it was to become, not the temporary folder
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OSError(err.errno, err.strerror, str(root / name / Path(err.filename or "").name)) from err
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _move_in(tmp, root / name)
     fsync_dir(root)
     write_json(root / POINTER, {"last": name, "best": best or name})
     _prune(root, keep={name, best or name})
-    return final
+    return root / name
+
+
+def _move_in(tmp: Path, final: Path) -> None:
+    """Rename ``tmp`` to ``final``; an existing ``final`` is moved aside first and removed only once replaced.
+
+    A kill between the two renames leaves the old folder as ``.old-NAME-PID``, which
+    :func:`checkpoint_dir` still finds.
+    """
+    if not final.exists():
+        os.replace(tmp, final)
+        return
+    old = final.with_name(f".old-{final.name}-{os.getpid()}")
+    os.replace(final, old)
+    os.replace(tmp, final)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _prune(root: Path, keep: set[str]) -> None:
-    """Remove every checkpoint but ``keep``, and what killed writes left behind (``.tmp-*``, ``.latest.json.*.tmp``)."""
+    """Remove every checkpoint but ``keep``, and what killed writes left behind (``.tmp-*``, ``.old-*``, ``.latest.json.*.tmp``)."""
     for d in root.iterdir():
         if d.is_dir() and d.name not in keep:
             shutil.rmtree(d, ignore_errors=True)
@@ -85,9 +104,12 @@ def checkpoint_dir(root, which: str = "last") -> Path:
         raise CheckpointError(f"'{pointer}' is corrupt ({str(err)[:120]}); delete the run directory and train "
                               "again") from None
     path = root / name
-    if not path.is_dir():
-        raise CheckpointError(f"checkpoint '{path}' named in {pointer} is missing; train the run again")
-    return path
+    if path.is_dir():
+        return path
+    aside = sorted(root.glob(f".old-{name}-*"))  # a re-save killed between its two renames
+    if aside:
+        return aside[0]
+    raise CheckpointError(f"checkpoint '{path}' named in {pointer} is missing; train the run again")
 
 
 def load_weights(path) -> tuple[dict[str, torch.Tensor], dict]:

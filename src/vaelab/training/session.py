@@ -7,6 +7,7 @@ every trained model, first or second stage, is an ordinary run directory.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import re
@@ -21,7 +22,7 @@ import torch
 from vaelab.config import RunConfig, save_config
 from vaelab.data import load_data
 from vaelab.device import describe_device, resolve_device
-from vaelab.errors import ConfigError, TrainingDiverged
+from vaelab.errors import ConfigError, TrainingDiverged, io_failure
 from vaelab.fileio import check_output_folder, read_jsonl, truncate_jsonl, write_json
 from vaelab.models import build_model, vocab_size_of
 from vaelab.rundir.checkpoint import POINTER
@@ -119,6 +120,9 @@ def _save_vocabulary(bundle, layout: RunLayout) -> None:
 
 
 def _train_locked(cfg: RunConfig, bundle, model, layout: RunLayout, device, resume: bool) -> None:
+    if not resume and layout.is_run():  # checked again under the lock: another process may have got here first
+        raise ConfigError(f"run directory '{layout.root}' was filled by another process while this one started; "
+                          "pass --resume to continue it, or choose another --out")
     _save_vocabulary(bundle, layout)
     trainer = Trainer(model, bundle, cfg, layout.root, device)
     if resume and not (layout.checkpoints / POINTER).is_file():  # killed before its first epoch ended
@@ -138,6 +142,11 @@ def _train_locked(cfg: RunConfig, bundle, model, layout: RunLayout, device, resu
         raise
     except KeyboardInterrupt:
         write_json(layout.summary, _summary(cfg, trainer, device, "interrupted", time.perf_counter() - t0))
+        raise
+    except OSError as err:  # a full disk, a file size limit: say so in the summary if it can still be written
+        with contextlib.suppress(OSError):
+            write_json(layout.summary, _summary(cfg, trainer, device, "failed", time.perf_counter() - t0,
+                                                str(io_failure(err))))
         raise
     status = "early-stopped" if state.stopped_early else "completed"
     write_json(layout.summary, _summary(cfg, trainer, device, status, time.perf_counter() - t0))
