@@ -4,7 +4,8 @@ Every long loop in vaelab reports through this module. On a terminal it draws a
 transient rich bar (it disappears when the stage ends, so the output keeps only
 results). When stderr is not a terminal (a log file, CI, a pipe) a bar would be noise,
 so each stage prints one line when it ends instead: ``evaluate: IW NLL (K=5000): 12.3 s``.
-``enabled=False`` (``--no-progress``) silences both.
+``enabled=False`` silences both; :func:`quiet` silences everything inside it (the
+command line's ``--no-progress``).
 
 Two shapes of loop: :func:`bar` yields ``update(done)`` (the count done so far, with
 optional figures), :func:`counter` yields ``advance(n)`` (what was just done: molecules
@@ -30,6 +31,21 @@ REDRAWS = 50
 def steps_per_redraw(total: int) -> int:
     """Redraw every this many steps, so a bar costs at most :data:`REDRAWS` synchronisations."""
     return max(1, int(total) // REDRAWS)
+
+
+#: set by :func:`quiet`: every bar, counter, stage and say is silent (``--no-progress`` for the whole command)
+_quiet = False
+
+
+@contextmanager
+def quiet(on: bool = True) -> Iterator[None]:
+    """Within the block (when ``on``), every progress output is off, including that of stages no flag reaches."""
+    global _quiet
+    before, _quiet = _quiet, _quiet or on
+    try:
+        yield
+    finally:
+        _quiet = before
 
 
 def interactive() -> bool:
@@ -58,7 +74,7 @@ def make_progress(kind: str = "steps", console=None):
 
 def say(text: str, enabled: bool = True) -> None:
     """One plain line on stderr (no markup, no wrapping), unless disabled."""
-    if enabled:
+    if enabled and not _quiet:
         print(text, file=sys.stderr, flush=True)
 
 
@@ -67,7 +83,7 @@ def stage(description: str, enabled: bool = True) -> Iterator[None]:
     """A stage without a bar: in a log, one line ``description: N s`` when it ends; nothing on a terminal."""
     t0 = time.perf_counter()
     yield
-    if enabled and not interactive():
+    if enabled and not _quiet and not interactive():
         say(f"{description}: {time.perf_counter() - t0:.1f} s")
 
 
@@ -81,7 +97,7 @@ def bar(description: str, total: Optional[int], enabled: bool = True, kind: str 
     bar is redrawn at most every ``every`` steps and at the last one. ``kind`` is
     "steps" or "stats" (a bar with the stats text).
     """
-    if not enabled:
+    if not enabled or _quiet:
         yield lambda done, stats=None: None
         return
     if not interactive():
@@ -107,7 +123,7 @@ def counter(description: str, total: Optional[int], enabled: bool = True,
     ``kind="bytes"`` shows sizes and speed (downloads); ``total=None`` draws a bar
     without an end (a file of unknown size, a reader that does not count).
     """
-    if not enabled:
+    if not enabled or _quiet:
         yield lambda n: None
         return
     if not interactive():

@@ -362,7 +362,9 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return 1
-        with warnings.catch_warnings():
+        from vaelab.progress import quiet
+
+        with warnings.catch_warnings(), quiet(getattr(args, "no_progress", False)):
             warnings.showwarning = print_warning  # one "warning:" line, no source line
             return args.func(args)
     except VaelabError as err:
