@@ -87,3 +87,37 @@ def test_trainer_state_fields_are_type_and_range_checked(loop, needle):
     with pytest.raises(CheckpointError, match=re.escape(needle)):
         TrainState.checked(loop, "ckpt")
     assert TrainState.checked({"epoch": 3, "best_name": "epoch_0002"}, "ckpt").epoch == 3
+
+
+def test_a_reader_follows_the_pointer_when_training_prunes_the_checkpoint_it_was_reading(tmp_path, monkeypatch):
+    import torch
+
+    from vaelab.rundir import checkpoint as ckpt
+
+    model = torch.nn.Linear(2, 2)
+    ckpt.save_checkpoint(tmp_path, "epoch_0001", model, {}, {"kind": "real"}, None)
+    real_load = ckpt.load_weights
+    calls = []
+
+    def racing_load(folder):
+        calls.append(folder.name)
+        if len(calls) == 1:  # training saves epoch 2 and prunes epoch 1 under the reader's feet
+            ckpt.save_checkpoint(tmp_path, "epoch_0002", model, {}, {"kind": "real"}, None)
+        return real_load(folder)
+
+    monkeypatch.setattr(ckpt, "load_weights", racing_load)
+    folder, weights, meta = ckpt.read_checkpoint(tmp_path, "last")
+    assert calls == ["epoch_0001", "epoch_0002"] and folder.name == "epoch_0002"
+    assert set(weights) == {"weight", "bias"} and meta == {"kind": "real"}
+
+
+def test_a_resave_killed_between_its_two_renames_still_finds_the_old_folder(tmp_path):
+    import torch
+
+    from vaelab.rundir.checkpoint import checkpoint_dir, load_weights, save_checkpoint
+
+    save_checkpoint(tmp_path, "epoch_0001", torch.nn.Linear(2, 2), {}, {}, None)
+    (tmp_path / "epoch_0001").rename(tmp_path / ".old-epoch_0001-999")  # the first rename happened, not the second
+    folder = checkpoint_dir(tmp_path, "last")
+    assert folder.name == ".old-epoch_0001-999"
+    assert set(load_weights(folder)[0]) == {"weight", "bias"}

@@ -112,6 +112,22 @@ def checkpoint_dir(root, which: str = "last") -> Path:
     raise CheckpointError(f"checkpoint '{path}' named in {pointer} is missing; train the run again")
 
 
+def read_checkpoint(root, which: str = "last", tries: int = 3) -> tuple[Path, dict[str, torch.Tensor], dict]:
+    """(folder, state_dict, meta) of the ``last`` or ``best`` checkpoint, for a reader while training may run.
+
+    A training run prunes old checkpoints: a reader that opened one just before it was
+    removed follows the pointer to its successor instead of calling it corrupt.
+    """
+    for attempt in range(tries):
+        folder = checkpoint_dir(root, which)
+        try:
+            return (folder, *load_weights(folder))
+        except CheckpointError:
+            if folder.is_dir() or attempt == tries - 1:  # still there: really damaged
+                raise
+    raise AssertionError("unreachable")
+
+
 def load_weights(path) -> tuple[dict[str, torch.Tensor], dict]:
     """(state_dict, meta) from a checkpoint folder, without executing code."""
     file = Path(path) / "model.safetensors"

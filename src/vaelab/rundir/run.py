@@ -186,8 +186,7 @@ def load_run(path, checkpoint: str = "best", device: str = "auto") -> Run:
     if checkpoint not in ("best", "last"):
         raise CheckpointError(f"checkpoint must be 'best' or 'last', got '{checkpoint}'")
     config = load_config(layout.config, saved_run=True)
-    folder = ckpt.checkpoint_dir(layout.checkpoints, checkpoint)
-    weights, meta = ckpt.load_weights(folder)
+    folder, weights, meta = ckpt.read_checkpoint(layout.checkpoints, checkpoint)
     if "event_shape" not in meta:
         raise CheckpointError(f"checkpoint '{folder}' lacks its data contract metadata; retrain the run")
     if "likelihood" in meta and resolve_likelihood(config.model, meta["kind"]) != meta["likelihood"]:
