@@ -38,8 +38,11 @@ def _run(*args, cwd=None, limit: int | None = None) -> subprocess.CompletedProce
 
 
 def _start(*args, cwd=None) -> subprocess.Popen:
+    # a shell without job control starts background jobs (`make test &`) with SIGINT ignored, and the child would
+    # inherit that: give it the default disposition
     return subprocess.Popen([sys.executable, "-m", "vaelab", *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=cwd)
+                            stderr=subprocess.PIPE, text=True, cwd=cwd,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _epochs(run: Path) -> list[int]:

@@ -180,3 +180,20 @@ def test_a_disk_error_is_one_line_with_exit_code_4(monkeypatch, capsys):
     assert main(["datasets"]) == 4
     err = capsys.readouterr().err
     assert "'/runs/x/checkpoints/latest.json'" in err and "disk is full" in err and "intact" in err
+
+
+def test_a_second_sigterm_exits_at_once():
+    """The first SIGTERM stops the work like Ctrl-C (save, then stop); the handler then steps aside, so a second
+    SIGTERM (an impatient scheduler) ends the process at once."""
+    import signal
+
+    from vaelab.cli.main import _on_sigterm
+    from vaelab.errors import Terminated
+
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        with pytest.raises(Terminated):
+            _on_sigterm(signal.SIGTERM, None)
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, previous)
