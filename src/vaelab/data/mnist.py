@@ -41,8 +41,9 @@ BASE_URLS = {
 # none is missing). Files found on disk are checked against it too, once (data.verify).
 CHECKSUMS: dict[str, str] = {
     # MD5s from torchvision/datasets/mnist.py (MNIST.resources, FashionMNIST.resources); the
-    # Fashion-MNIST ones are also the table of the maintainers' README, and the two label files
-    # of their repository (data/fashion at b2617bb) have them.
+    # Fashion-MNIST ones also match the md5sum.txt shipped by sjb3d/descent (data/fashion_mnist), are
+    # the table of the maintainers' README, and the two label files of their repository (data/fashion
+    # at b2617bb, the commit the URL is pinned to) have them.
     "mnist/train-images-idx3-ubyte.gz": "md5:f68b3c2dcbeaaa9fbdd348bbdeb94873",
     "mnist/train-labels-idx1-ubyte.gz": "md5:d53e105ee54ea40749a09fcbcd1e9432",
     "mnist/t10k-images-idx3-ubyte.gz": "md5:9fb629c4189551a2d022fa330f9573f3",
