@@ -74,7 +74,8 @@ def test_mnist_from_data_dir_uncompressed(tmp_path):
     for prefix, n in (("train", 20), ("t10k", 10)):
         (folder / f"{prefix}-images-idx3-ubyte").write_bytes(idx_bytes(np.full((n, 28, 28), 255)))
         (folder / f"{prefix}-labels-idx1-ubyte").write_bytes(idx_bytes(np.arange(n) % 10))
-    b = load_data(DataConfig(name="fashion-mnist", data_dir=str(tmp_path / "data")))
+    with pytest.warns(UserWarning, match="gunzipped copy.*IDX structure only"):  # no published checksum
+        b = load_data(DataConfig(name="fashion-mnist", data_dir=str(tmp_path / "data")))
     assert b.kind == "unit" and b.event_shape == (1, 28, 28) and len(b.test) == 10
     assert float(b.train.x.max()) == 1.0 and b.test.y.tolist() == list(range(10))
     assert b.info["classes"][9] == "Ankle boot"
@@ -138,7 +139,8 @@ def test_binarized_mnist_mixed_formats_from_data_dir(tmp_path):
     (folder / "binarized_mnist_train.amat").write_text(amat_text(xs["train"]))
     scipy.io.savemat(folder / "valid.mat", {"X": xs["valid"]})
     (folder / "binarized_mnist_test.amat").write_text(amat_text(xs["test"]))
-    b = load_data(DataConfig(name="binarized-mnist", data_dir=str(tmp_path / "data")))
+    # Not the real data, so its checksums would not match: data.verify=false uses the files as they are.
+    b = load_data(DataConfig(name="binarized-mnist", data_dir=str(tmp_path / "data"), verify=False))
     assert (b.kind, b.event_shape, len(b.train), len(b.valid), len(b.test)) == ("binary", (1, 28, 28), 12, 4, 5)
     assert np.array_equal(b.valid.x.numpy().reshape(4, 784), xs["valid"]) and b.train.y is None
 
@@ -173,7 +175,7 @@ def test_omniglot_layout_matches_iwae(tmp_path):
 def test_omniglot_loader(tmp_path):
     (tmp_path / "data" / "omniglot").mkdir(parents=True)
     imgs, _, labels = make_chardata(tmp_path / "data" / "omniglot" / "chardata.mat", 20, 4)
-    b = load_data(DataConfig(name="omniglot", data_dir=str(tmp_path / "data"), valid_fraction=0.0))
+    b = load_data(DataConfig(name="omniglot", data_dir=str(tmp_path / "data"), valid_fraction=0.0, verify=False))
     assert (b.kind, b.event_shape, len(b.train), len(b.test)) == ("unit", (1, 28, 28), 20, 4)
     assert np.allclose(b.test.x.numpy()[:, 0], imgs["testdata"], atol=1e-6)
     assert b.train.y.tolist() == labels["target"].tolist()
@@ -182,10 +184,11 @@ def test_omniglot_loader(tmp_path):
 # ---------------------------------------------------------------- the real data
 
 @pytest.mark.shared_data
-def test_real_binarized_mnist():
+def test_real_binarized_mnist(tmp_path):
     if not (SHARED / "binarized_mnist").is_dir():
         pytest.skip(f"shared data not available: {SHARED.resolve() / 'binarized_mnist'} is absent")
-    b = load_data(DataConfig(name="binarized-mnist", data_dir=str(SHARED)))
+    b = load_data(DataConfig(name="binarized-mnist", data_dir=str(SHARED)))  # verified: the .amat checksums
+    assert len(list((tmp_path / "cache" / "verified").iterdir())) == 3  # remembered, not hashed again
     assert (len(b.train), len(b.valid), len(b.test)) == (50000, 10000, 10000)
     assert b.kind == "binary" and b.event_shape == (1, 28, 28)
     for split in (b.train, b.valid, b.test):

@@ -31,6 +31,8 @@ class DataConfig(Section):
     split_seed: int = Field(0, description="seed of the fixed train/valid/test split")
     limit: Optional[PositiveInt] = Field(None, description="use only the first N training examples")
     download: bool = Field(True, description="download into the cache when files are missing")
+    verify: bool = Field(True, description="check built-in datasets' files found on disk against their checksums "
+                                           "(once per file); false: use files you changed on purpose as they are")
     pseudo_labels: Optional[PositiveInt] = Field(
         None, description="replace labels by k-means cluster ids (k clusters fitted on the training split), "
                           "e.g. to condition a CVAE on unlabelled data")

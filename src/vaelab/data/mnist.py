@@ -5,34 +5,45 @@
 * ``mnist`` and ``fashion-mnist``: the IDX gzip files, 60,000 train + 10,000 test, labels.
 * ``omniglot``: the 28x28 ``chardata.mat`` of the IWAE paper (Burda et al., 2015).
 
-Checksums live in :data:`CHECKSUMS` (tests replace entries to serve their own files).
+Checksums live in :data:`CHECKSUMS`, sizes in :data:`SIZES` (tests replace entries to serve
+their own files); every downloaded file has both, and files found on disk are checked once.
 """
 
 from __future__ import annotations
 
 import gzip
 import struct
+import warnings
 import zlib
 from pathlib import Path
 from typing import Optional, Sequence
 
 import numpy as np
 
-from vaelab.data.download import files_status, find_or_fetch, locate
+from vaelab.data.download import bytes_digest, files_status, find_or_fetch, locate, verify_local
 from vaelab.data.registry import LoadContext, RawDataset, register_dataset
 from vaelab.errors import DataError
 
+# Every source is https (a download refuses plain http unless it comes from VAELAB_MIRROR or
+# 127.0.0.1). The GitHub ones are pinned to a commit, so the bytes behind a URL cannot change.
 BASE_URLS = {
-    "binarized_mnist": "http://www.cs.toronto.edu/~larocheh/public/datasets/binarized_mnist/",
+    "binarized_mnist": "https://www.cs.toronto.edu/~larocheh/public/datasets/binarized_mnist/",
     "mnist": "https://ossci-datasets.s3.amazonaws.com/mnist/",
-    "fashion_mnist": "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-    "omniglot": "https://github.com/yburda/iwae/raw/master/datasets/OMNIGLOT/",
+    # The maintainers' README: "clone this GitHub repository; the dataset appears under data/fashion"
+    # (their other link, the S3 website endpoint, is http only).
+    "fashion_mnist": "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/"
+                     "b2617bb6d3ffa2e429640350f613e3291e10b141/data/fashion/",
+    "omniglot": "https://raw.githubusercontent.com/yburda/iwae/78a6075484bd7dd6f47a4bb9880d2295bc7a5220/"
+                "datasets/OMNIGLOT/",
 }
 
-# "<subdir>/<filename>" -> "algorithm:hex", or None where no checksum is published.
-CHECKSUMS: dict[str, Optional[str]] = {
+# "<subdir>/<filename>" -> "algorithm:hex", for every file a dataset downloads (a test checks that
+# none is missing). Files found on disk are checked against it too, once (data.verify).
+CHECKSUMS: dict[str, str] = {
     # MD5s from torchvision/datasets/mnist.py (MNIST.resources, FashionMNIST.resources); the
-    # Fashion-MNIST ones also match the md5sum.txt shipped by sjb3d/descent (data/fashion_mnist).
+    # Fashion-MNIST ones also match the md5sum.txt shipped by sjb3d/descent (data/fashion_mnist), are
+    # the table of the maintainers' README, and the two label files of their repository (data/fashion
+    # at b2617bb, the commit the URL is pinned to) have them.
     "mnist/train-images-idx3-ubyte.gz": "md5:f68b3c2dcbeaaa9fbdd348bbdeb94873",
     "mnist/train-labels-idx1-ubyte.gz": "md5:d53e105ee54ea40749a09fcbcd1e9432",
     "mnist/t10k-images-idx3-ubyte.gz": "md5:9fb629c4189551a2d022fa330f9573f3",
@@ -46,16 +57,39 @@ CHECKSUMS: dict[str, Optional[str]] = {
     # SHA-1s that a public PyTorch loader (BinaryMNISTDataset) pins for the original files
     # (cf70514e... train, 13418487... valid, ca70bd77... test), so these hash the same bytes.
     # (The first 10 training images also match the MD5 in Fuel's BinarizedMNIST test.)
+    # A train/valid/test.mat found instead is checked by its contents: variable X written out
+    # as .amat text must have these digests (:func:`amat_bytes`).
     "binarized_mnist/binarized_mnist_train.amat":
         "sha256:ad693b29f94c14277b095f5238ddefbbdaaae0939789dd2f4f0205278cee3e4d",
     "binarized_mnist/binarized_mnist_valid.amat":
         "sha256:1de3d397c40fe8eeb33dafd4099a1f665ec01e96d9be234aaeeac8a34930e2e2",
     "binarized_mnist/binarized_mnist_test.amat":
         "sha256:e6687bfea3f820c174f33b7865140b2a2dd2930ef786f35d45795fc193b5ab2c",
-    # No checksum for chardata.mat is published (not in the IWAE repository nor in loaders
-    # that download it); a download is checked for its MATLAB header and its contents only.
-    "omniglot/chardata.mat": None,
+    # No MD5/SHA-256 of chardata.mat is published anywhere; its git blob id is: `git ls-tree`
+    # of yburda/iwae at 78a6075 (the commit the URL is pinned to, the last to touch the file)
+    # lists datasets/OMNIGLOT/chardata.mat as blob 016a3536... (SHA-1 of "blob <size>\0" + bytes).
+    "omniglot/chardata.mat": "gitblob:016a3536ffe5e1d38e42563a18d7a78bfaf643ec",
 }
+
+# Expected sizes in bytes: a download stops past twice its size (docs/reliability.md).
+# MNIST: LeCun's page; Fashion-MNIST labels: the git blobs, images: the README's "26 MBytes" and
+# "4.3 MBytes"; .amat: 784 "d " pairs a row, 50,000 / 10,000 / 10,000 rows.
+SIZES: dict[str, int] = {
+    "mnist/train-images-idx3-ubyte.gz": 9_912_422,
+    "mnist/train-labels-idx1-ubyte.gz": 28_881,
+    "mnist/t10k-images-idx3-ubyte.gz": 1_648_877,
+    "mnist/t10k-labels-idx1-ubyte.gz": 4_542,
+    "fashion_mnist/train-images-idx3-ubyte.gz": 26_000_000,
+    "fashion_mnist/train-labels-idx1-ubyte.gz": 29_515,
+    "fashion_mnist/t10k-images-idx3-ubyte.gz": 4_300_000,
+    "fashion_mnist/t10k-labels-idx1-ubyte.gz": 5_148,
+    "binarized_mnist/binarized_mnist_train.amat": 78_400_000,
+    "binarized_mnist/binarized_mnist_valid.amat": 15_680_000,
+    "binarized_mnist/binarized_mnist_test.amat": 15_680_000,
+}
+# Where no size is known, a bound: chardata.mat's arrays (784 + 50 rows by 32,415 columns) take
+# 216 MB as uncompressed float64, the most the file can need; twice that, rounded up.
+MAX_BYTES: dict[str, int] = {"omniglot/chardata.mat": 512_000_000}
 
 IDX_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
              "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
@@ -65,10 +99,15 @@ SPLITS = ("train", "valid", "test")
 AMAT_FILES = tuple(f"binarized_mnist_{s}.amat" for s in SPLITS)
 MAT_FILES = tuple(f"{s}.mat" for s in SPLITS)
 
+#: every file a built-in dataset downloads, by folder
+DOWNLOADS: dict[str, tuple[str, ...]] = {"mnist": IDX_FILES, "fashion_mnist": IDX_FILES,
+                                         "binarized_mnist": AMAT_FILES, "omniglot": ("chardata.mat",)}
+
 
 def _fetch(ctx: LoadContext, subdir: str, filename: str, expected: Sequence[str], validate=None) -> Path:
-    return find_or_fetch(ctx, subdir, filename, BASE_URLS[subdir] + filename,
-                         CHECKSUMS[f"{subdir}/{filename}"], expected=expected, validate=validate)
+    key = f"{subdir}/{filename}"
+    return find_or_fetch(ctx, subdir, filename, BASE_URLS[subdir] + filename, CHECKSUMS[key],
+                         expected=expected, validate=validate, size=SIZES.get(key), max_bytes=MAX_BYTES.get(key))
 
 
 # ---------------------------------------------------------------- IDX (MNIST, Fashion-MNIST)
@@ -107,9 +146,16 @@ def read_idx(path: Path, expect_magic: Optional[int] = None) -> np.ndarray:
 
 
 def _idx_path(ctx: LoadContext, subdir: str, gz_name: str) -> Path:
-    # Accept files that were already gunzipped (torchvision's raw/ folder holds both).
-    return locate(ctx, subdir, gz_name) or locate(ctx, subdir, gz_name[:-3]) or \
-        _fetch(ctx, subdir, gz_name, IDX_FILES)
+    """The .gz (verified), else a gunzipped copy (torchvision's raw/ folder holds both), else downloaded."""
+    if locate(ctx, subdir, gz_name) is None:
+        raw = locate(ctx, subdir, gz_name[:-3])
+        if raw is not None:
+            if ctx.verify:
+                warnings.warn(f"{raw} is a gunzipped copy: only the .gz files have published checksums, so it is "
+                              f"checked for its IDX structure only; put {gz_name} next to it to have it verified",
+                              stacklevel=2)
+            return raw
+    return _fetch(ctx, subdir, gz_name, IDX_FILES)
 
 
 def load_idx_dataset(ctx: LoadContext, subdir: str, classes: list[str]) -> RawDataset:
@@ -223,14 +269,34 @@ def read_binary_mat(path: Path) -> np.ndarray:
     return x.astype(np.uint8)
 
 
+def amat_bytes(x: np.ndarray) -> bytes:
+    """uint8 (N, 784) of 0/1 as the original .amat text: "0 1 ... 0\\n" a row."""
+    rows = np.full((len(x), 784 * 2), ord(" "), np.uint8)
+    rows[:, 0::2] = x + ord("0")
+    rows[:, -1] = ord("\n")
+    return rows.tobytes()
+
+
 def _binarized_path(ctx: LoadContext, split: str) -> Path:
-    """``binarized_mnist_<split>.amat`` or ``<split>.mat``, data dir first; download the .amat."""
+    """``binarized_mnist_<split>.amat`` (verified) or ``<split>.mat``, data dir first; download the .amat."""
+    amat = f"binarized_mnist_{split}.amat"
     for folder in ctx.search_dirs("binarized_mnist"):
-        for name in (f"binarized_mnist_{split}.amat", f"{split}.mat"):
-            if (folder / name).is_file():
-                return folder / name
+        if (folder / amat).is_file():
+            return verify_local(ctx, folder / amat, CHECKSUMS[f"binarized_mnist/{amat}"])
+        if (folder / f"{split}.mat").is_file():
+            return folder / f"{split}.mat"  # checked by its contents once read (load_binarized_mnist)
     expected = list(AMAT_FILES[:-1]) + [f"{AMAT_FILES[-1]} (or train.mat, valid.mat, test.mat with variable X)"]
-    return _fetch(ctx, "binarized_mnist", f"binarized_mnist_{split}.amat", expected)
+    return _fetch(ctx, "binarized_mnist", amat, expected)
+
+
+def _read_binarized(ctx: LoadContext, path: Path, split: str) -> np.ndarray:
+    if path.suffix == ".amat":
+        return read_amat(path)
+    x = read_binary_mat(path)
+    amat = f"binarized_mnist_{split}.amat"
+    verify_local(ctx, path, CHECKSUMS[f"binarized_mnist/{amat}"], digest=lambda alg: bytes_digest(amat_bytes(x), alg),
+                 what=f" (of its variable X written out as {amat})")
+    return x
 
 
 @register_dataset("binarized-mnist", "statically binarized MNIST (Larochelle & Murray), 50,000/10,000/10,000, "
@@ -240,7 +306,7 @@ def load_binarized_mnist(ctx: LoadContext) -> RawDataset:
     splits, sources = {}, []
     for split in SPLITS:
         path = _binarized_path(ctx, split)
-        x = read_amat(path) if path.suffix == ".amat" else read_binary_mat(path)
+        x = _read_binarized(ctx, path, split)
         splits[split] = (x, None)
         sources.append(str(path))
     return RawDataset("binary", (1, 28, 28), splits, {"files": sources})
@@ -277,8 +343,7 @@ def _alphabet_labels(target, n: int) -> Optional[np.ndarray]:
                   "test, 28x28 in [0,1], alphabet labels",
                   lambda ctx: files_status(ctx, "omniglot", [["chardata.mat"]], None))
 def load_omniglot(ctx: LoadContext) -> RawDataset:
-    """No checksum is published for chardata.mat (``CHECKSUMS`` holds None): a download is
-    checked for its MATLAB header before it is cached, and the contents when loaded."""
+    """chardata.mat is checked against its git blob id (``CHECKSUMS``), and its contents when loaded."""
     path = _fetch(ctx, "omniglot", "chardata.mat", ["chardata.mat"], _matlab_header_check("chardata.mat"))
     mat = read_mat(path, ["data", "testdata"])
     splits = {}

@@ -33,6 +33,8 @@ class LoadContext:
     cache_dir: Path
     download: bool = True
     options: dict[str, Any] = field(default_factory=dict)
+    #: check the checksum of built-in datasets' files found on disk (data.verify)
+    verify: bool = True
     valid_fraction: float = 0.1
     test_fraction: float = 0.1
     split_seed: int = 0
@@ -85,10 +87,12 @@ def get_spec(name: str) -> DatasetSpec:
     return DATASETS[name]
 
 
-def make_context(data_dir=None, download: bool = True, options: dict | None = None) -> LoadContext:
+def make_context(data_dir=None, download: bool = True, options: dict | None = None,
+                 verify: bool = True) -> LoadContext:
     env = os.environ.get("VAELAB_DATA")
     d = data_dir or env
-    return LoadContext(Path(d).expanduser() if d else None, default_cache_dir(), download, dict(options or {}))
+    return LoadContext(Path(d).expanduser() if d else None, default_cache_dir(), download, dict(options or {}),
+                       verify=verify)
 
 
 def _check_options(spec: DatasetSpec, options: dict) -> dict:
@@ -120,7 +124,7 @@ def load_data(cfg) -> DataBundle:
     """Load the dataset a :class:`~vaelab.config.DataConfig` names, as a DataBundle on the CPU."""
     spec = get_spec(cfg.name)
     options = _check_options(spec, cfg.options)
-    ctx = make_context(cfg.data_dir, cfg.download, options)
+    ctx = make_context(cfg.data_dir, cfg.download, options, cfg.verify)
     ctx.valid_fraction, ctx.test_fraction, ctx.split_seed, ctx.limit = (
         cfg.valid_fraction, cfg.test_fraction, cfg.split_seed, cfg.limit)
     raw = spec.loader(ctx)
