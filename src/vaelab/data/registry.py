@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from vaelab.data.base import DataBundle, DataKind, Split, as_labels, as_tensor, validate_values
+from vaelab.data.checks import check_pseudo_labels, check_raw, check_splits, split_sizes
 from vaelab.data.splits import split_indices
 from vaelab.errors import DataError, did_you_mean, unknown_name
 
@@ -124,6 +125,7 @@ def load_data(cfg) -> DataBundle:
     ctx.valid_fraction, ctx.test_fraction, ctx.split_seed, ctx.limit = (
         cfg.valid_fraction, cfg.test_fraction, cfg.split_seed, cfg.limit)
     raw = spec.loader(ctx)
+    check_raw(raw, cfg.name)
     parts = _assemble(raw, cfg.valid_fraction, cfg.test_fraction, cfg.split_seed)
     splits = {}
     for part, (x, y, *rest) in parts.items():
@@ -133,12 +135,12 @@ def load_data(cfg) -> DataBundle:
         splits[part] = Split(t, as_labels(y), None if score is None else torch.as_tensor(np.asarray(score, np.float32)))
     if cfg.limit is not None:
         splits["train"] = splits["train"].take(cfg.limit)
+    check_splits(cfg.name, split_sizes(splits), cfg)
     info = dict(raw.info)
     if cfg.pseudo_labels:
+        check_pseudo_labels(cfg.pseudo_labels, len(splits["train"]))
         splits, info = cluster_labels(splits, cfg.pseudo_labels, cfg.split_seed), {**info, "classes": [
             f"cluster {i}" for i in range(cfg.pseudo_labels)], "labels": "k-means clusters"}
-    if len(splits["train"]) == 0:
-        raise DataError(f"dataset '{cfg.name}' has no training examples after splitting")
     return DataBundle(cfg.name, raw.kind, tuple(raw.event_shape), splits["train"], splits["valid"],
                       splits["test"], info)
 

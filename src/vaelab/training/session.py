@@ -20,6 +20,7 @@ import torch
 
 from vaelab.config import RunConfig, save_config
 from vaelab.data import load_data
+from vaelab.data.checks import check_trainable
 from vaelab.device import describe_device, resolve_device
 from vaelab.errors import ConfigError, TrainingDiverged
 from vaelab.fileio import read_jsonl, truncate_jsonl, write_json
@@ -157,6 +158,7 @@ def train_run(cfg: RunConfig, out=None, resume: bool = False) -> Path:
     device = resolve_device(cfg.train.device)
     torch.manual_seed(cfg.train.seed)
     bundle = load_data(cfg.data)
+    check_trainable(bundle, cfg.data)
     model = build_model(cfg.model, bundle.event_shape, bundle.kind, bundle.n_classes, vocab_size_of(bundle))
     if named or resume:  # only now: bad config or data leaves no folder behind
         out.mkdir(parents=True, exist_ok=True)
