@@ -38,6 +38,8 @@ class LoadContext:
     test_fraction: float = 0.1
     split_seed: int = 0
     limit: Optional[int] = None
+    progress: bool = True  # loaders that read for long show a bar (a line in a log); False: silent
+
 
     def search_dirs(self, sub: str) -> list[Path]:
         """Folders a dataset's files are looked for in: <data dir>/<sub>, then <cache>/<sub>."""
@@ -117,13 +119,17 @@ def _assemble(raw: RawDataset, valid_fraction: float, test_fraction: float, seed
     return out
 
 
-def load_data(cfg) -> DataBundle:
-    """Load the dataset a :class:`~vaelab.config.DataConfig` names, as a DataBundle on the CPU."""
+def load_data(cfg, progress: bool = True) -> DataBundle:
+    """Load the dataset a :class:`~vaelab.config.DataConfig` names, as a DataBundle on the CPU.
+
+    Every dataset passes :func:`vaelab.data.checks.check_raw` and :func:`~vaelab.data.checks.check_splits`;
+    ``progress=False`` silences the bars of long reads (``--no-progress``).
+    """
     spec = get_spec(cfg.name)
     options = _check_options(spec, cfg.options)
     ctx = make_context(cfg.data_dir, cfg.download, options)
-    ctx.valid_fraction, ctx.test_fraction, ctx.split_seed, ctx.limit = (
-        cfg.valid_fraction, cfg.test_fraction, cfg.split_seed, cfg.limit)
+    ctx.valid_fraction, ctx.test_fraction, ctx.split_seed, ctx.limit, ctx.progress = (
+        cfg.valid_fraction, cfg.test_fraction, cfg.split_seed, cfg.limit, progress)
     raw = spec.loader(ctx)
     check_raw(raw, cfg.name)
     parts = _assemble(raw, cfg.valid_fraction, cfg.test_fraction, cfg.split_seed)

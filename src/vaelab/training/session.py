@@ -157,7 +157,7 @@ def train_run(cfg: RunConfig, out=None, resume: bool = False) -> Path:
         check_run_dir(out, resume)
     device = resolve_device(cfg.train.device)
     torch.manual_seed(cfg.train.seed)
-    bundle = load_data(cfg.data)
+    bundle = load_data(cfg.data, progress=cfg.train.progress)
     check_trainable(bundle, cfg.data)
     model = build_model(cfg.model, bundle.event_shape, bundle.kind, bundle.n_classes, vocab_size_of(bundle))
     if named or resume:  # only now: bad config or data leaves no folder behind
