@@ -188,6 +188,7 @@ def test_a_16_bit_image_is_scaled_not_clipped(tmp_path):
         assert torch.allclose(b.train.x, torch.full_like(b.train.x, 32768 / 65535))
 
 
+@pytest.mark.filterwarnings("ignore:images")
 @pytest.mark.parametrize("pixels", [900, 2500])  # PIL warns above the limit and raises above twice it: both refused
 def test_a_decompression_bomb_is_one_line_naming_the_file_and_the_limit(tmp_path, pixels):
     for i in range(3):

@@ -97,10 +97,14 @@ def _allowed(classes: Sequence | None) -> str:
 
 
 def check_raw(raw, name: str) -> None:
-    """Every split a loader returned: examples, features, finite x and scores, usable labels."""
+    """Every split a loader returned: training examples, features, finite x and scores, usable labels.
+
+    An empty validation or test split passes here: :func:`check_splits` says what it
+    means for training (and :func:`check_eval_split` for an evaluation).
+    """
     classes = raw.info.get("classes") if isinstance(raw.info, dict) else None
     for split, (x, y, *rest) in raw.splits.items():
-        if len(x) == 0:
+        if len(x) == 0 and split == "train":
             raise DataError(f"dataset '{name}': the {_part(split)} holds no examples (x has shape "
                             f"{tuple(np.shape(x))}); give at least one example")
         check_features(raw.event_shape, x, name)
