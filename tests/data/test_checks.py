@@ -181,3 +181,13 @@ def test_bad_input_degenerate_data_is_one_line_with_exit_code_2(tmp_path, case, 
     assert r.returncode == 2, r.stderr
     assert r.stderr.splitlines() == [r.stderr.strip()] and r.stderr.startswith(expected), r.stderr
     assert "Traceback" not in r.stderr + r.stdout and not out.exists()
+
+
+def test_evaluating_an_empty_test_split_is_one_line(tmp_path):
+    import vaelab as api
+
+    run = api.train(data=x_of(40), epochs=1, out=tmp_path / "run",
+                    overrides=["data.test_fraction=0", "train.progress=false", "model.hidden=[8]"])
+    with pytest.raises(DataError, match=r"^split 'test' of this run holds 0 example\(s\)"):
+        api.evaluate(run.path, iw_samples=2, fd=False, progress=False)
+    assert api.evaluate(run.path, split="valid", iw_samples=2, fd=False, progress=False)["n"] == 4
