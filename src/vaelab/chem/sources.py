@@ -133,9 +133,9 @@ def read_smiles_file(path: Path, smiles_column: str | None = None, properties: S
         if column is None:
             pool, notes = _read_plain(stream, path)
             return pool, [], notes
-        header, rows, lines, read = _read_rows(stream, path, delimiter)
+        header, rows, lines, (read, blank) = _read_rows(stream, path, delimiter)
     pool, names, notes = _table(rows, lines, header, column, properties, path)
-    return pool, names, _skipped_note(path, read, len(rows), 1) + notes
+    return pool, names, _skipped_note(path, read, len(rows), 1, blank) + notes
 
 
 def _first_line(blocks: Iterator[str]) -> tuple[str, Iterator[str]]:
@@ -182,7 +182,7 @@ def _read_plain(blocks: Iterator[str], path: Path) -> tuple[MoleculePool, list[s
         at += len(lines)
     lines = np.concatenate(numbers) if numbers else np.zeros(0, dtype=np.int64)
     pool = MoleculePool(smiles, lines, np.zeros((len(smiles), 0), np.float32), path.name)
-    return pool, _skipped_note(path, at, len(smiles), header)
+    return pool, _skipped_note(path, at, len(smiles), header, at - len(smiles) - header)
 
 
 def _first_field(line: str) -> str:
@@ -191,10 +191,9 @@ def _first_field(line: str) -> str:
     return fields[0] if fields else ""
 
 
-def _skipped_note(path: Path, read: int, kept: int, header: int) -> list[str]:
+def _skipped_note(path: Path, read: int, kept: int, header: int, blank: int) -> list[str]:
     """``x.smi: 12,345 lines read, 12,300 entries kept; skipped 1 header line and 44 blank line(s)``; [] when no
     line was blank."""
-    blank = read - kept - header
     if not blank:
         return []
     head = "1 header line and " if header else ""
@@ -202,21 +201,22 @@ def _skipped_note(path: Path, read: int, kept: int, header: int) -> list[str]:
 
 
 def _read_rows(blocks: Iterator[str], path: Path, delimiter: str
-               ) -> tuple[list[str], list[list[str]], np.ndarray, int]:
-    """The header, the rows under it (blank lines skipped), their line numbers and the lines read; a row of the
-    wrong width is refused."""
+               ) -> tuple[list[str], list[list[str]], np.ndarray, tuple[int, int]]:
+    """The header, the rows under it (blank lines skipped), their line numbers, and the lines read and blank; a row
+    of the wrong width is refused."""
     reader = csv.reader(chain.from_iterable(map(split_lines, blocks)), delimiter=delimiter)
     header = next((row for row in reader if row), [])
-    rows, numbers = [], []
+    rows, numbers, blank = [], [], reader.line_num - 1  # blank lines above the header
     for row in reader:
         if not row or not "".join(row).strip():
+            blank += 1
             continue
         if len(row) != len(header):
             raise DataError(f"{path}, line {reader.line_num}: {len(row)} fields where the header has "
                             f"{len(header)}; fix that line (quote fields that contain '{delimiter}')")
         rows.append(row)
         numbers.append(reader.line_num)
-    return header, rows, np.asarray(numbers, dtype=np.int64), reader.line_num
+    return header, rows, np.asarray(numbers, dtype=np.int64), (reader.line_num, blank)
 
 
 def _table(rows: list[list[str]], lines: np.ndarray, header: list[str], column: str,
