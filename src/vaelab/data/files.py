@@ -164,11 +164,13 @@ def _pixel_limit(max_pixels: int) -> Iterator[None]:
 
 
 def _too_many_pixels(path: Path, err: Exception, max_pixels: int) -> DataError:
-    found = re.search(r"\((\d+) pixels\)", str(err))
-    size = f"{int(found.group(1)):,} pixels" if found else "more pixels"
+    """PIL's decompression-bomb error or warning as one line naming the file, its pixels and the option."""
+    found = re.search(r"\((\d+) pixels\)", str(err))  # PIL: "Image size (N pixels) exceeds limit of M pixels ..."
+    pixels = int(found.group(1)) if found else 4 * max_pixels
+    size = f"{pixels:,} pixels" if found else "more pixels"
     return DataError(f"image {path} has {size}, over the limit of {max_pixels:,} (data.options.max_pixels, a guard "
-                     "against decompression bombs); if the image is genuine, raise the limit, e.g. "
-                     f"--set data.options.max_pixels={max(max_pixels * 4, 10**9)}")
+                     "against decompression bombs); if the image is genuine, raise the limit: "
+                     f"--set data.options.max_pixels={pixels}")
 
 
 def _as_unit(img, grayscale: bool, path: Path):
@@ -181,16 +183,19 @@ def _as_unit(img, grayscale: bool, path: Path):
     if arr.size and float(arr.max()) > 65535:
         raise DataError(f"image {path} holds 32-bit values (mode {img.mode}, up to {float(arr.max()):.0f}); "
                         "vaelab reads 8- and 16-bit images: save it with 8 or 16 bits per channel")
-    return Image.fromarray(arr / 65535.0, mode="F")
+    return Image.fromarray(arr / np.float32(65535.0))  # float32: mode F
 
 
 def _read_image(path: Path, size: tuple[int, int], grayscale: bool, max_pixels: int
                 ) -> tuple[np.ndarray, tuple[int, int], str]:
-    """One image as float32 (C, H, W) in [0, 1], resized to ``size`` = (height, width); its own size and mode."""
+    """One image as float32 (C, H, W) in [0, 1], resized to ``size`` = (height, width); its own size and mode.
+
+    Call it under :func:`_pixel_limit` (``max_pixels`` is named in the error).
+    """
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with _pixel_limit(max_pixels), Image.open(path) as img:
+        with Image.open(path) as img:
             found = (img.size, img.mode)
             img = _as_unit(img, grayscale, path)
             if img.size != (size[1], size[0]):  # PIL sizes are (width, height)
@@ -251,7 +256,8 @@ def _read_images(files: list[Path], root: Path, size: tuple[int, int], grayscale
     x = np.empty((len(files), 1 if grayscale else 3, *size), dtype=np.float32)
     sizes, modes = Counter(), Counter()
     what = f"{len(files):,} image{'s' if len(files) > 1 else ''}"
-    with counter(f"images: reading {what} under {root}", len(files), progress, kind="rate") as advance:
+    with counter(f"images: reading {what} under {root}", len(files), progress, kind="rate") as advance, \
+            _pixel_limit(max_pixels):
         for i, path in enumerate(files):
             x[i], found_size, mode = _read_image(path, size, grayscale, max_pixels)
             sizes[found_size] += 1
