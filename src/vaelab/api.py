@@ -34,10 +34,23 @@ def train(config=None, *, out=None, resume: bool = False, overrides=(), **shortc
     ``out`` names an existing run directory, which continues from its last
     checkpoint; shortcuts (e.g. ``epochs``) may extend it.
 
+    ``data`` is a dataset name, or the data itself: a NumPy array or torch tensor ``x``
+    of shape (N, ...), a tuple ``(x, y)`` with integer labels y (N,), or a dict
+    ``{"x": x, "y": y, "score": s}``. Arrays are saved in the run directory as
+    ``inputs.npz`` and config.yaml names that file (dataset ``array``; its options, such
+    as ``data.options.kind`` or ``event_shape``, apply), so ``evaluate``, ``plot``,
+    ``sample`` and ``resume`` work later from the run directory alone. The checks of
+    every dataset apply (finite values, labels 0..K-1, enough examples per split).
+
     >>> run = vaelab.train(model="vae", data="mnist5k", epochs=5)   # doctest: +SKIP
+    >>> run = vaelab.train(data=(x, y), model="cvae", epochs=5)     # doctest: +SKIP
     """
+    from vaelab.data.inputs import input_arrays
     from vaelab.training import train_run
 
+    arrays = input_arrays(shortcuts.get("data"))
+    if arrays is not None:
+        shortcuts = {k: v for k, v in shortcuts.items() if k != "data"}
     if resume:
         if out is None:
             raise ConfigError("resume needs the run directory: --resume RUN_DIR")
@@ -45,7 +58,7 @@ def train(config=None, *, out=None, resume: bool = False, overrides=(), **shortc
         cfg = _resolve_config(RunLayout(out).config, overrides, shortcuts)
     else:
         cfg = _resolve_config(config, overrides, shortcuts)
-    out = train_run(cfg, out, resume)
+    out = train_run(cfg, out, resume, arrays=arrays)
     return load_run(out, device=cfg.train.device)
 
 

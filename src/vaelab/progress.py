@@ -20,8 +20,9 @@ from contextlib import contextmanager
 from typing import Callable, Iterator, Optional
 
 #: the columns of each kind of bar: "steps" (done/total, time left), "stats" (with a text field), "bytes"
-#: (size and speed), "elapsed" (with a text field and the time so far: the training epochs)
-KINDS = ("steps", "stats", "bytes", "elapsed")
+#: (size and speed), "elapsed" (with a text field and the time so far: the training epochs), "rate"
+#: (done/total, items per second, time left: images read)
+KINDS = ("steps", "stats", "bytes", "elapsed", "rate")
 
 
 #: a loop's bar is redrawn (and its figures read back from the device) at most this many times
@@ -59,12 +60,26 @@ def stderr_console():
     return Console(stderr=True)
 
 
+def _rate_column():
+    """A rich column showing the items done per second (``1,234/s``)."""
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        def render(self, task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.0f}/s" if speed else "?/s")
+
+    return RateColumn()
+
+
 def make_progress(kind: str = "steps", console=None):
     """A transient rich ``Progress`` on stderr with the columns of ``kind`` (see :data:`KINDS`)."""
     from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn,
                                TimeElapsedColumn, TimeRemainingColumn, TransferSpeedColumn)
 
     columns = {"steps": (MofNCompleteColumn(), TimeRemainingColumn()),
+               "rate": (MofNCompleteColumn(), _rate_column(), TimeRemainingColumn()),
                "stats": (MofNCompleteColumn(), TextColumn("{task.fields[stats]}"), TimeRemainingColumn()),
                "elapsed": (MofNCompleteColumn(), TextColumn("{task.fields[stats]}"), TimeElapsedColumn()),
                "bytes": (DownloadColumn(), TransferSpeedColumn())}[kind]
@@ -120,8 +135,9 @@ def counter(description: str, total: Optional[int], enabled: bool = True,
             kind: str = "steps") -> Iterator[Callable[[int], None]]:
     """Yields ``advance(n)`` for ``n`` more done: a bar on a terminal, a line at the end in a log.
 
-    ``kind="bytes"`` shows sizes and speed (downloads); ``total=None`` draws a bar
-    without an end (a file of unknown size, a reader that does not count).
+    ``kind="bytes"`` shows sizes and speed (downloads, files read), ``kind="rate"``
+    the count and items per second (images read); ``total=None`` draws a bar without
+    an end (a file of unknown size, a reader that does not count).
     """
     if not enabled or _quiet:
         yield lambda n: None
@@ -130,6 +146,6 @@ def counter(description: str, total: Optional[int], enabled: bool = True,
         with stage(description):
             yield lambda n: None
         return
-    with make_progress("bytes" if kind == "bytes" else "steps") as progress:
+    with make_progress(kind if kind in ("bytes", "rate") else "steps") as progress:
         task = progress.add_task(description, total=total, stats="")
         yield lambda n: progress.advance(task, n)

@@ -248,7 +248,64 @@ def test_building_in_a_log_prints_one_line_per_stage(capsys):
     err = capsys.readouterr().err.splitlines()
     title = "building smiles (cached once)"
     stages = [line.rsplit(": ", 1)[0] for line in err if line.startswith(title) and line.endswith(" s")]
-    assert stages == [f"{title}: reading"] + [f"{title}: {split}: {what}" for split in ("train", "valid", "test")
-                                              for what in ("canonical SMILES", "smiles tokens")]
+    assert stages == [f"{title}: reading qm9_200.csv"] + [
+        f"{title}: {split}: {what}" for split in ("train", "valid", "test") for what in ("canonical SMILES", "smiles tokens")]
     load("smiles", path=str(QM9_200))
     assert title not in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- smiles: big and messy files
+
+def _qm9_smiles(n):
+    return [line.split(",")[1] for line in QM9_200.read_text().splitlines()[1:n + 1]]
+
+
+def test_a_messy_smiles_list_reads_with_a_summary_of_what_was_skipped(tmp_path):
+    """A header line, blank lines, names after the SMILES, invalid lines: kept, skipped and counted, by line."""
+    lines = ["SMILES"] + [f"{s} mol{i}" for i, s in enumerate(_qm9_smiles(60))]
+    lines[17:17] = ["not-a-molecule", ""]  # line 18 invalid, line 19 blank
+    (tmp_path / "m.smi").write_text("\n".join(lines + ["", ""]) + "\n")
+    with pytest.warns(UserWarning, match=r"m.smi: 65 lines read, 61 entries kept; skipped 1 header line and 3 blank "
+                                         r"line\(s\); .*1 of \d+ entries skipped, not valid SMILES.*line 18: "
+                                         r"'not-a-molecule'"):
+        b = load("smiles", {"valid_fraction": 0.0, "test_fraction": 0.0}, path=str(tmp_path / "m.smi"))
+    assert len(b.train) == 60 and b.info["source_lines"]["train"][:3].tolist() == [2, 3, 4]
+
+
+def test_a_smiles_file_over_max_bytes_is_refused_before_reading(tmp_path, capsys):
+    (tmp_path / "m.smi").write_text("\n".join(_qm9_smiles(100)) + "\n")
+    size = (tmp_path / "m.smi").stat().st_size
+    with pytest.raises(DataError, match=rf"m.smi is .* kB, over the limit of 1.0 kB \(data.options.max_bytes=1000\); "
+                                        rf"to read it anyway, raise the limit: --set data.options.max_bytes={size} "):
+        load("smiles", path=str(tmp_path / "m.smi"), max_bytes=1000)
+    assert "reading" not in capsys.readouterr().err
+    assert len(load("smiles", path=str(tmp_path / "m.smi"), max_bytes=size).train) > 0
+
+
+def test_reading_a_smiles_file_shows_the_bytes_read_on_a_terminal(tmp_path, monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    from vaelab import progress
+
+    screen = io.StringIO()
+    monkeypatch.setattr(progress, "interactive", lambda: True)
+    monkeypatch.setattr(progress, "stderr_console",
+                        lambda: Console(file=screen, force_terminal=True, width=140, color_system=None))
+    (tmp_path / "m.smi").write_text("\n".join(_qm9_smiles(100)) + "\n")
+    load("smiles", path=str(tmp_path / "m.smi"))
+    drawn = screen.getvalue()
+    assert "building smiles (cached once): reading m.smi" in drawn and "/1.6 kB" in drawn, drawn  # then the rate
+
+
+def test_bad_input_a_smiles_file_that_is_not_utf8(tmp_path):
+    from tests.helpers import vaelab
+
+    (tmp_path / "m.smi").write_bytes(("\n".join(_qm9_smiles(30)) + "\n").encode() + b"CC\xe9O\n")
+    r = vaelab("train", "--data", "smiles", "--set", f"data.options.path={tmp_path / 'm.smi'}", "--epochs", "1",
+               "--no-progress", "--out", tmp_path / "run")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    expected = (f"error: {tmp_path / 'm.smi'}, line 31: byte 0xe9 is not UTF-8 text; save the file as UTF-8 "
+                "(e.g. iconv -f latin1 -t utf-8 m.smi > utf8-m.smi)")
+    assert r.stderr.splitlines() == [expected]

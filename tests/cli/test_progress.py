@@ -72,3 +72,13 @@ def test_on_a_terminal_a_bar_counts_and_no_stage_line_is_printed(monkeypatch, ca
 def test_steps_per_redraw_bounds_the_redraws():
     assert progress.steps_per_redraw(10) == 1
     assert progress.steps_per_redraw(5000) == 5000 // progress.REDRAWS
+
+
+def test_a_rate_counter_shows_items_per_second_on_a_terminal(monkeypatch, capsys):
+    screen = _terminal(monkeypatch)
+    with progress.counter("images: reading 5 images", 5, kind="rate") as advance:
+        for _ in range(5):
+            advance(1)
+    drawn = screen.getvalue()
+    assert "images: reading 5 images" in drawn and "5/5" in drawn and re.search(r"[\d,?]+/s", drawn), drawn
+    assert capsys.readouterr().err == ""

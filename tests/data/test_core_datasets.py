@@ -10,6 +10,7 @@ import torch
 from vaelab.config import DataConfig
 from vaelab.data import DATASETS, dataset_table, dynamic_binarize, get_spec, load_data, threshold_binarize
 from vaelab.data.base import Split, as_tensor, validate_values
+from vaelab.data.checks import check_finite
 from vaelab.data.splits import split_indices
 from vaelab.data.transforms import prepare_eval, resolve_binarize
 from vaelab.errors import DataError
@@ -315,19 +316,19 @@ def test_prepare_eval_threshold_and_none():
 
 # ---------------------------------------------------------------- validate_values / as_tensor
 
-def test_validate_values_rejects_nan():
-    x = torch.rand(4, 3)
-    x[2, 1] = float("nan")
-    with pytest.raises(DataError, match=r"NaN.*in 1 examples"):
-        validate_values(x, "real", "mine")
+def test_check_finite_rejects_nan_naming_the_row():
+    x = np.random.default_rng(0).random((4, 3))
+    x[2, 1] = np.nan
+    with pytest.raises(DataError, match=r"NaN or Inf .* in 1 of 4 examples of the training data \(row 2, "):
+        check_finite(x, "mine", "train")
 
 
-def test_validate_values_rejects_inf_and_counts_examples():
-    x = torch.zeros(5, 2)
-    x[0, 0] = float("inf")
-    x[3, 1] = float("-inf")
-    with pytest.raises(DataError, match=r"'mine'.*NaN or Inf values in 2 examples"):
-        validate_values(x, "unit", "mine")
+def test_check_finite_rejects_inf_and_counts_examples():
+    x = np.zeros((5, 2), dtype=np.float32)
+    x[0, 0] = np.inf
+    x[3, 1] = -np.inf
+    with pytest.raises(DataError, match=r"'mine'.*NaN or Inf .* in 2 of 5 examples of the valid data \(rows 0, 3"):
+        check_finite(x, "mine", "valid")
 
 
 def test_validate_values_rejects_binary_above_one():

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
+from tests.helpers import vaelab
 from vaelab.config import DataConfig
 from vaelab.data import load_data
 from vaelab.data.files import infer_kind
@@ -152,3 +154,78 @@ def test_image_errors(tmp_path):
     (tmp_path / "bad" / "x.png").write_bytes(b"not a png")
     with pytest.raises(DataError, match="cannot read image .*x.png"):
         load("images", path=str(tmp_path / "bad"))
+
+
+def test_images_of_mixed_sizes_and_modes_are_read_with_one_note(tmp_path):
+    for i in range(4):
+        save_image(tmp_path / "imgs" / f"{i}.png", 100)
+    save_image(tmp_path / "imgs" / "wide.png", 200, size=(10, 40), mode="RGB")
+    Image.new("RGBA", (12, 10), (255, 0, 0, 0)).save(tmp_path / "imgs" / "clear.png")
+    with pytest.warns(UserWarning, match=r"^images: the 6 images under .* come in 2 sizes \(width x height 12x10: 5, "
+                                         r"40x10: 1\), all resized to 28x28 \(data.options.size=\[28, 28\]\), which stretches .*; "
+                                         r"and 3 modes \(L: 4, RGBA: 1, RGB: 1\), all converted to grayscale"):
+        b = load_data(DataConfig(name="images", options={"path": str(tmp_path / "imgs")}, valid_fraction=0.0,
+                                 test_fraction=0.0))
+    assert b.event_shape == (1, 28, 28) and len(b.train) == 6
+
+
+def test_images_of_one_size_and_mode_give_no_note(tmp_path, recwarn):
+    for i in range(3):
+        save_image(tmp_path / "imgs" / f"{i}.png", 100, size=(40, 40))
+    load("images", path=str(tmp_path / "imgs"))
+    assert not [w for w in recwarn if "images:" in str(w.message)]
+
+
+def test_a_16_bit_image_is_scaled_not_clipped(tmp_path):
+    (tmp_path / "imgs").mkdir()
+    for i in range(3):
+        Image.fromarray(np.full((8, 8), 32768, dtype=np.uint16)).save(tmp_path / "imgs" / f"{i}.png")
+    assert Image.open(tmp_path / "imgs" / "0.png").mode == "I;16"
+    for grayscale, channels in ((True, 1), (False, 3)):
+        b = load_data(DataConfig(name="images", options={"path": str(tmp_path / "imgs"), "size": [8, 8],
+                                                         "grayscale": grayscale}, valid_fraction=0.0, test_fraction=0.0))
+        assert b.train.x.shape == (3, channels, 8, 8)
+        assert torch.allclose(b.train.x, torch.full_like(b.train.x, 32768 / 65535))
+
+
+@pytest.mark.filterwarnings("ignore:images")
+@pytest.mark.parametrize("pixels", [900, 2500])  # PIL warns above the limit and raises above twice it: both refused
+def test_a_decompression_bomb_is_one_line_naming_the_file_and_the_limit(tmp_path, pixels):
+    for i in range(3):
+        save_image(tmp_path / "imgs" / f"{i}.png", 0, size=(10, 10))
+    side = int(pixels ** 0.5)
+    save_image(tmp_path / "imgs" / "big.png", 0, size=(side, side))
+    with pytest.raises(DataError, match=rf"^image .*big.png has {pixels:,} pixels, over the limit of 500 "
+                                        r"\(data.options.max_pixels, a guard against decompression bombs\); if the "
+                                        rf"image is genuine, raise the limit: --set data.options.max_pixels={pixels}$"):
+        load("images", path=str(tmp_path / "imgs"), max_pixels=500)
+    assert len(load("images", path=str(tmp_path / "imgs"), max_pixels=pixels).train) >= 2  # the raised limit reads it
+
+
+def test_more_images_than_max_images_are_refused_before_reading(tmp_path):
+    for i in range(3):
+        save_image(tmp_path / "imgs" / f"{i}.png", 0)
+    with pytest.raises(DataError, match=r"holds 3 images, more than data.options.max_images=2; raise the limit "
+                                        r"\(--set data.options.max_images=3\)"):
+        load("images", path=str(tmp_path / "imgs"), max_images=2)
+    with pytest.raises(DataError, match=r"images option max_pixels=0: must be a positive whole number"):
+        load("images", path=str(tmp_path / "imgs"), max_pixels=0)
+
+
+def test_a_folder_with_one_image_is_too_small(tmp_path):
+    save_image(tmp_path / "imgs" / "only.png", 0)
+    with pytest.raises(DataError, match=r"^dataset 'images' is too small: its 1 example\(s\) split into 0/0/1"):
+        load("images", path=str(tmp_path / "imgs"))
+
+
+def test_bad_input_a_decompression_bomb_on_the_command_line(tmp_path):
+    for i in range(3):
+        save_image(tmp_path / "imgs" / f"{i}.png", 0, size=(10, 10))
+    save_image(tmp_path / "imgs" / "big.png", 0, size=(40, 40))
+    r = vaelab("train", "--data", "images", "--set", f"data.options.path={tmp_path / 'imgs'}", "--set",
+               "data.options.max_pixels=1000", "--epochs", "1", "--no-progress", "--out", tmp_path / "run")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    expected = (f"error: image {tmp_path / 'imgs' / 'big.png'} has 1,600 pixels, over the limit of 1,000 "
+                "(data.options.max_pixels, a guard against decompression bombs); if the image is genuine, raise the "
+                "limit: --set data.options.max_pixels=1600")
+    assert r.stderr.splitlines() == [expected]

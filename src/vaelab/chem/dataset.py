@@ -20,8 +20,9 @@ from vaelab.progress import counter
 SPLITS = ("train", "valid", "test")
 _EXAMPLES = 5
 
-#: ``progress(description, total)`` -> a context yielding ``advance(n)`` (:func:`vaelab.progress.counter`)
-Progress = Callable[[str, Optional[int]], ContextManager[Callable[[int], None]]]
+#: ``progress(description, total[, kind])`` -> a context yielding ``advance(n)`` (:func:`vaelab.progress.counter`;
+#: kind "bytes" for a file read)
+Progress = Callable[..., ContextManager[Callable[[int], None]]]
 
 
 @dataclass

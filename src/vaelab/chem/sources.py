@@ -10,14 +10,17 @@ from __future__ import annotations
 import csv
 import gzip
 import importlib.util
-import io
 import re
+from collections.abc import Iterator
+from contextlib import closing, nullcontext
+from itertools import chain, compress
 from pathlib import Path
 from typing import Optional, Sequence
 
 import numpy as np
 
-from vaelab.chem.dataset import MoleculePool
+from vaelab.chem.dataset import MoleculePool, Progress
+from vaelab.chem.textfile import MAX_BYTES, check_size, split_lines, text_blocks
 from vaelab.errors import DataError
 
 #: QM9 property name -> (qm9pack CSV column, unit); Ramakrishnan et al. 2014, Sci. Data 1:140022, Table 3
@@ -108,25 +111,42 @@ def read_moses(split: str) -> MoleculePool:
 
 # ---------------------------------------------------------------- the user's file
 
-def read_smiles_file(path: Path, smiles_column: Optional[str] = None,
-                     properties: Optional[Sequence[str]] = None) -> tuple[MoleculePool, list[str], list[str]]:
+def read_smiles_file(path: Path, smiles_column: str | None = None, properties: Sequence[str] | None = None,
+                     max_bytes: int = MAX_BYTES, progress: Progress | None = None
+                     ) -> tuple[MoleculePool, list[str], list[str]]:
     """A CSV/TSV with a SMILES column (and property columns), or one SMILES per line.
 
-    Returns the pool, the property names, and notes on columns that were not carried.
+    Returns the pool, the property names, and notes on what was not carried (columns, header and blank lines).
     ``properties=None`` carries every column whose values are all finite numbers, except row ids
     (``index``, ``id``, pandas' ``Unnamed: 0``, ...), which are carried only when named.
+    The file is streamed (:func:`~vaelab.chem.textfile.text_blocks`) under a bar of the bytes read and their
+    rate (``progress(description, total, kind)``, :func:`vaelab.progress.counter`); a file over ``max_bytes``
+    is refused at once, naming ``data.options.max_bytes``.
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")  # -sig: a BOM would glue onto the first column name
-    except (OSError, UnicodeDecodeError) as err:
-        raise DataError(f"cannot read {path} as UTF-8 text ({err})") from None
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = "\t" if ("\t" in first or path.suffix == ".tsv") else ","
-    header = next(csv.reader([first], delimiter=delimiter), [])
-    column = _smiles_column(header, smiles_column, path)
-    if column is None:
-        return _read_plain(text, path), [], []
-    return _read_table(text, path, delimiter, column, properties)
+    size = check_size(path, max_bytes)
+    opened = progress(f"reading {path.name}", size, "bytes") if progress else nullcontext(None)
+    with opened as advance, closing(text_blocks(path, advance)) as blocks:
+        first, stream = _first_line(blocks)
+        delimiter = "\t" if ("\t" in first or path.suffix == ".tsv") else ","
+        header = next(csv.reader([first], delimiter=delimiter), [])
+        column = _smiles_column(header, smiles_column, path)
+        if column is None:
+            pool, notes = _read_plain(stream, path)
+            return pool, [], notes
+        header, rows, lines, (read, blank) = _read_rows(stream, path, delimiter)
+    pool, names, notes = _table(rows, lines, header, column, properties, path)
+    return pool, names, _skipped_note(path, read, len(rows), 1, blank) + notes
+
+
+def _first_line(blocks: Iterator[str]) -> tuple[str, Iterator[str]]:
+    """The first non-blank line, and the blocks of text again from the start (those looked at put back)."""
+    seen = []
+    for text in blocks:
+        seen.append(text)
+        first = next((line for line in split_lines(text) if line.strip()), "")
+        if first:
+            return first, chain(seen, blocks)
+    return "", chain(seen, blocks)
 
 
 def _smiles_column(header: list[str], name: Optional[str], path: Path) -> Optional[str]:
@@ -145,33 +165,64 @@ def _smiles_column(header: list[str], name: Optional[str], path: Path) -> Option
     return None
 
 
-def _read_plain(text: str, path: Path) -> MoleculePool:
-    """One SMILES per line; anything after the first whitespace (a name) is ignored; blank lines skipped."""
-    smiles, numbers = [], []
-    for n, line in enumerate(text.splitlines(), start=1):
-        fields = line.split()
-        if fields and not (n == 1 and fields[0].lower() == "smiles"):
-            smiles.append(fields[0])
-            numbers.append(n)
-    return MoleculePool(smiles, np.asarray(numbers, dtype=np.int64), np.zeros((len(smiles), 0), np.float32),
-                        path.name)
+def _read_plain(blocks: Iterator[str], path: Path) -> tuple[MoleculePool, list[str]]:
+    """One SMILES per line; anything after the first whitespace (a name) is ignored; blank lines skipped.
+
+    A first line ``smiles`` (any case) is a header. The note counts what was skipped.
+    """
+    smiles, numbers, at, header = [], [], 0, 0  # at: lines before this block
+    for text in blocks:
+        lines = split_lines(text)
+        firsts = lines if (" " not in text and "\t" not in text) else [_first_field(line) for line in lines]
+        present = np.fromiter(map(len, firsts), dtype=np.int64, count=len(firsts)) > 0  # (lines,)
+        if at == 0 and firsts[0].lower() == "smiles":
+            present[0], header = False, 1
+        smiles += compress(firsts, present)
+        numbers.append(np.flatnonzero(present) + at + 1)
+        at += len(lines)
+    lines = np.concatenate(numbers) if numbers else np.zeros(0, dtype=np.int64)
+    pool = MoleculePool(smiles, lines, np.zeros((len(smiles), 0), np.float32), path.name)
+    return pool, _skipped_note(path, at, len(smiles), header, at - len(smiles) - header)
 
 
-def _read_table(text: str, path: Path, delimiter: str, column: str,
-                properties: Optional[Sequence[str]]) -> tuple[MoleculePool, list[str], list[str]]:
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next(reader)
-    rows, numbers = [], []
+def _first_field(line: str) -> str:
+    """The text before the first whitespace (a SMILES before its name); "" for a blank line."""
+    fields = line.split(None, 1)
+    return fields[0] if fields else ""
+
+
+def _skipped_note(path: Path, read: int, kept: int, header: int, blank: int) -> list[str]:
+    """``x.smi: 12,345 lines read, 12,300 entries kept; skipped 1 header line and 44 blank line(s)``; [] when no
+    line was blank."""
+    if not blank:
+        return []
+    head = "1 header line and " if header else ""
+    return [f"{path.name}: {read:,} lines read, {kept:,} entries kept; skipped {head}{blank:,} blank line(s)"]
+
+
+def _read_rows(blocks: Iterator[str], path: Path, delimiter: str
+               ) -> tuple[list[str], list[list[str]], np.ndarray, tuple[int, int]]:
+    """The header, the rows under it (blank lines skipped), their line numbers, and the lines read and blank; a row
+    of the wrong width is refused."""
+    reader = csv.reader(chain.from_iterable(map(split_lines, blocks)), delimiter=delimiter)
+    header = next((row for row in reader if row), [])
+    rows, numbers, blank = [], [], reader.line_num - 1  # blank lines above the header
     for row in reader:
-        if not row or not any(f.strip() for f in row):
+        if not row or not "".join(row).strip():
+            blank += 1
             continue
         if len(row) != len(header):
             raise DataError(f"{path}, line {reader.line_num}: {len(row)} fields where the header has "
                             f"{len(header)}; fix that line (quote fields that contain '{delimiter}')")
         rows.append(row)
         numbers.append(reader.line_num)
+    return header, rows, np.asarray(numbers, dtype=np.int64), (reader.line_num, blank)
+
+
+def _table(rows: list[list[str]], lines: np.ndarray, header: list[str], column: str,
+           properties: Sequence[str] | None, path: Path) -> tuple[MoleculePool, list[str], list[str]]:
+    """The SMILES column and the property table of the rows read."""
     cells = np.asarray(rows, dtype=object).reshape(len(rows), len(header))  # (N, columns) of str
-    lines = np.asarray(numbers, dtype=np.int64)
     names, table, notes = _properties(cells, header, column, properties, lines, path)
     smiles = [s.strip() for s in cells[:, header.index(column)]]
     return MoleculePool(smiles, lines, table, path.name), names, notes

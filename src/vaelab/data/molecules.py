@@ -37,9 +37,10 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from vaelab.chem import cache
-from vaelab.chem.dataset import SPLITS, MoleculePool, MoleculeSplits, build_splits
+from vaelab.chem.dataset import SPLITS, MoleculePool, MoleculeSplits, Progress, build_splits
 from vaelab.chem.deps import CHEM_EXTRA_HINT, chem_available
 from vaelab.chem.sources import QM9_PROPERTIES, package_dir, read_moses, read_qm9, read_smiles_file
+from vaelab.chem.textfile import MAX_BYTES, check_size
 from vaelab.chem.tokenize import TOKENIZERS
 from vaelab.data.registry import LoadContext, RawDataset, register_dataset
 from vaelab.data.splits import split_indices
@@ -50,7 +51,7 @@ _COMMON = {"tokenizer": "smiles", "max_len": None, "subset": None}
 QM9_OPTIONS = {**_COMMON, "properties": None, "score": "gap"}
 ZINC_OPTIONS = {**_COMMON, "test_set": "test"}
 SMILES_OPTIONS = {**_COMMON, "path": None, "valid_path": None, "test_path": None, "smiles_column": None,
-                  "properties": None, "score": "auto"}
+                  "properties": None, "score": "auto", "max_bytes": MAX_BYTES}
 
 
 # ---------------------------------------------------------------- options
@@ -118,18 +119,20 @@ def cut(pool: MoleculePool, ctx: LoadContext, official: dict[str, MoleculePool])
 
 # ---------------------------------------------------------------- building, caching, the bundle
 
-def _stages(title: str):
-    """``progress(description, total)`` for :func:`~vaelab.chem.dataset.build_splits`: one bar (or log line) a stage."""
-    return lambda description, total: counter(f"{title}: {description}", total)
+def _stages(title: str, enabled: bool = True) -> Progress:
+    """``progress(description, total[, kind])`` for reading and :func:`~vaelab.chem.dataset.build_splits`: one bar
+    (or log line) a stage; ``enabled=False`` silences them (``--no-progress``)."""
+    return lambda description, total, kind="steps": counter(f"{title}: {description}", total, enabled, kind=kind)
 
 
 def _build_or_load(ctx: LoadContext, dataset: str, key: dict,
-                   read: Callable[[], tuple[dict[str, MoleculePool], list[str], list[str]]]
+                   read: Callable[[Progress], tuple[dict[str, MoleculePool], list[str], list[str]]]
                    ) -> tuple[MoleculeSplits, Path]:
     """The cached dataset for ``key``; built and cached when absent.
 
-    ``read()`` returns the train/valid/test pools, the property names and notes on the
-    source (kept with the dataset, so a cached load says them again).
+    ``read(progress)`` returns the train/valid/test pools, the property names and notes on the
+    source (kept with the dataset, so a cached load says them again); it shows its own
+    progress (``progress("reading", None)`` for a source that does not count).
     """
     tokenizer, max_len, _ = _common_options(ctx.options)
     key = {**key, "dataset": dataset, "tokenizer": tokenizer, "max_len": max_len, "limit": ctx.limit,
@@ -137,14 +140,15 @@ def _build_or_load(ctx: LoadContext, dataset: str, key: dict,
     folder = cache.cache_folder(ctx.cache_dir, dataset, key)
     data = cache.load(folder)
     if data is None:
-        progress = _stages(f"building {dataset} (cached once)")
-        with progress("reading", None):
-            pools, names, notes = read()
+        progress = _stages(f"building {dataset} (cached once)", ctx.progress)
+        pools, names, notes = read(progress)
         data = build_splits(pools, names, tokenizer, max_len, progress)
         data.report["notes"] = notes
         if len(data.x["train"]) == 0:
-            raise DataError(f"dataset '{dataset}': no training molecules left ("
-                            f"{'; '.join(data.messages()) or 'the source is empty'})")
+            source = f" of {ctx.options['path']}" if ctx.options.get("path") else ""
+            raise DataError(f"dataset '{dataset}'{source}: no training molecules left ("
+                            f"{(data.messages() or ['the source is empty'])[0][:300]}); give a file with more "
+                            "valid molecules")
         cache.save(folder, data, key)
     return data, folder
 
@@ -199,8 +203,9 @@ def load_qm9(ctx: LoadContext) -> RawDataset:
     names = list(QM9_PROPERTIES) if names is None else names
     _, _, n = _common_options(o)
 
-    def read():
-        return cut(subset(read_qm9(names), n, ctx.split_seed), ctx, {}), names, []
+    def read(progress):
+        with progress("reading", None):
+            return cut(subset(read_qm9(names), n, ctx.split_seed), ctx, {}), names, []
 
     key = {"qm9pack": cache.package_version("qm9pack"), "properties": names, "subset": n}
     data, folder = _build_or_load(ctx, "qm9", key, read)
@@ -226,7 +231,11 @@ def load_zinc(ctx: LoadContext) -> RawDataset:
         raise DataError(f"zinc option test_set={o['test_set']!r}: choose test or scaffolds")
     _, _, n = _common_options(o)
     key = {"molsets": cache.package_version("molsets"), "subset": n, "test_set": o["test_set"]}
-    data, folder = _build_or_load(ctx, "zinc", key, lambda: (_moses_pools(ctx, n, o["test_set"]), [], []))
+    def read(progress):
+        with progress("reading", None):
+            return _moses_pools(ctx, n, o["test_set"]), [], []
+
+    data, folder = _build_or_load(ctx, "zinc", key, read)
     part = f"{n:,} training molecules" if n is not None else "all training molecules"
     return to_raw(data, "zinc", folder, f"MOSES (molsets): {part}, test set: {o['test_set']}")
 
@@ -261,7 +270,7 @@ def _file_key(path: Path) -> list:
 
 @register_dataset("smiles", "your own molecules: a CSV/TSV with a SMILES column and optional property columns, "
                   "or one SMILES per line (options: path, smiles_column, properties, score, tokenizer, max_len, "
-                  "subset, valid_path, test_path)", "user file (option path)", options=SMILES_OPTIONS)
+                  "subset, valid_path, test_path, max_bytes)", "user file (option path)", options=SMILES_OPTIONS)
 def load_smiles(ctx: LoadContext) -> RawDataset:
     _require_chem("smiles")
     o = ctx.options
@@ -270,11 +279,15 @@ def load_smiles(ctx: LoadContext) -> RawDataset:
     files = {s: _user_file(ctx, opt) for s, opt in [("train", "path"), ("valid", "valid_path"),
                                                     ("test", "test_path")] if o[opt]}
     wanted, (_, _, n) = _property_list(o["properties"]), _common_options(o)
+    max_bytes = parse_count(o["max_bytes"], "max_bytes")
+    for path in files.values():  # a file over the limit is refused at once, before a cached build is looked for
+        check_size(path, max_bytes)
 
-    def read():
-        pool, names, notes = read_smiles_file(files["train"], o["smiles_column"], wanted)
+    def read(progress):
+        pool, names, notes = read_smiles_file(files["train"], o["smiles_column"], wanted, max_bytes, progress)
         # valid/test files must carry the training file's property columns
-        official = {s: read_smiles_file(p, o["smiles_column"], names)[0] for s, p in files.items() if s != "train"}
+        official = {s: read_smiles_file(p, o["smiles_column"], names, max_bytes, progress)[0]
+                    for s, p in files.items() if s != "train"}
         return cut(subset(pool, n, ctx.split_seed), ctx, official), names, notes
 
     key = {"files": {s: _file_key(p) for s, p in files.items()}, "smiles_column": o["smiles_column"],

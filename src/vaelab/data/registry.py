@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from vaelab.data.base import DataBundle, DataKind, Split, as_labels, as_tensor, validate_values
+from vaelab.data.checks import check_pseudo_labels, check_raw, check_splits, split_sizes
 from vaelab.data.splits import split_indices
 from vaelab.errors import DataError, did_you_mean, unknown_name
 
@@ -39,6 +40,8 @@ class LoadContext:
     test_fraction: float = 0.1
     split_seed: int = 0
     limit: Optional[int] = None
+    progress: bool = True  # loaders that read for long show a bar (a line in a log); False: silent
+
 
     def search_dirs(self, sub: str) -> list[Path]:
         """Folders a dataset's files are looked for in: <data dir>/<sub>, then <cache>/<sub>."""
@@ -120,14 +123,19 @@ def _assemble(raw: RawDataset, valid_fraction: float, test_fraction: float, seed
     return out
 
 
-def load_data(cfg) -> DataBundle:
-    """Load the dataset a :class:`~vaelab.config.DataConfig` names, as a DataBundle on the CPU."""
+def load_data(cfg, progress: bool = True) -> DataBundle:
+    """Load the dataset a :class:`~vaelab.config.DataConfig` names, as a DataBundle on the CPU.
+
+    Every dataset passes :func:`vaelab.data.checks.check_raw` and :func:`~vaelab.data.checks.check_splits`;
+    ``progress=False`` silences the bars of long reads (``--no-progress``).
+    """
     spec = get_spec(cfg.name)
     options = _check_options(spec, cfg.options)
     ctx = make_context(cfg.data_dir, cfg.download, options, cfg.verify)
-    ctx.valid_fraction, ctx.test_fraction, ctx.split_seed, ctx.limit = (
-        cfg.valid_fraction, cfg.test_fraction, cfg.split_seed, cfg.limit)
+    ctx.valid_fraction, ctx.test_fraction, ctx.split_seed, ctx.limit, ctx.progress = (
+        cfg.valid_fraction, cfg.test_fraction, cfg.split_seed, cfg.limit, progress)
     raw = spec.loader(ctx)
+    check_raw(raw, cfg.name)
     parts = _assemble(raw, cfg.valid_fraction, cfg.test_fraction, cfg.split_seed)
     splits = {}
     for part, (x, y, *rest) in parts.items():
@@ -137,12 +145,12 @@ def load_data(cfg) -> DataBundle:
         splits[part] = Split(t, as_labels(y), None if score is None else torch.as_tensor(np.asarray(score, np.float32)))
     if cfg.limit is not None:
         splits["train"] = splits["train"].take(cfg.limit)
+    check_splits(cfg.name, split_sizes(splits), cfg)
     info = dict(raw.info)
     if cfg.pseudo_labels:
+        check_pseudo_labels(cfg.pseudo_labels, len(splits["train"]))
         splits, info = cluster_labels(splits, cfg.pseudo_labels, cfg.split_seed), {**info, "classes": [
             f"cluster {i}" for i in range(cfg.pseudo_labels)], "labels": "k-means clusters"}
-    if len(splits["train"]) == 0:
-        raise DataError(f"dataset '{cfg.name}' has no training examples after splitting")
     return DataBundle(cfg.name, raw.kind, tuple(raw.event_shape), splits["train"], splits["valid"],
                       splits["test"], info)
 

@@ -12,6 +12,7 @@ import time
 
 import torch
 
+from vaelab.data.checks import check_eval_split
 from vaelab.diagnostics.activity import active_units
 from vaelab.diagnostics.bubbles import posterior_bubbles
 from vaelab.diagnostics.frechet import frechet_distance
@@ -140,6 +141,7 @@ def evaluate_run(run, split: str = "test", iw_samples: int | None = None, batch_
     if limit is not None:
         run = run.limited(split, limit)
     x, side = run.eval_data(split), run.eval_side(split)
+    check_eval_split(split, int(x.shape[0]), limit)
     run.model.eval()
     result = {"split": split, "n": int(x.shape[0]), "checkpoint": run.checkpoint, "seed": seed}
     with stage("evaluate: ELBO terms", progress):

@@ -8,6 +8,7 @@
       checkpoints/       latest.json + epoch_NNNN/ folders  (vaelab train; rundir.checkpoint)
       summary.json       status, final and best figures     (vaelab train)
       vocabulary.json    token runs: the tokenizer's vocabulary
+      inputs.npz         the arrays given to vaelab.train(data=...) (dataset array)
       diagnostics.json   (vaelab evaluate)
       arrays/<name>.npz  figure data                        (vaelab evaluate / plot)
       plots/<name>.png   figures                            (vaelab plot)
@@ -26,6 +27,7 @@ METRICS = "metrics.jsonl"
 SUMMARY = "summary.json"
 DIAGNOSTICS = "diagnostics.json"
 VOCABULARY = "vocabulary.json"
+INPUTS = "inputs.npz"
 CHECKPOINTS = "checkpoints"
 ARRAYS = "arrays"
 PLOTS = "plots"
@@ -67,6 +69,11 @@ class RunLayout:
     @property
     def vocabulary(self) -> Path:
         return self.root / VOCABULARY
+
+    @property
+    def inputs(self) -> Path:
+        """The arrays a run was given in memory (``vaelab.train(data=x)``), which its config names."""
+        return self.root / INPUTS
 
     @property
     def checkpoints(self) -> Path:

@@ -11,6 +11,8 @@ import contextlib
 import os
 import platform
 import re
+import shutil
+import tempfile
 import time
 import warnings
 from datetime import datetime
@@ -21,12 +23,14 @@ import torch
 
 from vaelab.config import RunConfig, save_config
 from vaelab.data import load_data
+from vaelab.data.checks import check_trainable
+from vaelab.data.side import side_tensors
 from vaelab.device import describe_device, resolve_device
 from vaelab.errors import ConfigError, TrainingDiverged, io_failure
-from vaelab.fileio import check_output_folder, read_jsonl, truncate_jsonl, write_json
+from vaelab.fileio import check_output_folder, fsync_dir, read_jsonl, save_npz, truncate_jsonl, write_json
 from vaelab.models import build_model, vocab_size_of
 from vaelab.rundir.checkpoint import POINTER
-from vaelab.rundir.layout import RunLayout
+from vaelab.rundir.layout import INPUTS, RunLayout
 from vaelab.rundir.lock import run_lock
 from vaelab.training.trainer import Trainer
 
@@ -152,27 +156,78 @@ def _train_locked(cfg: RunConfig, bundle, model, layout: RunLayout, device, resu
     write_json(layout.summary, _summary(cfg, trainer, device, status, time.perf_counter() - t0))
 
 
-def train_run(cfg: RunConfig, out=None, resume: bool = False) -> Path:
+def _for_arrays(cfg: RunConfig, arrays, resume: bool) -> RunConfig:
+    """A config given arrays in memory trains on the ``array`` dataset; a resumed run keeps the arrays it has."""
+    if arrays is not None:
+        if resume:
+            raise ConfigError("a resumed run reads the arrays it was given from RUN_DIR/inputs.npz; resume it "
+                              "without data=")
+        cfg.data.name = "array"
+    return cfg
+
+
+def _point_at(cfg: RunConfig, path: Path) -> None:
+    """The run's data: the arrays in ``path`` (dataset ``array``), named by its absolute path."""
+    cfg.data.options = {**cfg.data.options, "path": str(Path(path).resolve())}
+
+
+def _stage(arrays, out: Path) -> Path | None:
+    """The arrays saved in a temporary folder next to the run directory (when its parent exists), to load and check
+    them before the run directory is made; None without arrays."""
+    if arrays is None:
+        return None
+    folder = Path(tempfile.mkdtemp(prefix=".vaelab-inputs-", dir=out.parent if out.parent.is_dir() else None))
+    return save_npz(folder / INPUTS, arrays)
+
+
+def _place_inputs(staged: Path, arrays: dict, layout: RunLayout) -> Path:
+    """The staged arrays moved into the run directory: a rename, or a new atomic write across file systems."""
+    try:
+        os.replace(staged, layout.inputs)
+        fsync_dir(layout.root)
+    except OSError:
+        save_npz(layout.inputs, arrays)
+    return layout.inputs
+
+
+def _make_dir(out: Path, named: bool) -> Path:
+    """The run directory, made once the config and the data have passed: ``out``, or a free default name."""
+    if named:
+        out.mkdir(parents=True, exist_ok=True)
+        return out
+    return claim_dir(out)
+
+
+def train_run(cfg: RunConfig, out=None, resume: bool = False, arrays: dict | None = None) -> Path:
     """Train ``cfg`` into the run directory ``out`` (default :func:`default_out`) and return its path.
 
     With ``resume``, ``out`` is an existing run directory that continues from its last
-    checkpoint. A bad config or dataset fails before any folder is made; a divergence or
-    an interrupt still writes ``summary.json`` (status ``diverged`` / ``interrupted``).
+    checkpoint. ``arrays`` (``x``, and ``y``/``score`` when given: :func:`vaelab.data.inputs.input_arrays`)
+    are the data, saved as ``RUN_DIR/inputs.npz`` and named in config.yaml (dataset ``array``).
+    A bad config or dataset fails before any folder is made; a divergence or an
+    interrupt still writes ``summary.json`` (status ``diverged`` / ``interrupted``).
     """
-    cfg = resolve_paths(cfg)
+    cfg = resolve_paths(_for_arrays(cfg, arrays, resume))
     named = out is not None
     out = Path(out) if named else default_out(cfg)
     if named or resume:
         check_run_dir(out, resume)
-    device = resolve_device(cfg.train.device)
-    torch.manual_seed(cfg.train.seed)
-    bundle = load_data(cfg.data)
-    model = build_model(cfg.model, bundle.event_shape, bundle.kind, bundle.n_classes, vocab_size_of(bundle))
-    if named or resume:  # only now: bad config or data leaves no folder behind
-        out.mkdir(parents=True, exist_ok=True)
-    else:
-        out = claim_dir(out)
-    layout = RunLayout(out)
+    staged = _stage(arrays, out)
+    try:
+        if staged is not None:
+            _point_at(cfg, staged)
+        device = resolve_device(cfg.train.device)
+        torch.manual_seed(cfg.train.seed)
+        bundle = load_data(cfg.data, progress=cfg.train.progress)
+        check_trainable(bundle, cfg.data)
+        model = build_model(cfg.model, bundle.event_shape, bundle.kind, bundle.n_classes, vocab_size_of(bundle))
+        side_tensors(model, bundle.train, "cpu")  # a model needing labels the data lacks: refused before the folder
+        out = _make_dir(out, named or resume)  # only now: bad config or data leaves no folder behind
+        if staged is not None:
+            _point_at(cfg, _place_inputs(staged, arrays, RunLayout(out)))
+    finally:
+        if staged is not None:
+            shutil.rmtree(staged.parent, ignore_errors=True)
     with run_lock(out):  # one writer per run: a second training into it gets one line, not a mix of two runs
-        _train_locked(cfg, bundle, model, layout, device, resume)
+        _train_locked(cfg, bundle, model, RunLayout(out), device, resume)
     return out
