@@ -19,7 +19,7 @@ def _lso(capsys, *args):
     (["--property", "logp"], "unknown property 'logp' for this run; available: label:0 .. label:3 (class indicators)"),
     ([], "lso needs a property: --property NAME (this run has: label:0"),
     (["--task", "match", "--property", "label:1"], "--property belongs to the property task"),
-    (["--task", "match", "--loss", "nll", "--steps", "0"], "--steps >= 1"),
+    (["--task", "match", "--loss", "nll", "--steps", "0"], "argument --steps: expected a whole number >= 1"),
     (["--property", "label:1", "--start", "random", "--starts", "100000"], "fewer than --starts 100000"),
 ])
 def test_bad_input_is_one_line_and_exit_2(image_run_dir, capsys, args, needle):

@@ -48,7 +48,7 @@ def test_sample_again_reuses_the_fit_and_out_moves_the_files(shared_run, tmp_pat
     (["/nonexistent/run"], "not a run directory"),
     (["RUN", "--sampler", "gauss"], "unknown sampler 'gauss'. Did you mean 'gaussian'? Choose one of: prior, "),
     (["RUN", "--sampler", "gmm", "--option", "k=3"], "unknown option(s) k for sampler 'gmm'"),
-    (["RUN", "--n", "0"], "positive integer"),
+    (["RUN", "--n", "0"], "argument --n: expected a whole number >= 1"),
 ])
 def test_bad_input_is_one_message(args, needle, shared_run, capsys):
     assert main(["sample", *[str(shared_run) if a == "RUN" else a for a in args]]) == 2
