@@ -358,7 +358,10 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:  # parsing too: a Ctrl-C while the command starts is the same one line
         parser = build_parser()
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as stop:  # --help, --version, or a usage error already printed as one line
+            return stop.code if isinstance(stop.code, int) else 2
         if not getattr(args, "func", None):
             parser.print_help()
             return 1
