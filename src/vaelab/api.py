@@ -51,7 +51,10 @@ def train(config=None, *, out=None, resume: bool = False, overrides=(), **shortc
 
 def evaluate(run_dir, split: str = "test", iw_samples: int | None = None, checkpoint: str = "best",
              device: str = "auto", **kwargs) -> dict:
-    """Load a run (a directory or a :class:`Run`) and write its ``diagnostics.json``; returns the figures.
+    """Load a run (a directory or a :class:`Run`) and write the split's diagnostics; returns the figures.
+
+    They go to ``diagnostics.json`` for the test split and to ``diagnostics-<split>.json``
+    for ``train`` and ``valid``, so each split keeps its own.
 
     ``iw_samples`` is K of the IW NLL: None for 5000 (Burda et al. 2015), or 100 on token
     data; 0 skips it. Other options: :func:`vaelab.pipeline.evaluate_run`; the keys are

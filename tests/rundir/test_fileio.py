@@ -26,10 +26,13 @@ def test_an_append_after_a_kill_mid_line_starts_a_new_line(tmp_path):
     assert path.read_text().count("\n") == 3
 
 
-def test_lines_that_are_not_objects_are_skipped(tmp_path):
+def test_lines_that_are_not_objects_are_skipped_with_a_warning(tmp_path):
+    import pytest
+
     path = tmp_path / "m.jsonl"
     path.write_bytes(b'[1, 2]\n\xff\xfe\n{"epoch": 4}\n')
-    assert read_jsonl(path) == [{"epoch": 4}]
+    with pytest.warns(UserWarning, match=r"m.jsonl: 2 line\(s\) that are not records skipped"):
+        assert read_jsonl(path) == [{"epoch": 4}]
 
 
 def test_the_checkpoint_pointer_may_only_name_a_checkpoint_of_the_run(tmp_path):

@@ -112,7 +112,8 @@ def _add_train(sub) -> None:
 def _add_evaluate(sub) -> None:
     from vaelab.pipeline import defaults as d
 
-    p = _parser(sub, "evaluate", help="diagnostics of a run on a split; writes diagnostics.json")
+    p = _parser(sub, "evaluate", help="diagnostics of a run on a split; writes diagnostics.json (test) or "
+                                      "diagnostics-SPLIT.json")
     p.add_argument("run_dir", help="a run directory written by `vaelab train`")
     p.add_argument("--split", default="test", choices=["train", "valid", "test"], help="the split to evaluate")
     p.add_argument("--iw-samples", type=int, default=None,

@@ -28,7 +28,7 @@ from vaelab.fileio import read_json, read_jsonl
 from vaelab.models import build_model, resolve_likelihood
 from vaelab.nn.batching import batches
 from vaelab.rundir import checkpoint as ckpt
-from vaelab.rundir.layout import RunLayout
+from vaelab.rundir.layout import RunLayout, require_run
 
 BATCH = 1000  # examples per encoder/decoder call in the batched methods
 
@@ -179,10 +179,7 @@ def load_run(path, checkpoint: str = "best", device: str = "auto") -> Run:
     """Open a run directory and load the ``best`` (lowest validation loss) or ``last`` checkpoint."""
     if isinstance(path, Run):
         return path
-    layout = RunLayout(Path(path))
-    if not layout.is_run():
-        raise CheckpointError(f"'{layout.root}' is not a run directory (it has no config.yaml); "
-                              "pass the folder that `vaelab train` wrote")
+    layout = require_run(path)
     if checkpoint not in ("best", "last"):
         raise CheckpointError(f"checkpoint must be 'best' or 'last', got '{checkpoint}'")
     config = load_config(layout.config, saved_run=True)
