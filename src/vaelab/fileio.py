@@ -281,7 +281,7 @@ def out_folder(path, flag: str = "--out") -> Path:
     on the command line). Checked before any work, so nothing is computed in vain.
     """
     path = Path(path).expanduser()
-    _check_existing_part(path, flag, folder=True)
+    check_out_path(path, flag, folder=True)
     path.mkdir(parents=True, exist_ok=True)
     if not os.access(path, os.W_OK | os.X_OK):
         raise OSError(errno.EROFS if _read_only_fs(path) else errno.EACCES, "cannot write here", str(path))
@@ -294,7 +294,7 @@ def out_file(path, flag: str = "--out") -> Path:
     A link to nothing, or a name longer than the folder allows, is refused before any work.
     """
     path = Path(path).expanduser()
-    _check_existing_part(path, flag, folder=False)
+    check_out_path(path, flag, folder=False)
     if path.is_symlink():
         path = path.resolve()  # write what the link points to (a rename would replace the link)
     out_folder(path.parent, flag)
@@ -303,9 +303,10 @@ def out_file(path, flag: str = "--out") -> Path:
     return path
 
 
-def _check_existing_part(path: Path, flag: str, folder: bool) -> None:
+def check_out_path(path, flag: str = "--out", folder: bool = True) -> None:
     """Refuse a dangling symbolic link on ``path``, and a file where a folder is needed (``path`` itself with
-    ``folder``, else only the parts above it)."""
+    ``folder``, else only the parts above it); creates nothing."""
+    path = Path(path).expanduser()
     part = next((p for p in (path, *path.parents) if os.path.lexists(p)), None)
     if part is None:
         return

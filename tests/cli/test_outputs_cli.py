@@ -144,6 +144,14 @@ def test_a_bad_out_is_one_line_before_any_work(run_dir, tmp_path, read_only, cap
     assert snapshot(run_dir) == before
 
 
+@pytest.mark.parametrize("kind", ["file", "dangling", "too-long", "markup"])
+def test_a_bad_train_out_is_one_line(tmp_path, read_only, capsys, kind):
+    out, exit_code, phrase = _bad_out(kind, tmp_path, read_only)
+    code, _, err = cli(capsys, "train", "--data", "synthetic", "--set", "data.options.n=200", "--epochs", "1",
+                       "--no-progress", "--out", out)
+    assert code == exit_code and phrase in one_error_line(err)
+
+
 def test_paths_with_markup_are_printed_literally(trained_run, tmp_path, capsys):
     run = shutil.copytree(trained_run, tmp_path / "[bold]run")
     code, out, _ = cli(capsys, "sample", run, "--n", "4", "--no-progress", "--out", tmp_path / "[red]s")

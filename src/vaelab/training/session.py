@@ -22,7 +22,7 @@ from vaelab.config import RunConfig, save_config
 from vaelab.data import load_data
 from vaelab.device import describe_device, resolve_device
 from vaelab.errors import ConfigError, TrainingDiverged
-from vaelab.fileio import read_jsonl, truncate_jsonl, write_json
+from vaelab.fileio import check_out_path, read_jsonl, truncate_jsonl, write_json
 from vaelab.models import build_model, vocab_size_of
 from vaelab.rundir.checkpoint import POINTER
 from vaelab.rundir.layout import RunLayout
@@ -78,6 +78,7 @@ def check_run_dir(out: Path, resume: bool) -> None:
         if not RunLayout(out).is_run():
             raise ConfigError(f"cannot resume: '{out}' is not a run directory (no config.yaml)")
         return
+    check_out_path(out)  # a file or a dangling link in the way: one line now, not after the data is loaded
     if out.exists() and any(out.iterdir()):
         raise ConfigError(f"run directory '{out}' already exists and is not empty; "
                           "pass --resume to continue it, or choose another --out")
