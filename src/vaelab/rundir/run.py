@@ -23,7 +23,7 @@ from vaelab.data.side import side_tensors
 from vaelab.data.transforms import prepare_eval
 from vaelab.device import resolve_device
 from vaelab.diagnostics.catalogue import upgrade_diagnostics
-from vaelab.errors import CheckpointError
+from vaelab.errors import CheckpointError, damaged_file
 from vaelab.fileio import read_json, read_jsonl
 from vaelab.models import build_model, resolve_likelihood
 from vaelab.nn.batching import batches
@@ -48,8 +48,8 @@ class Run:
     # -- files ---------------------------------------------------------------------------
     @property
     def summary(self) -> dict:
-        f = self.layout.summary
-        return read_json(f) if f.is_file() else {}
+        """The stored summary.json ({} while training has not written one)."""
+        return _json_object(self.layout.summary)
 
     def metrics(self) -> list[dict]:
         """The per-epoch records of metrics.jsonl."""
@@ -57,9 +57,12 @@ class Run:
 
     @property
     def diagnostics(self) -> dict:
-        """The stored diagnostics.json ({} before ``evaluate``), keys as the metric catalogue names them."""
-        f = self.layout.diagnostics
-        return upgrade_diagnostics(read_json(f)) if f.is_file() else {}
+        """The test split's stored diagnostics.json ({} before ``evaluate``), keys as the metric catalogue names them."""
+        return self.diagnostics_of("test")
+
+    def diagnostics_of(self, split: str) -> dict:
+        """The stored diagnostics of ``split`` ({} before ``evaluate --split SPLIT``), keys as the catalogue's."""
+        return upgrade_diagnostics(_json_object(self.layout.diagnostics_of(split)))
 
     # -- data ----------------------------------------------------------------------------
     @cached_property
@@ -173,6 +176,16 @@ class Run:
         self.model.eval()
         gen = torch.Generator(device=self.device).manual_seed(seed) if seed is not None else None
         return self.model.sample(n, mean=mean, generator=gen)
+
+
+def _json_object(path: Path) -> dict:
+    """The JSON object in ``path``, {} when there is no such file; DamagedFile naming a file that holds none."""
+    if not path.is_file():
+        return {}
+    value = read_json(path)
+    if not isinstance(value, dict):
+        raise damaged_file(path, "not a JSON object")
+    return value
 
 
 def load_run(path, checkpoint: str = "best", device: str = "auto") -> Run:
