@@ -197,7 +197,8 @@ def _add_sample(sub) -> None:
                         "(two-stage) (default: the sampler's defaults)")
     p.add_argument("--refit", action="store_true",
                    help="fit the sampler again, replacing the saved one (needed when options or checkpoint changed)")
-    p.add_argument("--out", help="directory for the .npz and .png (default: RUN_DIR/samples)")
+    p.add_argument("--out", help="directory for the .npz and .png, and the .smi of a molecule run "
+                                 "(default: RUN_DIR/samples)")
     _checkpoint(p)
     _computing(p, "sampling seed: same seed, same samples")
     p.set_defaults(func=commands.cmd_sample)
