@@ -32,8 +32,6 @@ from vaelab.views import prior_side
 
 IMAGE_LAYOUTS = ("grey", "rgb", "channels")  # plots.images layouts that are pictures of the data
 MAX_GRID = 256  # the PNG shows at most this many samples (16 x 16)
-
-
 MOLECULE_GRID = 64  # the PNG of a token run draws at most this many molecules (8 x 8)
 NO_RDKIT = "RDKit is not installed: no validity and no PNG (the SMILES are in the .smi file)"
 
