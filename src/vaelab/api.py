@@ -64,7 +64,10 @@ def train(config=None, *, out=None, resume: bool = False, overrides=(), **shortc
 
 def evaluate(run_dir, split: str = "test", iw_samples: int | None = None, checkpoint: str = "best",
              device: str = "auto", **kwargs) -> dict:
-    """Load a run (a directory or a :class:`Run`) and write its ``diagnostics.json``; returns the figures.
+    """Load a run (a directory or a :class:`Run`) and write the split's diagnostics; returns the figures.
+
+    They go to ``diagnostics.json`` for the test split and to ``diagnostics-<split>.json``
+    for ``train`` and ``valid``, so each split keeps its own.
 
     ``iw_samples`` is K of the IW NLL: None for 5000 (Burda et al. 2015), or 100 on token
     data; 0 skips it. Other options: :func:`vaelab.pipeline.evaluate_run`; the keys are
@@ -105,15 +108,18 @@ def write_report(run_dirs, out) -> Path:
 
 def sample(run_dir, n: int = SAMPLES, sampler: str | None = None, *, seed: int = 0, options: dict | None = None,
            refit: bool = False, out=None, checkpoint: str = "best", device: str = "auto", progress: bool = True):
-    """Draw ``n`` samples from a run with a named sampler; write ``<sampler>-<n>-seed<S>.npz`` and ``.png``.
+    """Draw ``n`` samples from a run with a named sampler; write ``<sampler>-<n>-seed<S>.npz`` and ``.png``
+    (molecule runs: also ``.smi``, the decoded SMILES one per line).
 
     ``sampler`` is a key of :data:`vaelab.sampling.SAMPLERS`: ``prior``, or an ex-post
     density fitted to the training codes (``gaussian``, ``gmm``, ``two-stage``; Ghosh
     et al. 2020, Dai & Wipf 2019); None means the model's own (``n_sampler``: the prior
     for VAEs). A fitted sampler is saved in ``RUN_DIR/samplers/<name>/`` and reused;
     ``options`` (e.g. ``{"components": 5}``) that differ from the saved fit need
-    ``refit=True``. Files go to ``out`` (default ``RUN_DIR/samples``). Returns a
-    :class:`vaelab.pipeline.SampleResult` (``z``, ``x``, ``npz``, ``png``, ``sampler``).
+    ``refit=True``. Files go to ``out`` (default ``RUN_DIR/samples``; checked before
+    anything is computed, and never inside another run directory). Returns a
+    :class:`vaelab.pipeline.SampleResult` (``z``, ``x``, ``npz``, ``png``, ``sampler``;
+    molecule runs: ``smi`` and ``molecules``, the counts of valid and unique ones).
     """
     from vaelab.pipeline import write_samples
     from vaelab.sampling import sampler_class

@@ -36,6 +36,28 @@ class CheckpointError(VaelabError):
     """A run directory or checkpoint that is missing, incomplete or corrupt."""
 
 
+class DamagedFile(CheckpointError):
+    """A file vaelab wrote earlier (a run's records, figure arrays, a cache) that is damaged or not what its name says.
+
+    ``path`` is the file and ``detail`` what is wrong with it, in a few words.
+    """
+
+    def __init__(self, message: str, path=None, detail: str = ""):
+        super().__init__(message)
+        self.path, self.detail = path, detail
+
+
+def damaged_file(path, detail, fix: str = "") -> DamagedFile:
+    """The one message for such a file: ``'RUN/arrays/x.npz' is damaged or not a .npz file (...); <fix>``."""
+    from pathlib import PurePath
+
+    suffix = PurePath(str(path)).suffix
+    what = f"damaged or not a {suffix} file" if suffix else "damaged"
+    detail = " ".join(str(detail).split())[:160] or type(detail).__name__
+    fix = fix or "delete it and run the command that writes it again"
+    return DamagedFile(f"'{path}' is {what} ({detail}); {fix}", path, detail)
+
+
 class TrainingDiverged(VaelabError):
     """The loss became NaN or Inf; the last good checkpoint is kept."""
 

@@ -42,7 +42,6 @@ CASES = [
     Case("train-out-name-too-long", _train_out(lambda tmp: tmp / LONG), "too long", code=4),
     Case("train-out-dangling-link", _train_out(_dangling), "link"),
     Case("train-out-unwritable", _train_out(_unwritable), "/proc", code=4),
-    Case("report-out-is-a-folder", _report_out(lambda tmp: tmp), "folder"),
     Case("report-out-under-a-file", _report_out(lambda tmp: _a_file(tmp) / "r.html"), "taken"),
     Case("report-out-name-too-long", _report_out(lambda tmp: tmp / f"{LONG}.html"), "too long", code=4),
     Case("report-out-unwritable", _report_out(lambda tmp: f"{_unwritable(tmp)}/r.html"), "/proc", code=4),
@@ -71,3 +70,9 @@ def test_rich_markup_in_a_path_is_printed_literally(tmp_path, capsys):
     assert (out / "config.yaml").is_file()
     code, err = cli(capsys, ["evaluate", out / "nope"])
     assert code == 2 and "[bold]run[/bold]" in err, err
+
+
+def test_a_report_out_that_is_a_folder_gets_report_html_inside(tmp_path, protected_run, capsys):
+    code, err = cli(capsys, ["report", protected_run, "--out", tmp_path])
+    assert code == 0, err
+    assert (tmp_path / "report.html").is_file()

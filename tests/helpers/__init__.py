@@ -37,3 +37,16 @@ def vaelab(*args, cwd=None):
     """``python -m vaelab ARGS`` in a real process: (returncode, stdout, stderr) as a CompletedProcess."""
     return subprocess.run([sys.executable, "-m", "vaelab", *map(str, args)], capture_output=True, text=True, cwd=cwd,
                           timeout=300)
+
+
+def snapshot(folder) -> dict[str, bytes]:
+    """Every file under ``folder`` (relative path -> bytes): compare two to show that nothing changed."""
+    folder = Path(folder)
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def one_error_line(stderr: str) -> str:
+    """The one line a refused command prints on stderr (asserting there is exactly one, and no traceback)."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in stderr, stderr
+    return lines[0]

@@ -141,7 +141,8 @@ def test_run_with_only_a_config_renders(tmp_path):
 def test_unreadable_diagnostics_is_a_note_not_a_crash(tmp_path):
     run = make_run_dir(tmp_path, "torn", summary_=summary())
     (run / "diagnostics.json").write_text('{"neg_elbo": 9')
-    page = build_report([run], tmp_path / "r.html").read_text()
+    with pytest.warns(UserWarning, match="diagnostics.json could not be read"):
+        page = build_report([run], tmp_path / "r.html").read_text()
     assert "diagnostics.json could not be read" in page and "vaelab evaluate" in page
 
 

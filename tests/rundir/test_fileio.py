@@ -1,4 +1,4 @@
-"""Crash-safe IO: a torn JSONL line costs that line only; appends never merge with it."""
+"""Crash-safe IO: a torn JSONL line costs that line only; damaged files are named; outputs checked and published whole."""
 
 import json
 import re
@@ -26,10 +26,13 @@ def test_an_append_after_a_kill_mid_line_starts_a_new_line(tmp_path):
     assert path.read_text().count("\n") == 3
 
 
-def test_lines_that_are_not_objects_are_skipped(tmp_path):
+def test_lines_that_are_not_objects_are_skipped_with_a_warning(tmp_path):
+    import pytest
+
     path = tmp_path / "m.jsonl"
     path.write_bytes(b'[1, 2]\n\xff\xfe\n{"epoch": 4}\n')
-    assert read_jsonl(path) == [{"epoch": 4}]
+    with pytest.warns(UserWarning, match=r"m.jsonl: 2 line\(s\) that are not records skipped"):
+        assert read_jsonl(path) == [{"epoch": 4}]
 
 
 def test_the_checkpoint_pointer_may_only_name_a_checkpoint_of_the_run(tmp_path):
@@ -121,3 +124,83 @@ def test_a_resave_killed_between_its_two_renames_still_finds_the_old_folder(tmp_
     folder = checkpoint_dir(tmp_path, "last")
     assert folder.name == ".old-epoch_0001-999"
     assert set(load_weights(folder)[0]) == {"weight", "bias"}
+
+
+def test_a_file_of_no_records_at_all_is_damaged_but_a_torn_first_record_is_not(tmp_path):
+    from vaelab.errors import DamagedFile
+
+    path = tmp_path / "metrics.jsonl"
+    path.write_bytes(b"garbage\n\x00\xff\n")
+    with pytest.raises(DamagedFile, match=r"metrics.jsonl' is damaged or not a .jsonl file \(line 1 is not a JSON"):
+        read_jsonl(path)
+    path.write_text('{"epoch": 1, "torn')  # killed during the first append
+    assert read_jsonl(path) == []
+
+
+@pytest.mark.parametrize("name,content,detail", [("a.npz", b"junk", "not a NumPy .npz archive"),
+                                                  ("a.npz", b"PK\x03\x04junk", "not a NumPy .npz archive"),
+                                                  ("d.json", b'{"au": ', "Expecting value"),
+                                                  ("d.json", b"\xff\xfe", "utf-8")])
+def test_damaged_arrays_and_records_are_named(tmp_path, name, content, detail):
+    from vaelab.errors import DamagedFile
+    from vaelab.fileio import load_npz, read_json
+
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(DamagedFile, match=re.escape(f"'{path}' is damaged or not a {path.suffix} file")) as err:
+        (load_npz if name.endswith(".npz") else read_json)(path)
+    assert detail in str(err.value) and err.value.path == path
+
+
+def test_a_write_that_fails_names_the_file_not_its_temporary(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from vaelab.fileio import atomic_write_text
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device", args[0])
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(OSError) as err:
+        atomic_write_text(tmp_path / "diagnostics.json", "{}")
+    assert err.value.filename == str(tmp_path / "diagnostics.json") and err.value.errno == errno.ENOSPC
+    assert list(tmp_path.iterdir()) == []  # the temporary file is gone
+
+
+def test_output_paths_are_checked_before_any_work(tmp_path):
+    import errno
+
+    from vaelab.errors import VaelabError
+    from vaelab.fileio import out_file, out_folder
+
+    (tmp_path / "f").write_text("x")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    (tmp_path / "target.html").write_text("old")
+    (tmp_path / "link.html").symlink_to(tmp_path / "target.html")
+    assert out_folder(tmp_path / "new" / "deep").is_dir()
+    assert out_file(tmp_path / "link.html") == tmp_path / "target.html"  # the link is followed, not replaced
+    for bad, message in [(tmp_path / "f", "is a file, not a folder"), (tmp_path / "f" / "sub", "is a file"),
+                         (tmp_path / "dangling", "symbolic link to"), (tmp_path / "dangling" / "x", "symbolic link")]:
+        with pytest.raises(VaelabError, match=message):
+            out_folder(bad)
+    with pytest.raises(VaelabError, match="symbolic link"):
+        out_file(tmp_path / "dangling")
+    with pytest.raises(OSError) as err:
+        out_file(tmp_path / ("n" * 300 + ".html"))
+    assert err.value.errno == errno.ENAMETOOLONG and str(tmp_path) in err.value.filename
+
+
+def test_publishing_a_folder_keeps_a_complete_one_and_cleans_up(tmp_path):
+    from vaelab.fileio import publish_folder
+
+    folder = tmp_path / "cache" / "key"
+
+    def fill(text):
+        return lambda tmp: (tmp / "data.txt").write_text(text)
+
+    assert publish_folder(folder, fill("first"), complete=lambda f: (f / "data.txt").is_file())
+    assert not publish_folder(folder, fill("second"), complete=lambda f: (f / "data.txt").is_file())
+    assert (folder / "data.txt").read_text() == "first"
+    assert publish_folder(folder, fill("third"), complete=lambda f: False)  # an incomplete one is replaced
+    assert (folder / "data.txt").read_text() == "third" and [p.name for p in folder.parent.iterdir()] == ["key"]

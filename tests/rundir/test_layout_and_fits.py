@@ -82,3 +82,55 @@ def test_begin_keeps_the_folder_or_starts_afresh(tmp_path):
     assert (store.folder / "result.json").is_file() and store.read_record() is None
     store.begin()
     assert list(store.folder.iterdir()) == []
+
+
+def test_each_split_has_its_own_diagnostics_file(tmp_path):
+    from vaelab.rundir.layout import DIAGNOSTICS, diagnostics_file, split_file
+
+    lay = RunLayout(tmp_path)
+    assert lay.diagnostics_of("test") == lay.diagnostics == tmp_path / "diagnostics.json"  # the name it always had
+    assert lay.diagnostics_of("valid") == tmp_path / "diagnostics-valid.json"
+    assert diagnostics_file("train") == "diagnostics-train.json"
+    assert split_file(DIAGNOSTICS, "valid") == "diagnostics-valid.json"
+    assert split_file(arrays_file("posterior_{split}"), "valid") == "arrays/posterior_valid.npz"
+
+
+def test_writers_stay_in_their_own_run_and_out_of_the_training_files(tmp_path):
+    from vaelab.errors import VaelabError
+    from vaelab.rundir.layout import check_writable_in, owning_run
+
+    own, other = tmp_path / "own", tmp_path / "other"
+    for run in (own, other):
+        run.mkdir()
+        RunLayout(run).config.write_text("{}")
+    (own / "linked").symlink_to(other)
+    assert owning_run(own / "plots" / "x.png") == own.resolve() and owning_run(tmp_path / "elsewhere") is None
+    assert owning_run(own / "linked" / "samples") == other.resolve()  # through the link
+    check_writable_in(own, own / "samples")
+    check_writable_in(own, tmp_path / "elsewhere")
+    for target, message in [(other / "samples", "another run's files"), (own / "linked", "another run's files"),
+                            (own / "checkpoints", "training writes"), (own / "config.yaml", "training writes")]:
+        with pytest.raises(VaelabError, match=message):
+            check_writable_in(own, target)
+
+
+def test_a_fit_published_whole_keeps_the_first_and_replaces_a_damaged_one(tmp_path, monkeypatch):
+    from vaelab.rundir import fits
+
+    store = FitFolder(tmp_path / "net", "info.json", "the net", "delete it")
+    first, real, calls = {"w.safetensors": {"w": torch.ones(2)}}, fits.save_safetensors, []
+
+    def save_while_another_publishes(path, tensors):  # another process publishes while this one is writing
+        calls.append(path)
+        if len(calls) == 1:
+            FitFolder(tmp_path / "net", "info.json", "the net", "delete it").publish(first, {"by": "first"})
+        real(path, tensors)
+
+    monkeypatch.setattr(fits, "save_safetensors", save_while_another_publishes)
+    assert store.publish({"w.safetensors": {"w": torch.zeros(2)}}, {"by": "second"}) is False
+    assert store.read_record(needs=None) == {"by": "first"}
+    assert torch.equal(store.load_arrays("w.safetensors")["w"], torch.ones(2))
+    store.record_path.unlink()  # damaged: a folder without its record
+    assert store.publish({"w.safetensors": {"w": torch.zeros(2)}}, {"by": "third"}) is True
+    assert store.read_record(needs=None) == {"by": "third"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net"]  # no temporary or stale folder left

@@ -56,3 +56,17 @@ def test_load_run_takes_a_run_or_a_run_directory(cvae_run, tmp_path):
     assert load_run(cvae_run) is cvae_run
     with pytest.raises(CheckpointError, match="not a run directory"):
         load_run(tmp_path)
+
+
+def test_stored_records_are_read_per_split_and_a_damaged_one_is_named(cvae_run, tmp_path):
+    import json
+    import shutil
+
+    from vaelab.errors import DamagedFile
+
+    run = load_run(shutil.copytree(cvae_run.path, tmp_path / "run"))
+    (run.path / "diagnostics-valid.json").write_text(json.dumps({"split": "valid", "fd_prior": 1.0}))
+    assert run.diagnostics == {} and run.diagnostics_of("valid")["split"] == "valid"
+    (run.path / "summary.json").write_text("[1, 2]")
+    with pytest.raises(DamagedFile, match=r"summary.json' is damaged or not a .json file \(not a JSON object\)"):
+        _ = run.summary

@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 import zipfile
 from importlib import metadata
 from pathlib import Path
@@ -30,6 +27,7 @@ import numpy as np
 from vaelab.chem.dataset import SPLITS, MoleculeSplits
 from vaelab.chem.vocab import Vocabulary
 from vaelab.errors import VaelabError
+from vaelab.fileio import publish_folder
 
 FORMAT_VERSION = 2  # 2: max_len defaults to the longest molecule of any split, not of training
 
@@ -51,25 +49,26 @@ def cache_folder(cache_dir: Path, dataset: str, parts: dict) -> Path:
 
 
 def save(folder: Path, data: MoleculeSplits, parts: dict) -> None:
-    """Write ``data`` into ``folder`` all at once: a temporary folder renamed into place."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
-    try:
-        arrays = {}
-        for split in SPLITS:
-            arrays.update({f"x_{split}": data.x[split], f"lines_{split}": data.lines[split],
-                           f"properties_{split}": data.properties[split]})
-            (tmp / f"smiles_{split}.txt").write_text("\n".join(data.smiles[split]), encoding="utf-8")
-        np.savez(tmp / "arrays.npz", **arrays)
-        meta = {"tokenizer": data.tokenizer, "vocabulary": data.vocab.to_dict(), "max_len": data.max_len,
-                "property_names": data.property_names, "report": data.report, "inputs": parts}
-        (tmp / "meta.json").write_text(json.dumps(meta, indent=1, default=str), encoding="utf-8")
-        if folder.exists():  # a stale or corrupt copy; a concurrent builder wrote the same content
-            shutil.rmtree(folder, ignore_errors=True)
-        os.replace(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    """Write ``data`` into ``folder`` all at once: a folder of a unique name, renamed into place.
+
+    Two processes building the same dataset each write their own folder; the first
+    renamed into place is kept (both hold the same content), and a stale or damaged copy
+    is replaced (:func:`vaelab.fileio.publish_folder`).
+    """
+    publish_folder(folder, lambda tmp: _write(tmp, data, parts), complete=lambda f: load(f) is not None)
+
+
+def _write(tmp: Path, data: MoleculeSplits, parts: dict) -> None:
+    """The files of a built dataset, into the (temporary) folder ``tmp``."""
+    arrays = {}
+    for split in SPLITS:
+        arrays.update({f"x_{split}": data.x[split], f"lines_{split}": data.lines[split],
+                       f"properties_{split}": data.properties[split]})
+        (tmp / f"smiles_{split}.txt").write_text("\n".join(data.smiles[split]), encoding="utf-8")
+    np.savez(tmp / "arrays.npz", **arrays)
+    meta = {"tokenizer": data.tokenizer, "vocabulary": data.vocab.to_dict(), "max_len": data.max_len,
+            "property_names": data.property_names, "report": data.report, "inputs": parts}
+    (tmp / "meta.json").write_text(json.dumps(meta, indent=1, default=str), encoding="utf-8")
 
 
 def load(folder: Path) -> Optional[MoleculeSplits]:

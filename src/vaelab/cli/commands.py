@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from vaelab.cli.output import console, print_listing, print_table
+from vaelab.cli.output import console, print_listing, print_table, say, say_skipped
 
 
 def _train_kwargs(args) -> dict:
@@ -38,7 +36,7 @@ def cmd_train(args) -> int:
         ("train time (s)", s.get("train_time_s")),
         ("device", s.get("device")),
     ])
-    console.print(f"run directory: {run.path}", highlight=False, soft_wrap=True)
+    say(f"run directory: {run.path}")
     return 0
 
 
@@ -56,13 +54,14 @@ def _evaluate_rows(d: dict) -> list[tuple[str, str]]:
 def cmd_evaluate(args) -> int:
     from vaelab.api import evaluate
     from vaelab.pipeline.defaults import FD_SAMPLERS
+    from vaelab.rundir.layout import RunLayout
 
     d = evaluate(args.run_dir, split=args.split, iw_samples=args.iw_samples, checkpoint=args.checkpoint,
                  limit=args.limit, batch_size=args.batch_size, seed=args.seed, fd=args.fd,
                  fd_samplers=tuple(args.fd_samplers or FD_SAMPLERS), refit_samplers=args.refit_samplers,
                  device=args.device, progress=not args.no_progress)
     print_table(f"diagnostics of {args.run_dir}", _evaluate_rows(d))
-    console.print(f"wrote {Path(args.run_dir) / 'diagnostics.json'}", highlight=False, soft_wrap=True)
+    say(f"wrote {RunLayout(args.run_dir).diagnostics_of(args.split)}")
     return 0
 
 
@@ -79,9 +78,9 @@ def cmd_plot(args) -> int:
     result = plot(args.run_dir, args.kind, recompute=args.recompute, checkpoint=args.checkpoint,
                   view_options=views, seed=args.seed, device=args.device, progress=not args.no_progress, **options)
     for path in result.written:
-        console.print(f"wrote {path}", highlight=False, soft_wrap=True)
+        say(f"wrote {path}")
     for kind, why in result.skipped:
-        console.print(f"[yellow]skipped[/] {kind}: {why}", highlight=False, soft_wrap=True)
+        say_skipped(kind, why)
     return 0
 
 
@@ -89,7 +88,7 @@ def cmd_report(args) -> int:
     from vaelab.api import write_report
 
     path = write_report(args.run_dirs, args.out)
-    console.print(f"wrote {path} (self-contained: open it in any browser)", highlight=False, soft_wrap=True)
+    say(f"wrote {path} (self-contained: open it in any browser)")
     return 0
 
 
@@ -137,7 +136,17 @@ def _sample_rows(result) -> list[tuple[str, object]]:
             rows.append(("note", f"EM did not converge in {summary.get('n_iter')} iterations (option max_iter)"))
     if summary.get("stage2_valid_neg_elbo") is not None:
         rows.append(("second stage valid -ELBO", summary["stage2_valid_neg_elbo"]))
+    if result.molecules is not None:
+        rows.append(("molecules", _molecule_counts(result.molecules)))
     return rows
+
+
+def _molecule_counts(counts: dict) -> str:
+    """``47/64 valid (73%), 30 unique among the valid`` for a token run's samples."""
+    n, valid, unique = counts["n"], counts["valid"], counts["unique"]
+    if valid is None:
+        return f"{n} decoded SMILES (validity unknown: RDKit is not installed)"
+    return f"{valid}/{n} valid ({valid / n:.0%}), {unique} unique among the valid"
 
 
 def cmd_sample(args) -> int:
@@ -148,11 +157,10 @@ def cmd_sample(args) -> int:
                     refit=args.refit, out=args.out, checkpoint=args.checkpoint, device=args.device,
                     progress=not args.no_progress)
     print_table(f"samples from {args.run_dir}", _sample_rows(result))
-    for path in (result.npz, result.png):
-        if path is not None:
-            console.print(f"wrote {path}", highlight=False, soft_wrap=True)
+    for path in result.files:
+        say(f"wrote {path}")
     if result.png_skipped:
-        console.print(f"[yellow]skipped[/] the PNG grid: {result.png_skipped}", highlight=False, soft_wrap=True)
+        say_skipped("the PNG grid", result.png_skipped)
     return 0
 
 
@@ -176,5 +184,5 @@ def cmd_lso(args) -> int:
             print_listing(f"best molecules (by {s['molecules']['ranked_by']} {s['property']}, starts excluded)", best,
                           ["smiles", "real", "predicted", "step", "path"])
     for path in result.files:
-        console.print(f"wrote {path}", highlight=False, soft_wrap=True)
+        say(f"wrote {path}")
     return 0

@@ -120,7 +120,8 @@ def _add_train(sub) -> None:
 def _add_evaluate(sub) -> None:
     from vaelab.pipeline import defaults as d
 
-    p = _parser(sub, "evaluate", help="diagnostics of a run on a split; writes diagnostics.json")
+    p = _parser(sub, "evaluate", help="diagnostics of a run on a split; writes diagnostics.json (test) or "
+                                      "diagnostics-SPLIT.json")
     p.add_argument("run_dir", help="a run directory written by `vaelab train`")
     p.add_argument("--split", default="test", choices=["train", "valid", "test"], help="the split to evaluate")
     p.add_argument("--iw-samples", type=count_or_zero, default=None,
@@ -204,7 +205,8 @@ def _add_sample(sub) -> None:
                         "(two-stage) (default: the sampler's defaults)")
     p.add_argument("--refit", action="store_true",
                    help="fit the sampler again, replacing the saved one (needed when options or checkpoint changed)")
-    p.add_argument("--out", help="directory for the .npz and .png (default: RUN_DIR/samples)")
+    p.add_argument("--out", help="directory for the .npz and .png, and the .smi of a molecule run "
+                                 "(default: RUN_DIR/samples)")
     _checkpoint(p)
     _computing(p, "sampling seed: same seed, same samples")
     p.set_defaults(func=commands.cmd_sample)

@@ -1,4 +1,8 @@
-"""``evaluate_run(run)``: every diagnostic of a run on one split, written to ``diagnostics.json``.
+"""``evaluate_run(run)``: every diagnostic of a run on one split, written to the split's diagnostics file.
+
+``diagnostics.json`` holds the test split's, ``diagnostics-<split>.json`` another
+split's (:func:`vaelab.rundir.layout.diagnostics_file`), so evaluating one split never
+replaces another's.
 
 This module only orchestrates: each figure comes from a pure function in its own
 file (likelihood, mutual_info, activity, reencode, bubbles, frechet). The posterior
@@ -26,6 +30,7 @@ from vaelab.nn.batching import take
 from vaelab.pipeline.defaults import FD_SAMPLERS, IW_BATCH, IW_SAMPLES, IW_SAMPLES_TOKENS, MOLECULE_SAMPLES
 from vaelab.pipeline.feature_net import feature_source, features, load_or_train
 from vaelab.pipeline.molecules import molecule_metrics
+from vaelab.pipeline.writer import writing
 from vaelab.progress import bar, stage
 from vaelab.sampling import SamplerMismatch
 from vaelab.views import posterior_arrays, prior_side, sampled_codes, sampler_label
@@ -133,8 +138,23 @@ def evaluate_run(run, split: str = "test", iw_samples: int | None = None, batch_
     (``refit_samplers=True`` fits them again, e.g. after the checkpoint changed).
     Token (molecule) runs get ``molecules`` instead of the FD: reconstruction and token
     accuracy, and the MOSES metrics of ``molecule_samples`` decoded samples.
+    With ``write``, the result goes to ``diagnostics.json`` (test) or ``diagnostics-<split>.json``.
     """
     check_counts(batch_size=batch_size, limit=limit, iw_samples=iw_samples, molecule_samples=molecule_samples)
+    samplers = (run.model.n_sampler, *fd_samplers)
+    targets = [run.layout.diagnostics_of(split), run.layout.arrays(f"posterior_{split}")]
+    with writing(run, *targets, *(run.layout.sampler(name) for name in samplers)):
+        result = _diagnostics(run, split, iw_samples=iw_samples, batch_size=batch_size, limit=limit, seed=seed, fd=fd,
+                              progress=progress, fd_samplers=tuple(fd_samplers), refit_samplers=refit_samplers,
+                              molecule_samples=molecule_samples)
+        if write:
+            write_json(run.layout.diagnostics_of(split), result)
+    return result
+
+
+def _diagnostics(run, split: str, *, iw_samples: int | None, batch_size: int, limit: int | None, seed: int, fd: bool,
+                 progress: bool, fd_samplers: tuple, refit_samplers: bool, molecule_samples: int) -> dict:
+    """The figures of :func:`evaluate_run`, computed (and the posterior arrays saved) under the run's lock."""
     t0 = time.perf_counter()
     torch.manual_seed(seed)
     iw_samples = default_iw_samples(run) if iw_samples is None else iw_samples
@@ -165,7 +185,7 @@ def evaluate_run(run, split: str = "test", iw_samples: int | None = None, batch_
         skipped["fd"] = "token data: FD (feature net) is for images; see molecules.samples.fcd_test (FCD)"
     elif fd:
         with stage("evaluate: FD (feature net)", progress):
-            result["fd"] = _fd_or_refit_hint(run, split, seed, mu, tuple(fd_samplers), refit_samplers)
+            result["fd"] = _fd_or_refit_hint(run, split, seed, mu, fd_samplers, refit_samplers)
     if deterministic:
         skipped["iw_nll"] = "deterministic encoder: no posterior density to importance-sample"
     elif iw_samples > 0:
@@ -178,7 +198,5 @@ def evaluate_run(run, split: str = "test", iw_samples: int | None = None, batch_
     if skipped:
         result["skipped"] = skipped
     result["time_s"] = time.perf_counter() - t0
-    if write:
-        write_json(run.layout.diagnostics, result)
     return result
 

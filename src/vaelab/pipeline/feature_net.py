@@ -132,7 +132,9 @@ def load_or_train(src: FeatureSource, device: torch.device) -> tuple[FeatureNet,
     """The cached net for ``src`` (``$VAELAB_CACHE/feature-nets/<key>``), trained and saved on first use.
 
     The folder is named by a hash of everything the net depends on (:func:`cache_key`),
-    so a changed source trains a new net; the fit store writes ``info.json`` last. The
+    so a changed source trains a new net. It is published whole (a folder of a unique
+    name renamed into place, :meth:`~vaelab.rundir.fits.FitFolder.publish`), so two
+    processes filling the cache at once both succeed and one net is kept. The
     net is built first, like any module (its initial weights are drawn from the global
     RNG), then loaded or trained without touching the global RNG again: the draws that
     follow (the IW NLL) are the same whether the net was cached or not.
@@ -145,21 +147,24 @@ def load_or_train(src: FeatureSource, device: torch.device) -> tuple[FeatureNet,
 def _load_or_train(src: FeatureSource, device: torch.device, net: FeatureNet) -> tuple[FeatureNet, dict]:
     folder = default_cache_dir() / "feature-nets" / cache_key(src)
     store = FitFolder(folder, "info.json", "the FD feature net", f"delete {folder} to train it again")
-    info = store.read_record(needs=None)
-    if info is not None:
-        net.load_state_dict(store.load_arrays(WEIGHTS))
-        return net.to(device).eval(), info
+    if store.read_record(needs=None) is None:
+        _train_and_publish(src, device, store)
+    info = store.read_record(needs=None)  # ours, or the same net another process published first
+    net.load_state_dict(store.load_arrays(WEIGHTS))
+    return net.to(device).eval(), info
+
+
+def _train_and_publish(src: FeatureSource, device: torch.device, store: FitFolder) -> None:
+    """Train the net for ``src`` and publish it in the cache whole (two processes may fill it at once)."""
     trained, acc = train_feature_net(src, device)
-    net.load_state_dict(trained.state_dict())
+    n_classes = trained.head.out_features
     info = {"name": "FD (feature net)", "trained_on": src.description,
-            "architecture": f"MLP {src.key['n_in']}-{HIDDEN}-{FEATURES}-{net.head.out_features}, ReLU; "
+            "architecture": f"MLP {src.key['n_in']}-{HIDDEN}-{FEATURES}-{n_classes}, ReLU; "
                             f"features = the {FEATURES}-d penultimate layer",
             "test_accuracy": acc, "n_train": int(len(src.x_train)), "n_in": src.key["n_in"],
-            "n_classes": net.head.out_features, "cache_key": cache_key(src),
+            "n_classes": n_classes, "cache_key": cache_key(src),
             "note": "not Inception FID: compare only between runs scored with the same feature net"}
-    store.begin()
-    store.save_arrays(WEIGHTS, net.state_dict())
-    return net.to(device).eval(), store.finish(info)
+    store.publish({WEIGHTS: trained.state_dict()}, info)
 
 
 @torch.no_grad()

@@ -8,6 +8,8 @@ from vaelab.errors import ConfigError
 from vaelab.latentopt import match_targets, optimize_property
 from vaelab.latentopt.settings import MATCH, PROPERTY
 from vaelab.latentopt.targets import available, describe_available
+from vaelab.pipeline.writer import writing
+from vaelab.rundir.layout import LSO, SAMPLERS
 
 TASKS = ("property", "match")
 #: settings whose default depends on the task: None means "the task's default"
@@ -25,12 +27,13 @@ def run_lso(run, property: str | None = None, *, task: str = "property", seed: i
     """:func:`vaelab.lso` on a loaded run; ``settings`` are those of :mod:`vaelab.latentopt.settings`."""
     check_task(task, property)
     chosen = task_settings(task, settings)
-    if task == "match":
-        return match_targets(run, seed=seed, progress=progress, **chosen)
-    if property is None:
+    if task == "property" and property is None:
         names = describe_available(available(run)) or "none (use --task match for images)"
         raise ConfigError(f"lso needs a property: --property NAME (this run has: {names}), or --task match")
-    return optimize_property(run, property, seed=seed, refit=refit, progress=progress, **chosen)
+    with writing(run, run.layout.root / LSO, run.layout.root / SAMPLERS):
+        if task == "match":
+            return match_targets(run, seed=seed, progress=progress, **chosen)
+        return optimize_property(run, property, seed=seed, refit=refit, progress=progress, **chosen)
 
 
 def check_task(task: str, property: str | None) -> None:

@@ -6,17 +6,18 @@ import inspect
 from pathlib import Path
 
 from vaelab.errors import ConfigError
+from vaelab.pipeline.writer import writing
 from vaelab.plots import draw
 from vaelab.plots.registry import FIGURES, resolve_kinds
 from vaelab.progress import stage
 from vaelab.rundir import RunLayout, load_run
-from vaelab.rundir.layout import ARRAYS
+from vaelab.rundir.layout import ARRAYS, split_file
 from vaelab.views import BUILDERS, ensure_arrays
 
 
 def figure_data(names, split: str) -> list[str]:
     """The figure-data files (``arrays/<name>.npz``, by name) that the figures ``names`` read."""
-    needed = [Path(rel.format(split=split)).stem for k in names for rel in FIGURES[k].inputs
+    needed = [Path(split_file(rel, split)).stem for k in names for rel in FIGURES[k].inputs
               if rel.startswith(f"{ARRAYS}/")]
     return list(dict.fromkeys(needed))
 
@@ -54,12 +55,14 @@ def plot_run(run_dir, kinds=None, *, recompute: bool = False, checkpoint: str = 
     if seed is not None:
         view_options = seeded(figure_data(names, options.get("split", "test")), view_options, seed)
     missing = missing_arrays(run_dir, names, options.get("split", "test"), recompute, view_options)
-    try:
-        if missing:
-            with stage(f"plot: figure data {', '.join(missing)}", progress):
-                ensure_arrays(load_run(run_dir, checkpoint=checkpoint, device=device), missing, recompute=recompute,
-                              options=view_options)
-        with stage(f"plot: drawing {len(names)} figure(s)", progress):
-            return draw(run_dir, names, **options)
-    except ValueError as err:  # a bad figure option: the message names the valid choices
-        raise ConfigError(str(err)) from None
+    layout = RunLayout(run_dir)
+    with writing(run_dir, layout.plots, layout.root / ARRAYS):
+        try:
+            if missing:
+                with stage(f"plot: figure data {', '.join(missing)}", progress):
+                    ensure_arrays(load_run(run_dir, checkpoint=checkpoint, device=device), missing,
+                                  recompute=recompute, options=view_options)
+            with stage(f"plot: drawing {len(names)} figure(s)", progress):
+                return draw(run_dir, names, **options)
+        except ValueError as err:  # a bad figure option: the message names the valid choices
+            raise ConfigError(str(err)) from None

@@ -9,7 +9,7 @@ from vaelab.plots.errors import FigureNotApplicable
 from vaelab.plots.inputs import load_input, save_png, scalar_str
 from vaelab.plots.registry import FIGURES, figure_options, resolve_kinds
 from vaelab.plots.style import DPI
-from vaelab.rundir.layout import RunLayout
+from vaelab.rundir.layout import RunLayout, split_file
 
 
 class DrawResult(NamedTuple):
@@ -51,7 +51,7 @@ def draw(run_dir: str | Path, kinds: str | Iterable[str] | None = None, out_dir:
     cache: dict[Path, object] = {}  # the posterior file serves two figures: load it once
     for kind in names:
         spec = FIGURES[kind]
-        paths = [run_dir / rel.format(split=split) for rel in spec.inputs]
+        paths = [run_dir / split_file(rel, split) for rel in spec.inputs]
         missing = [p for p in paths if not p.is_file()]
         if missing:
             skipped.append((kind, "missing " + ", ".join(str(p.relative_to(run_dir)) for p in missing)))

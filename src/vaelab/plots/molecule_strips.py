@@ -1,5 +1,8 @@
 """``molecule-traversals`` and ``molecule-interpolations``: latent paths decoded to strips of molecule drawings.
 
+:func:`draw_molecule_samples` lays out the molecules ``vaelab sample`` decodes in the
+same way, as a grid.
+
 Each cell is one decoded code drawn with RDKit; a decoded string that is not a
 molecule is a cross in a red frame, so where decoding breaks down is visible at a
 glance. Next to each row: how many of its steps are valid molecules and how many
@@ -21,6 +24,7 @@ from vaelab.plots.style import fmt, new_figure, styled
 TILE_INCHES = 0.85
 NOTE_INCHES = 1.0  # room right of the strips for the per-row notes
 KEY = "red frame and cross: not a valid molecule"
+STRIP_SHAPE = (STRIP_TILE_PX, STRIP_TILE_PX, 3)  # one framed tile of strip_tiles
 
 
 @styled
@@ -104,3 +108,31 @@ def _with_ends(arrays: dict, tiles: np.ndarray, rows: int) -> np.ndarray:
             for k in ("start", "end")]
     start, end = (framed(p, np.ones(rows, bool), INPUT_COLOUR)[:, None] for p in pics)
     return np.concatenate([start, tiles, end], axis=1)
+
+
+@styled
+def draw_molecule_samples(samples: dict, max_items: int = 64, columns: int | None = None) -> Figure:
+    """Up to ``max_items`` decoded samples (``smiles``, ``valid``) as a near-square grid of drawings.
+
+    A decoded string that is not a molecule is a cross in a red frame; the title gives
+    the validity and the number of distinct molecules of all the samples.
+    """
+    require(samples, "smiles", "valid", source="samples.npz")
+    smiles, valid = strings(samples, "smiles"), np.asarray(samples["valid"], dtype=bool)
+    n = min(len(smiles), max_items)
+    cols = columns or max(1, min(8, int(np.ceil(np.sqrt(n)))))
+    rows = -(-n // cols)
+    grid = np.full(rows * cols, "", dtype=object)
+    grid[:n] = smiles[:n]
+    ok = np.ones(rows * cols, dtype=bool)
+    ok[:n] = valid[:n]
+    tiles = strip_tiles(grid.reshape(rows, cols), ok.reshape(rows, cols)).reshape(rows * cols, *STRIP_SHAPE)
+    tiles[n:] = 1.0  # the cells after the last sample stay white
+    width, height = mosaic_size(rows, cols, STRIP_TILE_PX, STRIP_TILE_PX, TILE_INCHES)
+    fig = new_figure(max(width, 3.0) + 0.3, height + 0.9)
+    show_tiles(fig.add_subplot(), tiles.reshape(rows, cols, *STRIP_SHAPE))
+    sampler = scalar_str(samples, "sampler", "prior")
+    shown = f"{n}" if n == len(smiles) else f"the first {n} of {len(smiles)}"
+    fig.suptitle(f"Samples from the '{sampler}' sampler, decoded to molecules ({shown} draws)\n"
+                 f"{summary(smiles, valid).replace(chr(10), ', ')}; {KEY}")
+    return fig

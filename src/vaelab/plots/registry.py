@@ -22,7 +22,8 @@ class FigureSpec(NamedTuple):
 
     The function takes the loaded inputs positionally, in this order (``.npz`` -> dict of
     arrays, ``.json`` -> dict, ``.jsonl`` -> list of dicts), plus keyword options.
-    ``{split}`` in a path is filled in from the ``split`` option (default ``test``).
+    ``{split}`` in a path is filled in from the ``split`` option (default ``test``), and
+    ``diagnostics.json`` stands for that split's diagnostics (:func:`vaelab.rundir.layout.split_file`).
     ``title`` and ``caption`` are what a report shows above and under the figure.
     """
 

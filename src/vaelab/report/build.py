@@ -8,12 +8,13 @@ Content-Security-Policy forbids anything else (``default-src 'none'``).
 from __future__ import annotations
 
 import os
+import warnings
 from datetime import datetime
 from pathlib import Path
 
 from vaelab.errors import VaelabError
-from vaelab.rundir.layout import RunLayout
-from vaelab.fileio import atomic_write_text
+from vaelab.rundir.layout import owning_run
+from vaelab.fileio import atomic_write_text, out_file
 from vaelab.report.html import Markup, el, join, void
 from vaelab.report.load import RunData, load_run_dir, unique_names
 from vaelab.report.sections import config_section, diagnostics_section, figures_section, runs_section
@@ -128,7 +129,8 @@ def build_report(run_dirs, out, *, title: str | None = None) -> Path:
 
     ``run_dirs``: one path or a sequence of paths, each a run directory (it must hold
     ``config.yaml``; ``summary.json``, ``diagnostics.json`` and ``plots/*.png`` are used
-    when present). ``out``: the HTML file to write (parent folders are created); an
+    when present; one that cannot be read is noted on the page and warned about). ``out``:
+    the HTML file to write (parent folders are created, a symbolic link is followed); an
     existing directory gets ``report.html`` inside it. The file is written atomically.
     Raises :class:`~vaelab.errors.CheckpointError` for a path that is not a run directory
     and :class:`~vaelab.errors.VaelabError` when no run is given.
@@ -140,9 +142,12 @@ def build_report(run_dirs, out, *, title: str | None = None) -> Path:
         raise VaelabError("no run directories given; pass one or more run directories written by `vaelab train`")
     names = unique_names(paths)
     runs = [load_run_dir(p, name=n) for p, n in zip(paths, names)]
+    for problem in (p for r in runs for p in r.problems):  # on the page too, but nothing left out silently
+        warnings.warn(problem, stacklevel=2)
     out = Path(out).expanduser()
     if out.is_dir():
         out = out / "report.html"
+    out = out_file(out)
     check_not_a_run_file(out)
     atomic_write_text(out, render_report(runs, title=title))
     return out
@@ -152,7 +157,7 @@ def check_not_a_run_file(out: Path) -> None:
     """Refuse to overwrite a file of a run directory (config.yaml, metrics.jsonl, ...), except an earlier report."""
     if not out.exists():
         return
-    inside = next((d for d in out.resolve().parents if RunLayout(d).is_run()), None)
+    inside = owning_run(out.parent)
     if inside is None:
         return
     with open(out, "rb") as fh:

@@ -1,20 +1,22 @@
 """Read what a report needs from a run directory (see docs/run-arrays.md).
 
-Only ``config.yaml`` is required. ``summary.json``, ``diagnostics.json`` and
-``plots/*.png`` are optional: a run without them still gets a column in the report,
-with a note naming the command that produces the missing part.
+Only ``config.yaml`` is required. ``summary.json``, ``diagnostics.json`` (the test
+split's) and ``plots/*.png`` are optional: a run without them still gets a column in
+the report, with a note naming the command that produces the missing part. One that
+exists but cannot be read is a problem (``RunData.problems``): the page notes it and
+:func:`~vaelab.report.build_report` warns, naming the file and what is left out.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from vaelab.diagnostics.catalogue import upgrade_diagnostics
-from vaelab.errors import CheckpointError
+from vaelab.errors import CheckpointError, DamagedFile
+from vaelab.fileio import read_json
 from vaelab.rundir.layout import RunLayout
 
 
@@ -57,16 +59,23 @@ def _not_a_run(path: Path, why: str) -> CheckpointError:
     return CheckpointError(f"{path} is not a run directory ({why}); {fix}")
 
 
-def _read_json(path: Path, problems: list[str]) -> dict | None:
+#: what the report leaves out of a run when one of its optional files cannot be read
+LEFT_OUT = {"summary": "its status, epochs, final valid -ELBO, train time and device are left out",
+            "diagnostics": "its diagnostics are left out"}
+
+
+def _read_json(path: Path, problems: list[str], part: str) -> dict | None:
+    """The JSON object in ``path`` (None when absent); a file that cannot be read is a problem naming it."""
     if not path.is_file():
         return None
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        problems.append(f"{path.name} could not be read ({err}); it is left out")
+        value = read_json(path)
+    except (OSError, DamagedFile) as err:
+        detail = err.strerror if isinstance(err, OSError) else err.detail
+        problems.append(f"{path} could not be read ({detail}); {LEFT_OUT[part]}")
         return None
     if not isinstance(value, dict):
-        problems.append(f"{path.name} does not hold a JSON object; it is left out")
+        problems.append(f"{path} does not hold a JSON object; {LEFT_OUT[part]}")
         return None
     return value
 
@@ -100,8 +109,8 @@ def load_run_dir(path, name: str | None = None) -> RunData:
         raise CheckpointError(f"{cfg_file} does not hold a mapping of settings; "
                               "restore the run's config.yaml (it is written by `vaelab train`)")
     problems: list[str] = []
-    summary = _read_json(layout.summary, problems)
-    diagnostics = _read_json(layout.diagnostics, problems)
+    summary = _read_json(layout.summary, problems, "summary")
+    diagnostics = _read_json(layout.diagnostics_of("test"), problems, "diagnostics")
     if diagnostics is not None:  # keys written under older names (fd_prior) read as the catalogue's (fd_n)
         diagnostics = upgrade_diagnostics(diagnostics)
     plot_dir = layout.plots

@@ -26,7 +26,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save
 
-from vaelab.errors import CheckpointError
+from vaelab.errors import CheckpointError, DamagedFile
 from vaelab.fileio import fsync_dir, read_json, write_file, write_json
 
 POINTER = "latest.json"
@@ -100,7 +100,7 @@ def checkpoint_dir(root, which: str = "last") -> Path:
         name = read_json(pointer)[which]
         if not isinstance(name, str) or not CHECKPOINT_NAME.fullmatch(name):
             raise ValueError(f"{name!r} is not a checkpoint folder of this run")
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as err:
+    except (ValueError, KeyError, TypeError, DamagedFile) as err:
         raise CheckpointError(f"'{pointer}' is corrupt ({str(err)[:120]}); delete the run directory and train "
                               "again") from None
     path = root / name

@@ -20,8 +20,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from vaelab.errors import CheckpointError, ConfigError
-from vaelab.fileio import load_safetensors, read_json, save_safetensors, write_json
+from vaelab.errors import CheckpointError, ConfigError, DamagedFile
+from vaelab.fileio import (
+    load_safetensors,
+    publish_folder,
+    read_json,
+    save_safetensors,
+    write_json,
+)
 
 
 class FitMismatch(ConfigError):
@@ -77,7 +83,7 @@ class FitFolder:
             record = read_json(path)
             if not isinstance(record, dict) or (needs is not None and needs not in record):
                 raise ValueError("not a fit record")
-        except ValueError:
+        except (ValueError, DamagedFile):
             raise CheckpointError(f"'{path}' is damaged; {self.refit}") from None
         return record
 
@@ -124,3 +130,26 @@ class FitFolder:
         """Write the record last: its presence marks a complete fit."""
         write_json(self.record_path, record)
         return record
+
+    def publish(self, arrays: dict[str, dict], record: dict) -> bool:
+        """Write a whole fit at once, for a cache that several processes may fill together (the FD feature nets).
+
+        ``arrays`` maps file names to what :meth:`save_arrays` takes. Everything goes to
+        a folder of a unique name that is renamed into place
+        (:func:`vaelab.fileio.publish_folder`), so two processes never write through each
+        other's files. When another process published a complete fit first, that one
+        is kept (a cache folder is named by everything its fit depends on); False then.
+        """
+        def fill(tmp: Path) -> None:
+            for name, tensors in arrays.items():
+                save_safetensors(tmp / name, tensors)
+            write_json(tmp / self.record, record)
+
+        return publish_folder(self.folder, fill, complete=self._complete)
+
+    def _complete(self, folder: Path) -> bool:
+        """A folder holding a readable record: a finished fit."""
+        try:
+            return isinstance(read_json(Path(folder) / self.record), dict)
+        except (OSError, DamagedFile):
+            return False

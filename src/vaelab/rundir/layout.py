@@ -9,7 +9,8 @@
       summary.json       status, final and best figures     (vaelab train)
       vocabulary.json    token runs: the tokenizer's vocabulary
       inputs.npz         the arrays given to vaelab.train(data=...) (dataset array)
-      diagnostics.json   (vaelab evaluate)
+      diagnostics.json   the test split's diagnostics        (vaelab evaluate)
+      diagnostics-<split>.json  another split's (train, valid)  (vaelab evaluate --split)
       arrays/<name>.npz  figure data                        (vaelab evaluate / plot)
       plots/<name>.png   figures                            (vaelab plot)
       samplers/<name>/   fitted ex-post densities           (vaelab sample / evaluate)
@@ -22,10 +23,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from vaelab.errors import CheckpointError, VaelabError
+
 CONFIG = "config.yaml"
 METRICS = "metrics.jsonl"
 SUMMARY = "summary.json"
-DIAGNOSTICS = "diagnostics.json"
+DIAGNOSTICS = "diagnostics.json"  # the test split's; other splits have diagnostics-<split>.json
 VOCABULARY = "vocabulary.json"
 INPUTS = "inputs.npz"
 CHECKPOINTS = "checkpoints"
@@ -34,6 +37,19 @@ PLOTS = "plots"
 SAMPLERS = "samplers"
 SAMPLES = "samples"
 LSO = "lso"
+#: what training writes: no other command writes in these
+TRAINING_FILES = (CONFIG, METRICS, SUMMARY, VOCABULARY, CHECKPOINTS)
+
+
+def diagnostics_file(split: str = "test") -> str:
+    """The diagnostics of ``split``, relative to the run directory: :data:`DIAGNOSTICS` for the test split (the
+    name it always had), ``diagnostics-<split>.json`` for the others, so evaluating one split keeps the others'."""
+    return DIAGNOSTICS if split == "test" else f"diagnostics-{split}.json"
+
+
+def split_file(rel: str, split: str) -> str:
+    """A figure input (relative path) for ``split``: ``{split}`` filled in; :data:`DIAGNOSTICS` means the split's."""
+    return diagnostics_file(split) if rel == DIAGNOSTICS else rel.format(split=split)
 
 
 def arrays_file(name: str) -> str:
@@ -64,7 +80,12 @@ class RunLayout:
 
     @property
     def diagnostics(self) -> Path:
+        """The test split's diagnostics (``diagnostics_of("test")``)."""
         return self.root / DIAGNOSTICS
+
+    def diagnostics_of(self, split: str) -> Path:
+        """``diagnostics.json`` for the test split, ``diagnostics-<split>.json`` for the others."""
+        return self.root / diagnostics_file(split)
 
     @property
     def vocabulary(self) -> Path:
@@ -106,3 +127,32 @@ class RunLayout:
     def is_run(self) -> bool:
         """A run directory is a folder with a config.yaml (training writes it before the first epoch)."""
         return self.config.is_file()
+
+
+def require_run(path) -> RunLayout:
+    """The layout of the run directory ``path``; CheckpointError, naming the fix, when it is not one."""
+    layout = RunLayout(Path(path))
+    if not layout.is_run():
+        raise CheckpointError(f"'{layout.root}' is not a run directory (it has no config.yaml); "
+                              "pass the folder that `vaelab train` wrote")
+    return layout
+
+
+def owning_run(path) -> Path | None:
+    """The innermost run directory that holds ``path`` (or is it), through symbolic links; None outside any run."""
+    resolved = Path(path).expanduser().resolve()
+    return next((d for d in (resolved, *resolved.parents) if RunLayout(d).is_run()), None)
+
+
+def check_writable_in(run_root, path) -> None:
+    """Refuse to write ``path`` for the run ``run_root`` when it lies in another run directory, or among the files
+    that training writes (config.yaml, metrics.jsonl, summary.json, vocabulary.json, checkpoints/)."""
+    owner, own = owning_run(path), Path(run_root).expanduser().resolve()
+    if owner is not None and owner != own:
+        raise VaelabError(f"'{path}' lies in the run directory {owner}, not in {run_root}: writing there would "
+                          "change another run's files; choose a folder outside it")
+    if owner is not None:
+        parts = Path(path).expanduser().resolve().relative_to(owner).parts
+        if parts and parts[0] in TRAINING_FILES:
+            raise VaelabError(f"'{path}' is among the files that training writes in {run_root} ({parts[0]}); "
+                              "choose another folder")

@@ -23,12 +23,12 @@ from vaelab.data.side import side_tensors
 from vaelab.data.transforms import prepare_eval
 from vaelab.device import resolve_device
 from vaelab.diagnostics.catalogue import upgrade_diagnostics
-from vaelab.errors import CheckpointError
+from vaelab.errors import CheckpointError, damaged_file
 from vaelab.fileio import read_json, read_jsonl
 from vaelab.models import build_model, resolve_likelihood
 from vaelab.nn.batching import batches
 from vaelab.rundir import checkpoint as ckpt
-from vaelab.rundir.layout import RunLayout
+from vaelab.rundir.layout import RunLayout, require_run
 
 BATCH = 1000  # examples per encoder/decoder call in the batched methods
 
@@ -48,8 +48,8 @@ class Run:
     # -- files ---------------------------------------------------------------------------
     @property
     def summary(self) -> dict:
-        f = self.layout.summary
-        return read_json(f) if f.is_file() else {}
+        """The stored summary.json ({} while training has not written one)."""
+        return _json_object(self.layout.summary)
 
     def metrics(self) -> list[dict]:
         """The per-epoch records of metrics.jsonl."""
@@ -57,9 +57,12 @@ class Run:
 
     @property
     def diagnostics(self) -> dict:
-        """The stored diagnostics.json ({} before ``evaluate``), keys as the metric catalogue names them."""
-        f = self.layout.diagnostics
-        return upgrade_diagnostics(read_json(f)) if f.is_file() else {}
+        """The test split's stored diagnostics.json ({} before ``evaluate``), keys as the metric catalogue names them."""
+        return self.diagnostics_of("test")
+
+    def diagnostics_of(self, split: str) -> dict:
+        """The stored diagnostics of ``split`` ({} before ``evaluate --split SPLIT``), keys as the catalogue's."""
+        return upgrade_diagnostics(_json_object(self.layout.diagnostics_of(split)))
 
     # -- data ----------------------------------------------------------------------------
     @cached_property
@@ -175,14 +178,21 @@ class Run:
         return self.model.sample(n, mean=mean, generator=gen)
 
 
+def _json_object(path: Path) -> dict:
+    """The JSON object in ``path``, {} when there is no such file; DamagedFile naming a file that holds none."""
+    if not path.is_file():
+        return {}
+    value = read_json(path)
+    if not isinstance(value, dict):
+        raise damaged_file(path, "not a JSON object")
+    return value
+
+
 def load_run(path, checkpoint: str = "best", device: str = "auto") -> Run:
     """Open a run directory and load the ``best`` (lowest validation loss) or ``last`` checkpoint."""
     if isinstance(path, Run):
         return path
-    layout = RunLayout(Path(path))
-    if not layout.is_run():
-        raise CheckpointError(f"'{layout.root}' is not a run directory (it has no config.yaml); "
-                              "pass the folder that `vaelab train` wrote")
+    layout = require_run(path)
     if checkpoint not in ("best", "last"):
         raise CheckpointError(f"checkpoint must be 'best' or 'last', got '{checkpoint}'")
     config = load_config(layout.config, saved_run=True)

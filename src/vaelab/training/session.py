@@ -27,7 +27,7 @@ from vaelab.data.checks import check_trainable
 from vaelab.data.side import side_tensors
 from vaelab.device import describe_device, resolve_device
 from vaelab.errors import ConfigError, TrainingDiverged, io_failure
-from vaelab.fileio import check_output_folder, fsync_dir, read_jsonl, save_npz, truncate_jsonl, write_json
+from vaelab.fileio import check_out_path, fsync_dir, read_jsonl, save_npz, truncate_jsonl, write_json
 from vaelab.models import build_model, vocab_size_of
 from vaelab.rundir.checkpoint import POINTER
 from vaelab.rundir.layout import INPUTS, RunLayout
@@ -79,7 +79,7 @@ def resolve_paths(cfg: RunConfig) -> RunConfig:
 
 def check_run_dir(out: Path, resume: bool) -> None:
     """A new run needs an empty (or new) folder; a resumed one needs a run directory."""
-    check_output_folder(out, "--resume" if resume else "--out")
+    check_out_path(out, "--resume" if resume else "--out")
     if resume:
         if not RunLayout(out).is_run():
             raise ConfigError(f"cannot resume: '{out}' is not a run directory (no config.yaml)")

@@ -21,6 +21,7 @@ import torch
 
 from vaelab.chem.decode import canonical_or_decoded
 from vaelab.chem.properties import properties
+from vaelab.fileio import load_npz
 from vaelab.views.codes import base_code, dim_activity, sampled_codes
 from vaelab.views.paths import lerp, slerp
 
@@ -66,10 +67,10 @@ def _saved_test_means(run, rows: np.ndarray, n_test: int) -> Optional[np.ndarray
     file = run.layout.arrays("posterior_test")
     if not file.is_file():
         return None
-    with np.load(file, allow_pickle=False) as f:
-        if "mu" not in f.files or len(f["mu"]) != n_test:
-            return None
-        return np.asarray(f["mu"][rows], dtype=np.float32)
+    saved = load_npz(file)  # a damaged file is named (DamagedFile), never read silently
+    if "mu" not in saved or len(saved["mu"]) != n_test:
+        return None
+    return np.asarray(saved["mu"][rows], dtype=np.float32)
 
 
 def _subset(n: int, k: Optional[int], seed: int) -> np.ndarray:
