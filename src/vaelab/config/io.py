@@ -77,14 +77,19 @@ def apply_overrides(raw: dict, overrides: Iterable[str]) -> dict:
         if "=" not in item:
             raise ConfigError(f"override '{item}' is not of the form key=value (e.g. model.latent_dim=2)")
         key, _, text = item.partition("=")
-        parts = key.strip().split(".")
-        node = out
-        for part in parts[:-1]:
-            child = node.get(part)
-            node[part] = dict(child) if isinstance(child, dict) else {}
-            node = node[part]
-        node[parts[-1]] = _parse_value(text)
+        set_dotted(out, key.strip(), _parse_value(text))
     return out
+
+
+def set_dotted(raw: dict, key: str, value: Any) -> None:
+    """``raw[a][b][c] = value`` for ``key="a.b.c"``, copying the nested dicts on the way (the caller's stay as they are)."""
+    parts = key.split(".")
+    node = raw
+    for part in parts[:-1]:
+        child = node.get(part)
+        node[part] = dict(child) if isinstance(child, dict) else {}
+        node = node[part]
+    node[parts[-1]] = value
 
 
 class _StrictLoader(yaml.SafeLoader):
