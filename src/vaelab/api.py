@@ -168,3 +168,20 @@ def lso(run_dir, property: str | None = None, *, task: str = "property", starts:
                    progress=progress, starts=starts, steps=steps, lr=lr, penalty=penalty, penalty_on=penalty_on,
                    start=start, direction=direction, max_norm=max_norm, box=box, targets=targets, loss=loss,
                    init=init, tol=tol)
+
+
+def sweep(spec, out, *, workers: int | None = None) -> list[dict]:
+    """Run a sweep (a sweep file's path or its mapping; see :mod:`vaelab.sweeps.spec`) into the folder ``out``.
+
+    Every trial is validated first; trials run in a process pool on this machine (the
+    ``local`` executor) as ordinary run directories under ``out/runs/``; ``out/results.csv``
+    gets one row per trial. Calling it again skips finished trials and resumes the rest.
+    Returns the rows of ``results.csv``.
+
+    >>> vaelab.sweep({"base": {"data": {"name": "mnist5k"}}, "grid": {"model.latent_dim": [2, 16]},
+    ...               "seeds": 2}, out="sweeps/latent")   # doctest: +SKIP
+    """
+    from vaelab.sweeps.run import run_sweep
+    from vaelab.sweeps.spec import load_sweep
+
+    return run_sweep(spec if isinstance(spec, dict) else load_sweep(spec), out, workers=workers)

@@ -186,3 +186,14 @@ def cmd_lso(args) -> int:
     for path in result.files:
         say(f"wrote {path}")
     return 0
+
+
+def cmd_sweep(args) -> int:
+    from vaelab.api import sweep
+
+    rows = sweep(args.sweep, args.out, workers=args.workers)
+    done = sum(r["status"] in ("completed", "early-stopped") for r in rows)
+    print_listing(f"sweep: {done}/{len(rows)} trials finished", rows,
+                  ["trial", "status", "epochs", "best_valid_loss", "valid_au", "error"])
+    say(f"results: {args.out}/results.csv")
+    return 0 if done == len(rows) else 2

@@ -242,6 +242,20 @@ non_negative_float = _number(float, 0.0, False, "a number >= 0")
 _below_one = _number(float, 0.0, True, "a number > 0 and < 1", below=1.0)
 
 
+def _add_sweep(sub) -> None:
+    p = _parser(sub, "sweep", help="many runs from one sweep file: grid, zip, seeds and sampled search",
+                description="Expands SWEEP.yaml (base, grid, zip, seeds, search + num_samples) into trials, "
+                            "validates each, and trains them in a process pool on this machine into "
+                            "OUT/runs/<trial>/, with one row per trial in OUT/results.csv. Running it again "
+                            "skips finished trials and resumes interrupted ones. Exit code 2 when a trial failed.")
+    p.add_argument("sweep", help="the sweep file (YAML)")
+    p.add_argument("--out", required=True, help="directory of the sweep: sweep.yaml, runs/, results.csv "
+                                                  "(required, no default: re-running resumes it)")
+    p.add_argument("--workers", type=count, help="trials at once (default: min(trials, cores)); each gets "
+                                                 "cores // workers torch threads")
+    p.set_defaults(func=commands.cmd_sweep)
+
+
 def _add_lso(sub) -> None:
     from vaelab.latentopt.settings import MATCH, PROPERTY
 
@@ -313,6 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report(sub)
     _add_sample(sub)
     _add_lso(sub)
+    _add_sweep(sub)
     p = _parser(sub, "datasets", help="list datasets and whether their data is present")
     p.add_argument("--data-dir", help="data directory to check (default: $VAELAB_DATA)")
     p.set_defaults(func=commands.cmd_datasets)

@@ -3,7 +3,7 @@
 import pytest
 
 from vaelab.errors import ConfigError
-from vaelab.sweep.spec import expand, load_sweep
+from vaelab.sweeps.spec import expand, load_sweep
 
 BASE = {"data": {"name": "synthetic"}, "train": {"epochs": 1}}
 

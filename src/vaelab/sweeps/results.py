@@ -10,7 +10,7 @@ from typing import Iterable
 
 from vaelab.fileio import atomic_write_text
 from vaelab.rundir.layout import RunLayout
-from vaelab.sweep.spec import Trial
+from vaelab.sweeps.spec import Trial
 
 #: summary statuses of a trial that is over: a re-run of the sweep skips it
 FINISHED = ("completed", "early-stopped")

@@ -11,13 +11,13 @@ from pathlib import Path
 import yaml
 
 from vaelab.fileio import atomic_write_text
-from vaelab.sweep.local import run_local
-from vaelab.sweep.results import row, state_of, trial_dir, write_results
-from vaelab.sweep.spec import expand
+from vaelab.sweeps.local import run_local
+from vaelab.sweeps.results import row, state_of, trial_dir, write_results
+from vaelab.sweeps.spec import expand
 
 
 def run_sweep(sweep: dict, out, workers: int | None = None) -> list[dict]:
-    """Expand ``sweep`` (see :mod:`vaelab.sweep.spec`), run what is not finished, and return the results rows."""
+    """Expand ``sweep`` (see :mod:`vaelab.sweeps.spec`), run what is not finished, and return the results rows."""
     out = Path(out)
     trials = expand(sweep)  # every config validated before anything starts
     out.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,5 @@
 """Sweeps: many runs from one file (``vaelab sweep SWEEP.yaml``).
 
-:mod:`vaelab.sweep.spec` reads a sweep file and expands it into trials, each a fully
+:mod:`vaelab.sweeps.spec` reads a sweep file and expands it into trials, each a fully
 validated config with a deterministic name, before anything runs.
 """

@@ -2,8 +2,8 @@
 
 import csv
 
-from vaelab.sweep.local import threads_per_trial
-from vaelab.sweep.run import run_sweep
+from vaelab.sweeps.local import threads_per_trial
+from vaelab.sweeps.run import run_sweep
 
 BASE = {"data": {"name": "synthetic", "options": {"n": 300, "dim": 16}},
         "model": {"hidden": [16], "latent_dim": 2}, "train": {"epochs": 2, "batch_size": 50, "progress": False}}
@@ -42,3 +42,18 @@ def test_an_interrupted_trial_is_resumed_from_its_last_checkpoint(tmp_path):
     assert rows[0]["status"] == "completed" and rows[0]["epochs"] == 2
     epochs = [json.loads(line)["epoch"] for line in (summary.parent / "metrics.jsonl").read_text().splitlines()]
     assert epochs == [1, 2]  # epoch 1 kept from before, epoch 2 trained on resume
+
+
+def test_the_sweep_command_runs_a_file_and_a_bad_key_is_one_line(tmp_path, capsys):
+    import yaml
+
+    from tests.helpers.badinput import assert_one_clean_line, cli
+
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump({"base": BASE, "grid": {"model.latent_dim": [2, 3]}}))
+    code, err = cli(capsys, ["sweep", tmp_path / "s.yaml", "--out", tmp_path / "out", "--workers", "1"])
+    assert code == 0, err
+    assert (tmp_path / "out" / "results.csv").read_text().count("completed") == 2
+    (tmp_path / "bad.yaml").write_text("grid: {model.latnt_dim: [2]}\n")
+    code, err = cli(capsys, ["sweep", tmp_path / "bad.yaml", "--out", tmp_path / "bad"])
+    assert_one_clean_line(code, err, 2, "sweep trial 'latnt_dim-2': unknown config key 'model.latnt_dim'")
+    assert not (tmp_path / "bad").exists()

@@ -12,7 +12,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
 
-from vaelab.sweep.spec import Trial
+from vaelab.sweeps.spec import Trial
 
 
 def threads_per_trial(workers: int, cores: int | None = None) -> int:
@@ -31,8 +31,10 @@ def train_trial(config: dict, run_dir: str, resume: bool, threads: int) -> str |
 
     torch.set_num_threads(threads)
     try:
+        cfg = make_config(config)
+        cfg.train.progress = False  # trials run side by side: their epoch lines would interleave
         with quiet():
-            train_run(make_config(config), out=Path(run_dir), resume=resume)
+            train_run(cfg, out=Path(run_dir), resume=resume)
     except VaelabError as err:
         return str(err)
     except Exception as err:  # noqa: BLE001 - a bug in one trial must not stop the sweep; its line is kept
