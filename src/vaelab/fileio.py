@@ -57,11 +57,16 @@ def write_file(path, data: bytes) -> None:
     """Write ``data`` to ``path`` and fsync it; an OSError names ``path`` (not atomic: see :func:`atomic_write_bytes`)."""
     try:
         with open(path, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            _write_synced(fh, data)
     except OSError as err:
         raise named(err, path) from err
+
+
+def _write_synced(fh, data: bytes) -> None:
+    """Write ``data`` to the open file ``fh`` and push it to the disk."""
+    fh.write(data)
+    fh.flush()
+    os.fsync(fh.fileno())
 
 
 def atomic_write_bytes(path, data: bytes) -> None:
@@ -88,14 +93,9 @@ def _write_and_rename(path: Path, data: bytes) -> None:
     try:
         os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            _write_synced(fh, data)
         os.replace(tmp, path)
-    except OSError as err:
-        Path(tmp).unlink(missing_ok=True)
-        raise named(err, path) from err
-    except BaseException:
+    except BaseException:  # the caller names the file
         Path(tmp).unlink(missing_ok=True)
         raise
 
