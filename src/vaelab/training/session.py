@@ -123,12 +123,12 @@ def _save_vocabulary(bundle, layout: RunLayout) -> None:
         Vocabulary.from_dict(bundle.info["vocabulary"]).save(layout.vocabulary)
 
 
-def _train_locked(cfg: RunConfig, bundle, model, layout: RunLayout, device, resume: bool) -> None:
+def _train_locked(cfg: RunConfig, bundle, model, layout: RunLayout, device, resume: bool, callbacks) -> None:
     if not resume and layout.is_run():  # checked again under the lock: another process may have got here first
         raise ConfigError(f"run directory '{layout.root}' was filled by another process while this one started; "
                           "pass --resume to continue it, or choose another --out")
     _save_vocabulary(bundle, layout)
-    trainer = Trainer(model, bundle, cfg, layout.root, device)
+    trainer = Trainer(model, bundle, cfg, layout.root, device, callbacks)
     if resume and not (layout.checkpoints / POINTER).is_file():  # killed before its first epoch ended
         warnings.warn(f"{layout.root} has no finished epoch yet; training it from the start", stacklevel=2)
         resume = False
@@ -138,22 +138,27 @@ def _train_locked(cfg: RunConfig, bundle, model, layout: RunLayout, device, resu
     elif layout.metrics.exists():  # the restart of a run that never finished an epoch: its records go
         truncate_jsonl(layout.metrics, lambda r: False)
     save_config(cfg, layout.config)
+    trainer.callbacks.on_start(cfg, layout.root, trainer.state.epoch)
     t0 = time.perf_counter()
+
+    def finish(status: str, error: str | None = None) -> None:
+        summary = _summary(cfg, trainer, device, status, time.perf_counter() - t0, error)
+        write_json(layout.summary, summary)
+        trainer.callbacks.on_end(summary)
+
     try:
         state = trainer.fit()
     except TrainingDiverged as err:
-        write_json(layout.summary, _summary(cfg, trainer, device, "diverged", time.perf_counter() - t0, str(err)))
+        finish("diverged", str(err))
         raise
     except KeyboardInterrupt:
-        write_json(layout.summary, _summary(cfg, trainer, device, "interrupted", time.perf_counter() - t0))
+        finish("interrupted")
         raise
     except OSError as err:  # a full disk, a file size limit: say so in the summary if it can still be written
         with contextlib.suppress(OSError):
-            write_json(layout.summary, _summary(cfg, trainer, device, "failed", time.perf_counter() - t0,
-                                                str(io_failure(err))))
+            finish("failed", str(io_failure(err)))
         raise
-    status = "early-stopped" if state.stopped_early else "completed"
-    write_json(layout.summary, _summary(cfg, trainer, device, status, time.perf_counter() - t0))
+    finish("early-stopped" if state.stopped_early else "completed")
 
 
 def _for_arrays(cfg: RunConfig, arrays, resume: bool) -> RunConfig:
@@ -198,7 +203,7 @@ def _make_dir(out: Path, named: bool) -> Path:
     return claim_dir(out)
 
 
-def train_run(cfg: RunConfig, out=None, resume: bool = False, arrays: dict | None = None) -> Path:
+def train_run(cfg: RunConfig, out=None, resume: bool = False, arrays: dict | None = None, callbacks=()) -> Path:
     """Train ``cfg`` into the run directory ``out`` (default :func:`default_out`) and return its path.
 
     With ``resume``, ``out`` is an existing run directory that continues from its last
@@ -206,6 +211,7 @@ def train_run(cfg: RunConfig, out=None, resume: bool = False, arrays: dict | Non
     are the data, saved as ``RUN_DIR/inputs.npz`` and named in config.yaml (dataset ``array``).
     A bad config or dataset fails before any folder is made; a divergence or an
     interrupt still writes ``summary.json`` (status ``diverged`` / ``interrupted``).
+    ``callbacks`` receive the run's events (:mod:`vaelab.training.callbacks`).
     """
     cfg = resolve_paths(_for_arrays(cfg, arrays, resume))
     named = out is not None
@@ -229,5 +235,5 @@ def train_run(cfg: RunConfig, out=None, resume: bool = False, arrays: dict | Non
         if staged is not None:
             shutil.rmtree(staged.parent, ignore_errors=True)
     with run_lock(out):  # one writer per run: a second training into it gets one line, not a mix of two runs
-        _train_locked(cfg, bundle, model, RunLayout(out), device, resume)
+        _train_locked(cfg, bundle, model, RunLayout(out), device, resume, callbacks)
     return out

@@ -28,6 +28,7 @@ from vaelab.nn.batching import take
 from vaelab.rundir import checkpoint as ckpt
 from vaelab.rundir.layout import RunLayout
 from vaelab.training.aggressive import AggressiveStep, decoder_parameters, encoder_parameters
+from vaelab.training.callbacks import Callbacks
 from vaelab.training.optim import make_adam, set_lr
 from vaelab.training.progress import ProgressReporter
 from vaelab.training.schedules import kl_weight, learning_rate
@@ -90,8 +91,9 @@ class TrainState:
 class Trainer:
     """Fits a model to a DataBundle under a RunConfig, writing into ``run_dir``."""
 
-    def __init__(self, model, bundle: DataBundle, cfg, run_dir, device: torch.device):
+    def __init__(self, model, bundle: DataBundle, cfg, run_dir, device: torch.device, callbacks=()):
         self.cfg, self.run_dir, self.device = cfg, Path(run_dir), device
+        self.callbacks = callbacks if isinstance(callbacks, Callbacks) else Callbacks(callbacks)
         self.model = model.to(device)
         self.likelihood = resolve_likelihood(cfg.model, bundle.kind)
         self.binarize = resolve_binarize(cfg.data.binarize, bundle.kind, self.likelihood)
@@ -179,6 +181,8 @@ class Trainer:
             if (s + 1) % self.cfg.train.log_every == 0 or s == steps - 1:
                 self._check_finite(buf[: s + 1, 0], epoch)
                 progress.update(s + 1, {**dict(zip(names, buf[: s + 1].mean(0).tolist())), **self._last_au})
+                if self.callbacks:
+                    self.callbacks.on_step(epoch * steps + s + 1, dict(zip(names, buf[s].tolist())))
         sizes = torch.full((steps,), float(bs), device=self.device)
         sizes[-1] = n - bs * (steps - 1)
         means = ((buf * sizes[:, None]).sum(0) / n).tolist()  # size-weighted epoch means
@@ -235,6 +239,7 @@ class Trainer:
                 record = {**self._record(epoch, beta, lr, train, valid, dt), **step_info}
                 self._last_au = {"AU": valid["au"]} if "au" in valid else {}
                 append_jsonl(metrics_path, record)
+                self.callbacks.on_epoch(record)
                 self._end_epoch(epoch, valid["loss"], dt)
                 every = max(1, cfg.train.epochs // 20)  # about 20 summary lines per run
                 if (epoch + 1) % every == 0 or epoch + 1 == cfg.train.epochs or st.stopped_early:
