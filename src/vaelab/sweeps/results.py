@@ -50,9 +50,9 @@ def row(trial: Trial, run_dir: Path, error: str | None = None) -> dict:
 
 
 def write_results(path, rows: Iterable[dict]) -> None:
-    """``results.csv``, atomically; columns in the order they first appear."""
+    """``results.csv``, atomically; columns in the order they first appear, ``error`` last."""
     rows = list(rows)
-    columns = list(dict.fromkeys(k for r in rows for k in r))
+    columns = sorted(dict.fromkeys(k for r in rows for k in r), key=lambda k: k == "error")
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=columns)
     writer.writeheader()
