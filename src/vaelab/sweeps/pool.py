@@ -9,8 +9,16 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any, Callable
+
+from vaelab.errors import VaelabError
+
+#: why a pool breaks at its start, nearly always: a script without the main guard
+BROKEN = ("the sweep's worker processes stopped abruptly. A script that calls vaelab.sweep must guard it with "
+          "`if __name__ == \"__main__\":` (each worker imports the script again); otherwise a trial ran out of "
+          "memory: use fewer --workers")
 
 
 def threads_per_trial(workers: int, cores: int | None = None) -> int:
@@ -38,8 +46,11 @@ def run_pool(fn: Callable, jobs: dict[str, tuple], workers: int | None = None) -
     workers = max(1, min(workers or cores, len(jobs)))
     threads = threads_per_trial(workers, cores)
     results: dict[str, Any] = {}
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(_with_threads, fn, threads, args): name for name, args in jobs.items()}
-        for future in as_completed(futures):
-            results[futures[future]] = future.result()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            futures = {pool.submit(_with_threads, fn, threads, args): name for name, args in jobs.items()}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+    except BrokenProcessPool:
+        raise VaelabError(BROKEN) from None
     return results

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from vaelab.fileio import atomic_write_text
+from vaelab.sweeps.figure import varied_keys, write_sweep_figure
 from vaelab.sweeps.evaluate import evaluate_options, evaluate_trial, read_diagnostics, result_columns
 from vaelab.sweeps.local import run_local
 from vaelab.sweeps.pool import run_pool
@@ -34,6 +35,7 @@ def run_sweep(sweep: dict, out, workers: int | None = None) -> list[dict]:
     extra = evaluate_trials(trials, out, options, errors, workers) if options else {}
     rows = [{**row(t, trial_dir(out, t), errors.get(t.name)), **extra.get(t.name, {})} for t in trials]
     write_results(out / "results.csv", rows)
+    write_sweep_figure(rows, varied_keys(trials), out)
     return rows
 
 

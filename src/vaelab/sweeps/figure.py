@@ -1,0 +1,30 @@
+"""``SWEEP_DIR/sweep.png``: the sweep's metrics against its varied keys (:mod:`vaelab.plots.sweep`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vaelab.sweeps.spec import Trial
+
+#: the sweep's figure, next to results.csv
+FIGURE = "sweep.png"
+
+
+def varied_keys(trials: list[Trial]) -> list[str]:
+    """The keys the trials vary, in the order they first appear."""
+    return list(dict.fromkeys(k for t in trials for k in t.varied))
+
+
+def write_sweep_figure(rows: list[dict], varied: list[str], out: Path) -> Path | None:
+    """Draw ``sweep.png`` into the folder ``out``; None (and no file) while no trial has a figure to draw."""
+    from vaelab.plots.errors import FigureNotApplicable
+    from vaelab.plots.inputs import save_png
+    from vaelab.plots.sweep import draw_sweep
+
+    try:
+        fig = draw_sweep(rows, varied, title=f"Sweep {Path(out).resolve().name}: "
+                         f"{sum(r.get('status') in ('completed', 'early-stopped') for r in rows)} of {len(rows)} "
+                         "trials finished")
+    except FigureNotApplicable:
+        return None
+    return save_png(fig, Path(out) / FIGURE)
