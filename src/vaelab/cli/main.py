@@ -178,10 +178,12 @@ def _add_plot(sub) -> None:
 
 
 def _add_report(sub) -> None:
-    p = _parser(sub, "report", help="one self-contained HTML page comparing runs",
-                description="Config differences, diagnostics side by side (best marked) and every figure. "
-                            "Reads what evaluate and plot wrote; computes nothing.")
-    p.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="run directories, or folders of them")
+    p = _parser(sub, "report", help="one self-contained HTML page comparing runs or a sweep's trials",
+                description="Config differences, diagnostics side by side (best marked) and every figure; a sweep "
+                            "directory adds its results table (the varied keys as columns) and sweep.png. "
+                            "Reads what evaluate, plot and sweep wrote; computes nothing.")
+    p.add_argument("run_dirs", nargs="+", metavar="RUN_DIR",
+                   help="run directories, or sweep directories (vaelab sweep --out)")
     p.add_argument("--out", default="report.html", metavar="FILE.html",
                    help="the HTML file to write (the one option named --out that is a file, not a directory)")
     p.set_defaults(func=commands.cmd_report)

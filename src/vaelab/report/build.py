@@ -18,6 +18,8 @@ from vaelab.fileio import atomic_write_text, out_file
 from vaelab.report.html import Markup, el, join, void
 from vaelab.report.load import RunData, load_run_dir, unique_names
 from vaelab.report.sections import config_section, diagnostics_section, figures_section, runs_section
+from vaelab.report.sections.sweep import sweep_section
+from vaelab.report.sweep_data import SweepData, is_sweep_dir, load_sweep_dir
 from vaelab.version import __version__
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
@@ -61,6 +63,9 @@ table.diag tr.info th, table.diag tr.info td { color: var(--muted); font-weight:
 table.config td { overflow-wrap: anywhere; }
 td.absent { color: var(--muted); }
 td.best { background: var(--best); }
+tr.best-row th, tr.best-row td { background: var(--best); }
+table.sweep tbody th { white-space: nowrap; }
+table.diag td.text { text-align: left; white-space: normal; min-width: 6rem; }
 .badge-best { display: inline-block; margin-left: .4rem; padding: 0 .4rem; border-radius: 999px; font-size: .72rem;
   font-weight: 600; color: #fff; background: var(--best-fg); vertical-align: 1px; }
 .dir { color: var(--muted); margin-left: .3rem; font-weight: normal; }
@@ -97,11 +102,18 @@ footer { margin-top: 3rem; color: var(--muted); font-size: .8rem; }
 """
 
 
-def render_report(runs: list[RunData], title: str | None = None, generated: datetime | None = None) -> str:
-    """The report's HTML for already loaded runs (``build_report`` loads them and writes the file)."""
+def render_report(runs: list[RunData], title: str | None = None, generated: datetime | None = None,
+                  sweeps: list[SweepData] = ()) -> str:
+    """The report's HTML for already loaded runs (``build_report`` loads them and writes the file).
+
+    Each of ``sweeps`` gets a section before the runs: its results table and figure.
+    """
     generated = generated or datetime.now().astimezone()
+    if sweeps and not title:
+        title = "vaelab report: sweep " + ", ".join(s.path.name for s in sweeps)
     title = title or ("vaelab report: " + ", ".join(r.name for r in runs) if len(runs) <= 4
                       else f"vaelab report: {len(runs)} runs")
+    anchors = [f"sweep-{i}" if i else "sweep" for i in range(len(sweeps))]
     head = join([
         void("meta", charset="utf-8"),
         void("meta", http_equiv="Content-Security-Policy", content=CSP),
@@ -112,13 +124,13 @@ def render_report(runs: list[RunData], title: str | None = None, generated: date
         el("style", Markup(CSS)),
     ])
     toc = el("nav", join(el("a", text, href=f"#{anchor}") for anchor, text in
-                         [("runs", "Runs"), ("config", "Configuration"), ("diagnostics", "Diagnostics"),
+                         [*((a, f"Sweep {s.path.name}") for a, s in zip(anchors, sweeps)), ("runs", "Runs"), ("config", "Configuration"), ("diagnostics", "Diagnostics"),
                           ("figures", "Figures")]), class_="toc")
     top = el("header", el("h1", title),
              el("p", f"Generated {generated.isoformat(timespec='seconds')} by vaelab {__version__} "
                      f"\u00b7 {len(runs)} run{'s' if len(runs) != 1 else ''}", class_="meta"),
              toc, class_="top")
-    body = el("main", top, runs_section(runs), config_section(runs), diagnostics_section(runs),
+    body = el("main", top, join(sweep_section(s, a) for s, a in zip(sweeps, anchors)), runs_section(runs), config_section(runs), diagnostics_section(runs),
               figures_section(runs),
               el("footer", "Self-contained page: figures are embedded, nothing is loaded from elsewhere."))
     return "<!DOCTYPE html>\n" + el("html", el("head", head), el("body", body), lang="en") + "\n"
@@ -129,7 +141,9 @@ def build_report(run_dirs, out, *, title: str | None = None) -> Path:
 
     ``run_dirs``: one path or a sequence of paths, each a run directory (it must hold
     ``config.yaml``; ``summary.json``, ``diagnostics.json`` and ``plots/*.png`` are used
-    when present; one that cannot be read is noted on the page and warned about). ``out``:
+    when present; one that cannot be read is noted on the page and warned about) or a
+    sweep directory (``vaelab sweep``: its results table with the varied keys as columns,
+    its figure, then its trials as runs). ``out``:
     the HTML file to write (parent folders are created, a symbolic link is followed); an
     existing directory gets ``report.html`` inside it. The file is written atomically.
     Raises :class:`~vaelab.errors.CheckpointError` for a path that is not a run directory
@@ -140,16 +154,20 @@ def build_report(run_dirs, out, *, title: str | None = None) -> Path:
     paths = [Path(p).expanduser() for p in run_dirs]
     if not paths:
         raise VaelabError("no run directories given; pass one or more run directories written by `vaelab train`")
+    sweeps = [load_sweep_dir(p) for p in paths if is_sweep_dir(p)]
+    paths = [r for p in paths for r in (next(s for s in sweeps if s.path == p).runs if is_sweep_dir(p) else [p])]
+    if not paths:
+        raise VaelabError(f"the sweep {sweeps[0].path} has no trial run directory yet; run `vaelab sweep` first")
     names = unique_names(paths)
     runs = [load_run_dir(p, name=n) for p, n in zip(paths, names)]
-    for problem in (p for r in runs for p in r.problems):  # on the page too, but nothing left out silently
+    for problem in (p for r in [*sweeps, *runs] for p in r.problems):  # on the page too, but nothing left out silently
         warnings.warn(problem, stacklevel=2)
     out = Path(out).expanduser()
     if out.is_dir():
         out = out / "report.html"
     out = out_file(out)
     check_not_a_run_file(out)
-    atomic_write_text(out, render_report(runs, title=title))
+    atomic_write_text(out, render_report(runs, title=title, sweeps=sweeps))
     return out
 
 

@@ -16,6 +16,14 @@
       samplers/<name>/   fitted ex-post densities           (vaelab sample / evaluate)
       samples/           <sampler>-<n>-seed<S>.{npz,png}     (vaelab sample)
       lso/<folder>/      latent space optimisation results  (vaelab lso)
+
+A sweep directory (``vaelab sweep``) holds run directories::
+
+    SWEEP_DIR/
+      sweep.yaml         the sweep file, resolved, with its trials' names and varied values
+      runs/<trial>/      one ordinary run directory per trial
+      results.csv        one row per trial: varied values, status, figures, error
+      sweep.png          the metrics against the varied keys
 """
 
 from __future__ import annotations
@@ -127,6 +135,46 @@ class RunLayout:
     def is_run(self) -> bool:
         """A run directory is a folder with a config.yaml (training writes it before the first epoch)."""
         return self.config.is_file()
+
+
+SWEEP_FILE = "sweep.yaml"
+RESULTS = "results.csv"
+SWEEP_FIGURE = "sweep.png"
+RUNS = "runs"
+
+
+@dataclass(frozen=True)
+class SweepLayout:
+    """The files of one sweep directory; ``SweepLayout(path).run("beta-1_seed-0")`` is a trial's run directory."""
+
+    root: Path
+
+    def __post_init__(self):
+        object.__setattr__(self, "root", Path(self.root))
+
+    @property
+    def spec(self) -> Path:
+        return self.root / SWEEP_FILE
+
+    @property
+    def results(self) -> Path:
+        return self.root / RESULTS
+
+    @property
+    def figure(self) -> Path:
+        return self.root / SWEEP_FIGURE
+
+    @property
+    def runs(self) -> Path:
+        return self.root / RUNS
+
+    def run(self, trial: str) -> Path:
+        """``runs/<trial>/``: the trial's run directory."""
+        return self.runs / trial
+
+    def is_sweep(self) -> bool:
+        """A sweep directory is a folder with a sweep.yaml (written before any trial starts)."""
+        return self.spec.is_file()
 
 
 def require_run(path) -> RunLayout:

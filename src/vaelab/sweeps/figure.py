@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vaelab.rundir.layout import SweepLayout
 from vaelab.sweeps.spec import Trial
-
-#: the sweep's figure, next to results.csv
-FIGURE = "sweep.png"
 
 
 def varied_keys(trials: list[Trial]) -> list[str]:
@@ -27,4 +25,4 @@ def write_sweep_figure(rows: list[dict], varied: list[str], out: Path) -> Path |
                          "trials finished")
     except FigureNotApplicable:
         return None
-    return save_png(fig, Path(out) / FIGURE)
+    return save_png(fig, SweepLayout(out).figure)

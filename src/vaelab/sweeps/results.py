@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterable
 
 from vaelab.fileio import atomic_write_text
-from vaelab.rundir.layout import RunLayout
+from vaelab.rundir.layout import RunLayout, SweepLayout
 from vaelab.sweeps.spec import Trial
 
 #: summary statuses of a trial that is over: a re-run of the sweep skips it
@@ -18,7 +18,7 @@ FINISHED = ("completed", "early-stopped")
 
 def trial_dir(sweep_dir, trial: Trial) -> Path:
     """``SWEEP_DIR/runs/<trial name>``: an ordinary run directory."""
-    return Path(sweep_dir) / "runs" / trial.name
+    return SweepLayout(sweep_dir).run(trial.name)
 
 
 def summary_of(run_dir: Path) -> dict:

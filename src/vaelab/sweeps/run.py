@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from vaelab.fileio import atomic_write_text
+from vaelab.rundir.layout import SweepLayout
 from vaelab.sweeps.figure import varied_keys, write_sweep_figure
 from vaelab.sweeps.evaluate import evaluate_options, evaluate_trial, read_diagnostics, result_columns
 from vaelab.sweeps.local import run_local
@@ -28,13 +29,13 @@ def run_sweep(sweep: dict, out, workers: int | None = None) -> list[dict]:
     options = evaluate_options(sweep.get("evaluate"))
     out.mkdir(parents=True, exist_ok=True)
     resolved = {**sweep, "trials": [{"name": t.name, "varied": t.varied} for t in trials]}
-    atomic_write_text(out / "sweep.yaml", yaml.safe_dump(resolved, sort_keys=False))
+    atomic_write_text(SweepLayout(out).spec, yaml.safe_dump(resolved, sort_keys=False))
     jobs = [(t, trial_dir(out, t), state_of(trial_dir(out, t)) == "resume") for t in trials
             if state_of(trial_dir(out, t)) != "finished"]
     errors = run_local(jobs, workers)
     extra = evaluate_trials(trials, out, options, errors, workers) if options else {}
     rows = [{**row(t, trial_dir(out, t), errors.get(t.name)), **extra.get(t.name, {})} for t in trials]
-    write_results(out / "results.csv", rows)
+    write_results(SweepLayout(out).results, rows)
     write_sweep_figure(rows, varied_keys(trials), out)
     return rows
 

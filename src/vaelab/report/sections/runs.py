@@ -18,7 +18,7 @@ def _fmt_seconds(s) -> str:
     return f"{int(s // 3600)} h {int(s % 3600 // 60):02d} min"
 
 
-def _status_badge(status) -> Markup:
+def status_badge(status) -> Markup:
     if status is None:
         return esc(MISSING)
     kind = {"completed": "ok", "diverged": "bad", "failed": "bad", "interrupted": "warn"}.get(str(status), "info")
@@ -46,7 +46,7 @@ def _row(r: RunData) -> list:
         r.model_name if r.model_name is not None else MISSING,
         r.dataset if r.dataset is not None else MISSING,
         (_epochs(r), {"class": "num"}),
-        _status_badge(s.get("status")),
+        status_badge(s.get("status")),
         (fmt_number(final.get("valid_neg_elbo"), 5), {"class": "num"}),
         (_fmt_seconds(s.get("train_time_s")), {"class": "num"}),
         device_cell,
