@@ -2,7 +2,7 @@
 
 import csv
 
-from vaelab.sweeps.local import threads_per_trial
+from vaelab.sweeps.pool import threads_per_trial
 from vaelab.sweeps.run import run_sweep
 
 BASE = {"data": {"name": "synthetic", "options": {"n": 300, "dim": 16}},

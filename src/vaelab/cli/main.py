@@ -255,7 +255,8 @@ def _add_sweep(sub) -> None:
                                                   "(required, no default: re-running resumes it)")
     p.add_argument("--workers", type=count, help="trials at once (default: min(trials, cores)); each gets "
                                                  "cores // workers torch threads")
-    p.set_defaults(func=commands.cmd_sweep)
+    p.set_defaults(func=commands.cmd_sweep, resume_hint="run the same `vaelab sweep` command again: finished trials "
+                                                       "are kept and interrupted ones resume")
 
 
 def _add_lso(sub) -> None:
@@ -400,8 +401,8 @@ def main(argv: list[str] | None = None) -> int:
         return failure.exit_code
     except KeyboardInterrupt as err:
         what = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
-        print_error(f"{what}; finished checkpoints are intact: continue a training run with "
-                    "`vaelab train --resume RUN_DIR`")
+        print_error(f"{what}; finished checkpoints are intact: "
+                    + getattr(args, "resume_hint", "continue a training run with `vaelab train --resume RUN_DIR`"))
         return EXIT_TERMINATED if isinstance(err, Terminated) else EXIT_INTERRUPTED
     except Exception as err:  # a bug: never a bare traceback, never lost
         if _debug(args):

@@ -32,10 +32,14 @@ def run_sweep(sweep: dict, out, workers: int | None = None) -> list[dict]:
     atomic_write_text(SweepLayout(out).spec, yaml.safe_dump(resolved, sort_keys=False))
     jobs = [(t, trial_dir(out, t), state_of(trial_dir(out, t)) == "resume") for t in trials
             if state_of(trial_dir(out, t)) != "finished"]
-    errors = run_local(jobs, workers)
-    extra = evaluate_trials(trials, out, options, errors, workers) if options else {}
-    rows = [{**row(t, trial_dir(out, t), errors.get(t.name)), **extra.get(t.name, {})} for t in trials]
-    write_results(SweepLayout(out).results, rows)
+    errors: dict = {}
+    extra: dict = {}
+    try:
+        errors = run_local(jobs, workers)
+        extra = evaluate_trials(trials, out, options, errors, workers) if options else {}
+    finally:  # interrupted too: results.csv says which trials finished and which were interrupted
+        rows = [{**row(t, trial_dir(out, t), errors.get(t.name)), **extra.get(t.name, {})} for t in trials]
+        write_results(SweepLayout(out).results, rows)
     write_sweep_figure(rows, varied_keys(trials), out)
     return rows
 
