@@ -170,13 +170,15 @@ def lso(run_dir, property: str | None = None, *, task: str = "property", starts:
                    init=init, tol=tol)
 
 
-def sweep(spec, out, *, workers: int | None = None) -> list[dict]:
+def sweep(spec, out, *, workers: int | None = None, progress: bool = True) -> list[dict]:
     """Run a sweep (a sweep file's path or its mapping; see :mod:`vaelab.sweeps.spec`) into the folder ``out``.
 
     Every trial is validated first; trials run in a process pool on this machine (the
     ``local`` executor) as ordinary run directories under ``out/runs/``; ``out/results.csv``
-    gets one row per trial. Calling it again skips finished trials and resumes the rest.
-    Returns the rows of ``results.csv``.
+    gets one row per trial (with ``evaluate:``, each finished trial's diagnostics too) and
+    ``out/sweep.png`` the metrics against the varied keys. Calling it again skips finished
+    trials and resumes the rest. Returns the rows of ``results.csv``. A script that calls it
+    needs the ``if __name__ == "__main__":`` guard: each worker process imports the script.
 
     >>> vaelab.sweep({"base": {"data": {"name": "mnist5k"}}, "grid": {"model.latent_dim": [2, 16]},
     ...               "seeds": 2}, out="sweeps/latent")   # doctest: +SKIP
@@ -184,4 +186,4 @@ def sweep(spec, out, *, workers: int | None = None) -> list[dict]:
     from vaelab.sweeps.run import run_sweep
     from vaelab.sweeps.spec import load_sweep
 
-    return run_sweep(spec if isinstance(spec, dict) else load_sweep(spec), out, workers=workers)
+    return run_sweep(spec if isinstance(spec, dict) else load_sweep(spec), out, workers=workers, progress=progress)

@@ -188,12 +188,25 @@ def cmd_lso(args) -> int:
     return 0
 
 
+#: results.csv columns the sweep command prints when any trial has them, with their short headers
+SWEEP_COLUMNS = {"trial": "trial", "status": "status", "epochs": "epochs", "valid_neg_elbo": "valid -ELBO",
+                 "best_valid_loss": "best valid loss", "valid_au": "AU", "test_iw_nll": "test IW NLL",
+                 "test_mi": "test MI", "error": "error"}
+
+
 def cmd_sweep(args) -> int:
     from vaelab.api import sweep
 
-    rows = sweep(args.sweep, args.out, workers=args.workers)
+    from vaelab.rundir.layout import SweepLayout
+
+    rows = sweep(args.sweep, args.out, workers=args.workers, progress=not args.no_progress)
     done = sum(r["status"] in ("completed", "early-stopped") for r in rows)
-    print_listing(f"sweep: {done}/{len(rows)} trials finished", rows,
-                  ["trial", "status", "epochs", "best_valid_loss", "valid_au", "error"])
-    say(f"results: {args.out}/results.csv")
+    shown = {c: label for c, label in SWEEP_COLUMNS.items() if any(r.get(c) not in (None, "") for r in rows)}
+    if "valid_neg_elbo" in shown:  # the loss is the -ELBO for ELBO models: one of the two is enough
+        del shown["best_valid_loss"]
+    print_listing(f"sweep: {done}/{len(rows)} trials finished", [{shown[c]: r.get(c) for c in shown} for r in rows],
+                  list(shown.values()))
+    layout = SweepLayout(args.out)
+    say(f"results: {layout.results}" + (f"; figure: {layout.figure}" if layout.figure.is_file() else "")
+        + f"; compare them: vaelab report {layout.root}")
     return 0 if done == len(rows) else 2

@@ -248,13 +248,17 @@ def _add_sweep(sub) -> None:
     p = _parser(sub, "sweep", help="many runs from one sweep file: grid, zip, seeds and sampled search",
                 description="Expands SWEEP.yaml (base, grid, zip, seeds, search + num_samples) into trials, "
                             "validates each, and trains them in a process pool on this machine into "
-                            "OUT/runs/<trial>/, with one row per trial in OUT/results.csv. Running it again "
-                            "skips finished trials and resumes interrupted ones. Exit code 2 when a trial failed.")
+                            "OUT/runs/<trial>/, with one row per trial in OUT/results.csv and the metrics against the "
+                            "varied keys in OUT/sweep.png; `evaluate:` in the file adds each trial's diagnostics. "
+                            "Running it again skips finished trials and resumes interrupted ones (also after Ctrl-C "
+                            "or SIGTERM). Exit code 2 when a trial failed.")
     p.add_argument("sweep", help="the sweep file (YAML)")
     p.add_argument("--out", required=True, help="directory of the sweep: sweep.yaml, runs/, results.csv "
                                                   "(required, no default: re-running resumes it)")
     p.add_argument("--workers", type=count, help="trials at once (default: min(trials, cores)); each gets "
                                                  "cores // workers torch threads")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress lines (default: one line as the sweep starts and as each trial ends)")
     p.set_defaults(func=commands.cmd_sweep, resume_hint="run the same `vaelab sweep` command again: finished trials "
                                                        "are kept and interrupted ones resume")
 

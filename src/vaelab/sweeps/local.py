@@ -31,7 +31,11 @@ def train_trial(config: dict, run_dir: str, resume: bool) -> str | None:
     return None
 
 
-def run_local(jobs: list[tuple[Trial, Path, bool]], workers: int | None = None) -> dict[str, str | None]:
-    """Run ``(trial, run_dir, resume)`` jobs in the process pool (:mod:`vaelab.sweeps.pool`): trial name -> error or None."""
+def run_local(jobs: list[tuple[Trial, Path, bool]], workers: int | None = None,
+              on_done=None) -> dict[str, str | None]:
+    """Run ``(trial, run_dir, resume)`` jobs in the process pool (:mod:`vaelab.sweeps.pool`): trial name -> error or None.
+
+    ``on_done(name, error)`` is called as each trial ends.
+    """
     return run_pool(train_trial, {t.name: (t.config.model_dump(mode="json"), str(d), resume) for t, d, resume in jobs},
-                    workers)
+                    workers, on_done)

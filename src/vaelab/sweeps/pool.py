@@ -51,8 +51,11 @@ def _worker_init(threads: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def run_pool(fn: Callable, jobs: dict[str, tuple], workers: int | None = None) -> dict[str, Any]:
+def run_pool(fn: Callable, jobs: dict[str, tuple], workers: int | None = None,
+             on_done: Callable[[str, Any], None] | None = None) -> dict[str, Any]:
     """``fn(*args)`` for every ``name -> args`` of ``jobs`` in the pool: name -> what ``fn`` returned.
+
+    ``on_done(name, result)`` is called in this process as each task ends (progress lines).
 
     ``fn`` must be importable by name (a module-level function): workers are spawned, not forked,
     so that no thread pool or lock of this process is copied into them. Even one worker is a
@@ -71,6 +74,8 @@ def run_pool(fn: Callable, jobs: dict[str, tuple], workers: int | None = None) -
         futures = {pool.submit(fn, *args): name for name, args in jobs.items()}
         for future in as_completed(futures):
             results[futures[future]] = future.result()
+            if on_done is not None:
+                on_done(futures[future], results[futures[future]])
     except BrokenProcessPool:
         pool.shutdown(wait=True)
         raise VaelabError(BROKEN) from None
