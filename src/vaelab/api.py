@@ -88,6 +88,8 @@ def launch_train(argv: list[str], nproc: int | None, config=None, *, out=None, r
     if n == 1:
         return None
     launch.check(cfg, n)
+    if out is not None and not resume:
+        check_run_dir(Path(out), resume=False)
     return launch.launch(argv, n)
 
 

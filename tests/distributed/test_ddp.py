@@ -169,3 +169,20 @@ def test_bf16_forward_is_bfloat16_and_the_terms_float32():
         out = model(x, 1.0)
     assert seen["encoder"] == torch.bfloat16
     assert out.loss.dtype == out.rec.dtype == out.kl.dtype == torch.float32
+
+
+def test_a_filled_out_folder_is_refused_before_the_workers_start(tmp_path, capsys):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "something").write_text("x")
+    code = main(["train", _config_file(tmp_path, tiny_config()), "--out", str(tmp_path / "run"), "--nproc", "2"])
+    assert code == 2
+    assert "already exists and is not empty" in one_error_line(capsys.readouterr().err)
+
+
+def test_a_worker_side_refusal_is_one_line(tmp_path):
+    cfg = tiny_config()
+    cfg["data"] = {"name": "array", "options": {"path": str(tmp_path / "missing.npz")}}
+    done = run_cli("train", _config_file(tmp_path, cfg), "--out", tmp_path / "run", "--nproc", "2")
+    assert done.returncode == 2
+    assert "missing.npz" in one_error_line(done.stderr)
+    assert not (tmp_path / "run").exists()

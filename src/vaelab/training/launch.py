@@ -74,7 +74,8 @@ def launch(argv: list[str], nproc: int) -> int:
     from torch.distributed.launcher.api import LaunchConfig, elastic_launch
 
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
-    logging.getLogger("torch.distributed").setLevel(logging.ERROR)  # the agent's INFO/WARNING chatter
+    # the agent's log lines (a failed worker included): rank 0 has already said what went wrong, in one line
+    logging.getLogger("torch.distributed").setLevel(logging.CRITICAL)
     config = LaunchConfig(min_nodes=1, max_nodes=1, nproc_per_node=nproc, run_id=str(uuid.uuid4()),
                           rdzv_backend="c10d", rdzv_endpoint="127.0.0.1:0", max_restarts=0, monitor_interval=0.1)
     try:
