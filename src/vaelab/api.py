@@ -7,6 +7,7 @@ Each function resolves its arguments and calls one step of :mod:`vaelab.pipeline
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from vaelab.config import RunConfig, load_config, make_config
@@ -46,20 +47,50 @@ def train(config=None, *, out=None, resume: bool = False, overrides=(), **shortc
     >>> run = vaelab.train(data=(x, y), model="cvae", epochs=5)     # doctest: +SKIP
     """
     from vaelab.data.inputs import input_arrays
+    from vaelab.device import first_device
     from vaelab.training import train_run
+    from vaelab.training.distributed import is_main
 
     arrays = input_arrays(shortcuts.get("data"))
     if arrays is not None:
         shortcuts = {k: v for k, v in shortcuts.items() if k != "data"}
+    cfg = _train_config(config, out, resume, overrides, shortcuts)
+    out = train_run(cfg, out, resume, arrays=arrays)
+    if not is_main():  # a data-parallel rank > 0 (torchrun): rank 0 returns the run
+        return None
+    return load_run(out, device=first_device(cfg.train.device))
+
+
+def _train_config(config, out, resume: bool, overrides, shortcuts) -> RunConfig:
+    """The config a training (or resumed) run uses."""
     if resume:
         if out is None:
             raise ConfigError("resume needs the run directory: --resume RUN_DIR")
         check_run_dir(Path(out), resume=True)
-        cfg = _resolve_config(RunLayout(out).config, overrides, shortcuts)
-    else:
-        cfg = _resolve_config(config, overrides, shortcuts)
-    out = train_run(cfg, out, resume, arrays=arrays)
-    return load_run(out, device=cfg.train.device)
+        return _resolve_config(RunLayout(out).config, overrides, shortcuts)
+    return _resolve_config(config, overrides, shortcuts)
+
+
+def launch_train(argv: list[str], nproc: int | None, config=None, *, out=None, resume: bool = False,
+                 overrides=(), **shortcuts) -> int | None:
+    """``vaelab train --nproc N``: train data-parallel in N local processes (docs/distributed.md).
+
+    ``argv`` is the command line to give each worker (without ``--nproc``). Returns the
+    exit code, or None when the run is a single process (``--nproc 1`` and no device
+    list), which the caller trains as usual. The settings are checked here first.
+    """
+    from vaelab.training import launch
+
+    if "RANK" in os.environ and "WORLD_SIZE" in os.environ:  # already a torchrun worker: train in place
+        return None
+    cfg = _train_config(config, out, resume, overrides, shortcuts)
+    n = launch.processes(cfg, nproc)
+    if n == 1:
+        return None
+    launch.check(cfg, n)
+    if out is not None and not resume:
+        check_run_dir(Path(out), resume=False)
+    return launch.launch(argv, n)
 
 
 def evaluate(run_dir, split: str = "test", iw_samples: int | None = None, checkpoint: str = "best",

@@ -22,6 +22,24 @@ def resolve_device(name: str = "auto") -> torch.device:
     return device
 
 
+def device_list(value) -> list[str]:
+    """``train.device`` as a list of names: a YAML list, or a comma-separated string (``cuda:0,cuda:1``).
+
+    More than one name means data-parallel training, one process per device.
+    """
+    names = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    names = [str(n).strip() for n in names if str(n).strip()]
+    if not names:
+        raise ConfigError("config key 'train.device' is empty; use auto, cpu, cuda, cuda:N or a list such as "
+                          "cuda:0,cuda:1")
+    return names
+
+
+def first_device(value) -> str:
+    """The first device of ``train.device`` (where a trained run is loaded back in this process)."""
+    return device_list(value)[0]
+
+
 def describe_device(device: torch.device) -> str:
     """A human-readable name: the GPU's model, or the CPU's model name and core count."""
     if device.type == "cuda":

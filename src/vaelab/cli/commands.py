@@ -12,8 +12,14 @@ def _train_kwargs(args) -> dict:
     return {name: getattr(args, name) for name in SHORTCUTS}
 
 
+def _nproc_args(argv: list[str]) -> list[str]:
+    from vaelab.training.launch import worker_args
+
+    return ["train", *worker_args(argv[argv.index("train") + 1:] if "train" in argv else argv)]
+
+
 def cmd_train(args) -> int:
-    from vaelab.api import train
+    from vaelab.api import launch_train, train
 
     overrides = list(args.set or [])
     if args.no_progress:
@@ -22,7 +28,13 @@ def cmd_train(args) -> int:
     out = args.out
     if isinstance(args.resume, str):
         out = args.resume
+    code = launch_train(_nproc_args(getattr(args, "argv", [])), args.nproc, args.config, out=out, resume=resume,
+                        overrides=overrides, **_train_kwargs(args))
+    if code is not None:  # data-parallel workers ran it; rank 0 printed the result
+        return code
     run = train(args.config, out=out, resume=resume, overrides=overrides, **_train_kwargs(args))
+    if run is None:  # a data-parallel rank > 0: rank 0 prints
+        return 0
     s = run.summary
     final = s.get("final", {})
     print_table(f"trained {run.config.model.name} on {run.config.data.name}", [

@@ -114,6 +114,10 @@ def _add_train(sub) -> None:
     p.add_argument("--no-progress", action="store_true",
                    help="no progress output: neither the bar nor the per-epoch lines (default: a bar on a "
                         "terminal, and about 20 per-epoch lines in a terminal or a log)")
+    p.add_argument("--nproc", type=int, metavar="N",
+                   help="train data-parallel in N local processes (torchrun's machinery; gloo on CPU, nccl on "
+                        "GPUs; train.batch_size is the global batch); docs/distributed.md (default: one process, "
+                        "or one per device of a train.device list)")
     p.set_defaults(func=commands.cmd_train)
 
 
@@ -372,6 +376,13 @@ def _debug(args) -> bool:
     return bool(getattr(args, "debug", False)) or os.environ.get("VAELAB_DEBUG", "") not in ("", "0")
 
 
+def _follower() -> bool:
+    """A data-parallel worker of rank > 0 (torchrun sets RANK): it prints nothing but internal errors."""
+    import os
+
+    return os.environ.get("RANK", "0") != "0" and "WORLD_SIZE" in os.environ
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; the one error boundary of the command line (exit codes: :mod:`vaelab.errors`)."""
     import signal
@@ -389,13 +400,17 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return 1
+        args.argv = list(sys.argv[1:] if argv is None else argv)  # `train --nproc` hands it to its workers
         from vaelab.progress import quiet
 
-        with warnings.catch_warnings(), quiet(getattr(args, "no_progress", False)):
+        with warnings.catch_warnings(), quiet(getattr(args, "no_progress", False) or _follower()):
             warnings.showwarning = print_warning  # one "warning:" line, no source line
+            if _follower():
+                warnings.simplefilter("ignore")  # rank 0 says it
             return args.func(args)
     except VaelabError as err:
-        print_error(str(err))
+        if not _follower():  # every rank refuses alike; rank 0 says it once
+            print_error(str(err))
         return err.exit_code
     except OSError as err:
         if _debug(args):
@@ -405,8 +420,9 @@ def main(argv: list[str] | None = None) -> int:
         return failure.exit_code
     except KeyboardInterrupt as err:
         what = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
-        print_error(f"{what}; finished checkpoints are intact: "
-                    + getattr(args, "resume_hint", "continue a training run with `vaelab train --resume RUN_DIR`"))
+        if not _follower():
+            print_error(f"{what}; finished checkpoints are intact: "
+                        + getattr(args, "resume_hint", "continue a training run with `vaelab train --resume RUN_DIR`"))
         return EXIT_TERMINATED if isinstance(err, Terminated) else EXIT_INTERRUPTED
     except Exception as err:  # a bug: never a bare traceback, never lost
         if _debug(args):

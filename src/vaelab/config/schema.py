@@ -130,7 +130,12 @@ class TrainConfig(Section):
     batch_size: PositiveInt = 100
     eval_batch_size: PositiveInt = 1000
     seed: int = 0
-    device: str = Field("auto", description="auto (CUDA if available, else CPU), cpu, cuda, cuda:N, mps")
+    device: Union[str, list[str]] = Field(
+        "auto", description="auto (CUDA if available, else CPU), cpu, cuda, cuda:N, mps; a list (cuda:0,cuda:1) "
+                            "trains data-parallel, one process per device (docs/distributed.md)")
+    precision: Literal["32", "bf16"] = Field(
+        "32", description="32 = float32; bf16 = bfloat16 autocast around the training forward, with the "
+                          "likelihood and KL in float32 (weights and checkpoints stay float32)")
     compile: Union[bool, Literal["auto"]] = Field(
         "auto", description="torch.compile the training step; auto = when the run has >= 20,000 steps "
                             "(compiling takes ~20 s once); falls back to eager on failure")
@@ -139,6 +144,13 @@ class TrainConfig(Section):
     progress: bool = True
     step: Literal["standard", "aggressive"] = Field("standard", description="the training step: standard, or "
                                                     "aggressive encoder updates (He et al. 2019)")
+
+
+    @field_validator("precision", mode="before")
+    @classmethod
+    def _precision_text(cls, value):
+        """``32`` may come as an int from YAML or ``--set train.precision=32``."""
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 class RunConfig(Section):

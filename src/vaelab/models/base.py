@@ -17,6 +17,20 @@ from vaelab.distributions.posterior import DeterministicHead
 from vaelab.objectives import LossOutput
 
 
+def float32_head(head: nn.Module, h: torch.Tensor):
+    """``head(h)`` in float32 even under a bfloat16 autocast (``train.precision: bf16``).
+
+    A distribution head turns backbone features into the parameters of q(z|x) or p(x|z);
+    the log-likelihood and KL computed from them are sums over many dimensions, which
+    bfloat16's 8-bit mantissa would round badly. Outside autocast this is ``head(h)``.
+    """
+    dev = h.device.type
+    if not torch.is_autocast_enabled(dev):
+        return head(h)
+    with torch.autocast(dev, enabled=False):
+        return head(h.float())
+
+
 class LatentVariableModel(nn.Module):
     """Owns encoder, posterior head, decoder, likelihood head and prior."""
 
@@ -63,12 +77,12 @@ class LatentVariableModel(nn.Module):
 
     def encode(self, x: torch.Tensor, **side) -> Distribution:
         """q(z|x) for a batch x of shape (B, *event_shape)."""
-        return self.posterior_head(self.encoder(x))
+        return float32_head(self.posterior_head, self.encoder(x))
 
     def decode(self, z: torch.Tensor, **side) -> Distribution:
         """p(x|z) for z of shape (*lead, d); leading sample dimensions are allowed."""
         lead = z.shape[:-1]
-        p = self.likelihood_head(self.decoder(self.decoder_input(z.reshape(-1, z.shape[-1]), **side)))
+        p = float32_head(self.likelihood_head, self.decoder(self.decoder_input(z.reshape(-1, z.shape[-1]), **side)))
         return p if len(lead) == 1 else p.reshape_batch(tuple(lead))  # batch (*lead,)
 
     def decoder_input(self, z: torch.Tensor, **side) -> torch.Tensor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from vaelab.models.base import float32_head
 from vaelab.models.registry import register_model
 from vaelab.models.vae import VAE
 
@@ -29,7 +30,7 @@ class CVAE(VAE):
         if y is None:
             raise ValueError("the conditional VAE needs labels y to encode")
         flat = x.reshape(x.shape[0], -1)  # (B, D)
-        return self.posterior_head(self.encoder(torch.cat([flat, self._onehot(y)], dim=-1)))
+        return float32_head(self.posterior_head, self.encoder(torch.cat([flat, self._onehot(y)], dim=-1)))
 
     def decoder_input(self, z, y=None, **side):
         if y is None:

@@ -92,7 +92,7 @@ class AggressiveStep(TrainStep):
             if (n % self.every == 0 or n >= self.max_inner) and rule.should_stop(n):
                 return n
 
-    def __call__(self, xb, beta, side=None):
+    def __call__(self, xb, beta, side=None, share: float = 1.0):  # share: one process only (refused data-parallel)
         side = side or {}
         if not self.aggressive:
             return super().__call__(xb, beta, side)

@@ -25,13 +25,14 @@ from vaelab.config import RunConfig, save_config
 from vaelab.data import load_data
 from vaelab.data.checks import check_trainable
 from vaelab.data.side import side_tensors
-from vaelab.device import describe_device, resolve_device
+from vaelab.device import describe_device, device_list, resolve_device
 from vaelab.errors import ConfigError, TrainingDiverged, io_failure
 from vaelab.fileio import check_out_path, fsync_dir, read_jsonl, save_npz, truncate_jsonl, write_json
 from vaelab.models import build_model, vocab_size_of
 from vaelab.rundir.checkpoint import POINTER
 from vaelab.rundir.layout import INPUTS, RunLayout
 from vaelab.rundir.lock import run_lock
+from vaelab.training import distributed as dist
 from vaelab.training.trainer import Trainer
 
 
@@ -123,15 +124,19 @@ def _save_vocabulary(bundle, layout: RunLayout) -> None:
         Vocabulary.from_dict(bundle.info["vocabulary"]).save(layout.vocabulary)
 
 
-def _train_locked(cfg: RunConfig, bundle, model, layout: RunLayout, device, resume: bool, callbacks) -> None:
+def _train_locked(cfg: RunConfig, bundle, model, layout: RunLayout, device, resume: bool, callbacks,
+                  ctx: dist.Context = dist.SINGLE) -> None:
+    if not ctx.is_main:  # data-parallel ranks > 0: train in step with rank 0, write nothing
+        return _train_follower(cfg, bundle, model, layout, device, resume, ctx)
     if not resume and layout.is_run():  # checked again under the lock: another process may have got here first
         raise ConfigError(f"run directory '{layout.root}' was filled by another process while this one started; "
                           "pass --resume to continue it, or choose another --out")
     _save_vocabulary(bundle, layout)
-    trainer = Trainer(model, bundle, cfg, layout.root, device, callbacks)
+    trainer = Trainer(model, bundle, cfg, layout.root, device, callbacks, ctx)
     if resume and not (layout.checkpoints / POINTER).is_file():  # killed before its first epoch ended
         warnings.warn(f"{layout.root} has no finished epoch yet; training it from the start", stacklevel=2)
         resume = False
+    dist.barrier()  # every rank has seen the same checkpoints before any is written
     if resume:
         trainer.restore("last")
         truncate_jsonl(layout.metrics, lambda r: r.get("epoch", 0) <= trainer.state.epoch)
@@ -159,6 +164,33 @@ def _train_locked(cfg: RunConfig, bundle, model, layout: RunLayout, device, resu
             finish("failed", str(io_failure(err)))
         raise
     finish("early-stopped" if state.stopped_early else "completed")
+
+
+def _train_follower(cfg: RunConfig, bundle, model, layout: RunLayout, device, resume: bool,
+                    ctx: dist.Context) -> None:
+    """A rank > 0: the same trainer from the same checkpoint as rank 0, silent, writing nothing."""
+    cfg = cfg.model_copy(deep=True)
+    cfg.train.progress = False
+    trainer = Trainer(model, bundle, cfg, layout.root, device, (), ctx)
+    resume = resume and (layout.checkpoints / POINTER).is_file()
+    dist.barrier()
+    if resume:
+        trainer.restore("last")
+    trainer.fit()
+
+
+def _device(cfg: RunConfig, ctx: dist.Context):
+    """The device of this process; data-parallel, the settings are checked and the process group joined."""
+    if ctx.enabled:
+        dist.check_supported(cfg)
+        device = dist.rank_device(ctx, cfg.train.device)
+        dist.init(ctx, device)
+        return device
+    names = device_list(cfg.train.device)
+    if len(names) > 1:
+        raise ConfigError(f"train.device lists {len(names)} devices, which means data-parallel training: run "
+                          f"`vaelab train --nproc {len(names)} ...` or torchrun (docs/distributed.md)")
+    return resolve_device(names[0])
 
 
 def _for_arrays(cfg: RunConfig, arrays, resume: bool) -> RunConfig:
@@ -213,6 +245,17 @@ def train_run(cfg: RunConfig, out=None, resume: bool = False, arrays: dict | Non
     interrupt still writes ``summary.json`` (status ``diverged`` / ``interrupted``).
     ``callbacks`` receive the run's events (:mod:`vaelab.training.callbacks`).
     """
+    ctx = dist.env_context()
+    if ctx.enabled and arrays is not None:
+        raise ConfigError("data-parallel training reads its data by name: save the arrays (e.g. .npz) and train "
+                          "with data.name=array and data.options.path=FILE")
+    try:
+        return _train_run(cfg, out, resume, arrays, callbacks, ctx)
+    finally:
+        dist.teardown()
+
+
+def _train_run(cfg: RunConfig, out, resume: bool, arrays, callbacks, ctx: dist.Context) -> Path:
     cfg = resolve_paths(_for_arrays(cfg, arrays, resume))
     named = out is not None
     out = Path(out) if named else default_out(cfg)
@@ -222,18 +265,24 @@ def train_run(cfg: RunConfig, out=None, resume: bool = False, arrays: dict | Non
     try:
         if staged is not None:
             _point_at(cfg, staged)
-        device = resolve_device(cfg.train.device)
+        device = _device(cfg, ctx)
         torch.manual_seed(cfg.train.seed)
         bundle = load_data(cfg.data, progress=cfg.train.progress)
         check_trainable(bundle, cfg.data)
         model = build_model(cfg.model, bundle.event_shape, bundle.kind, bundle.n_classes, vocab_size_of(bundle))
         side_tensors(model, bundle.train, "cpu")  # a model needing labels the data lacks: refused before the folder
-        out = _make_dir(out, named or resume)  # only now: bad config or data leaves no folder behind
+        dist.barrier()  # data-parallel: every rank has checked --out before rank 0 fills it
+        if ctx.is_main:
+            out = _make_dir(out, named or resume)  # only now: bad config or data leaves no folder behind
+        out = dist.broadcast(out)  # rank 0's folder (a default name has rank 0's timestamp)
         if staged is not None:
             _point_at(cfg, _place_inputs(staged, arrays, RunLayout(out)))
     finally:
         if staged is not None:
             shutil.rmtree(staged.parent, ignore_errors=True)
+    if not ctx.is_main:
+        _train_locked(cfg, bundle, model, RunLayout(out), device, resume, (), ctx)
+        return out
     with run_lock(out):  # one writer per run: a second training into it gets one line, not a mix of two runs
-        _train_locked(cfg, bundle, model, RunLayout(out), device, resume, callbacks)
+        _train_locked(cfg, bundle, model, RunLayout(out), device, resume, callbacks, ctx)
     return out

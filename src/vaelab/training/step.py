@@ -7,6 +7,12 @@ graph kept on the parameters, and one call returns both gradients and figures (s
 ``bench/train_speed.py``). The gradients are the same to float rounding (a test checks
 it). If a model's forward cannot run under the transform, the step falls back to
 ordinary autograd once, with a warning.
+
+Data-parallel (:mod:`vaelab.training.distributed`), ``reducer`` all-reduces the gradients
+and figures after either path, before clipping, so every rank clips and steps alike.
+With ``precision="bf16"`` the forward runs under ``torch.autocast`` in bfloat16; the
+models compute their distribution heads, likelihood and KL in float32
+(:func:`vaelab.models.base.float32_head`), so the loss and its terms stay float32.
 """
 
 from __future__ import annotations
@@ -28,8 +34,11 @@ class TrainStep:
     """Callable ``step(x_batch, beta) -> figures``; updates the model in place."""
 
     def __init__(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, grad_clip: float | None,
-                 compile: bool = False, functional: bool | None = None):
+                 compile: bool = False, functional: bool | None = None, precision: str = "32"):
         self.model, self.optimizer, self.grad_clip = model, optimizer, grad_clip
+        self.reducer = None  # data-parallel: GradReducer, set by the trainer
+        first = next(model.parameters(), None)
+        self.autocast = (first.device.type if first is not None else "cpu") if precision == "bf16" else None
         self.params = dict(model.named_parameters())
         self._detached = {n: p.detach() for n, p in self.params.items()}  # share storage with the model
         self._buffers = dict(model.named_buffers())  # passed in so BatchNorm may update them in place
@@ -46,9 +55,15 @@ class TrainStep:
 
     # -- the two ways to get gradients ---------------------------------------------------
     def _functional_loss(self, params, buffers, xb, beta, side):
+        if self.autocast:
+            with torch.autocast(self.autocast, dtype=torch.bfloat16):
+                return loss_and_terms(functional_call(self.model, (params, buffers), (xb, beta), side))
         return loss_and_terms(functional_call(self.model, (params, buffers), (xb, beta), side))
 
     def _autograd_loss(self, xb, beta, side):
+        if self.autocast:
+            with torch.autocast(self.autocast, dtype=torch.bfloat16):
+                return loss_and_terms(self.model(xb, beta, **side))
         return loss_and_terms(self.model(xb, beta, **side))
 
     def _compile(self) -> None:
@@ -92,24 +107,29 @@ class TrainStep:
         return terms
 
     # -- the step ------------------------------------------------------------------------
-    def __call__(self, xb: torch.Tensor, beta: torch.Tensor, side: dict | None = None) -> torch.Tensor:
+    def __call__(self, xb: torch.Tensor, beta: torch.Tensor, side: dict | None = None,
+                 share: float = 1.0) -> torch.Tensor:
+        """One update; ``share`` is this process's part of the global batch (data-parallel; 1 otherwise)."""
         terms = self._gradients(xb, beta, side or {})
+        if self.reducer is not None:
+            terms = self.reducer(terms, share)
         if self.grad_clip is not None:
             torch.nn.utils.clip_grad_norm_(self.params.values(), self.grad_clip, foreach=True)
         self._opt_step()
         return terms
 
-    def first(self, xb: torch.Tensor, beta: torch.Tensor, side: dict | None = None) -> torch.Tensor:
+    def first(self, xb: torch.Tensor, beta: torch.Tensor, side: dict | None = None,
+              share: float = 1.0) -> torch.Tensor:
         """The first step of a fit: falls back to eager autograd if the fast paths fail."""
         try:
-            return self(xb, beta, side)
+            return self(xb, beta, side, share)
         except Exception as err:  # e.g. a forward the transform cannot trace, or no C++ toolchain
             if not (self.functional or self.compiled):
                 raise
             warnings.warn(f"fast training step failed ({type(err).__name__}: {err}); "
                           "falling back to eager autograd", stacklevel=2)
             self.functional, self.compiled, self._forward = False, False, self._autograd_loss
-            return self(xb, beta, side)
+            return self(xb, beta, side, share)
 
     # -- hooks for steps with state of their own (see train/aggressive.py) -------------------
     def end_epoch(self) -> dict:

@@ -28,6 +28,7 @@ from vaelab.nn.batching import take
 from vaelab.rundir import checkpoint as ckpt
 from vaelab.rundir.layout import RunLayout
 from vaelab.training.aggressive import AggressiveStep, decoder_parameters, encoder_parameters
+from vaelab.training import distributed as dist
 from vaelab.training.callbacks import Callbacks
 from vaelab.training.optim import make_adam, set_lr
 from vaelab.training.progress import ProgressReporter
@@ -38,9 +39,13 @@ from vaelab.training.step import TrainStep
 COMPILE_AUTO_STEPS = 20_000
 
 
-def epoch_seed(seed: int, epoch: int) -> int:
-    """A distinct, reproducible seed per (run seed, epoch): resume needs no RNG state."""
-    return (seed * 1_000_003 + epoch * 7_919 + 17) % (2**63)
+def epoch_seed(seed: int, epoch: int, rank: int = 0) -> int:
+    """A distinct, reproducible seed per (run seed, epoch): resume needs no RNG state.
+
+    In a data-parallel run each rank draws its own noise (rank 0 the single process's),
+    so two shards never share their sampling noise.
+    """
+    return (seed * 1_000_003 + epoch * 7_919 + 17 + rank * 1_000_000_007) % (2**63)
 
 
 @dataclass
@@ -91,10 +96,12 @@ class TrainState:
 class Trainer:
     """Fits a model to a DataBundle under a RunConfig, writing into ``run_dir``."""
 
-    def __init__(self, model, bundle: DataBundle, cfg, run_dir, device: torch.device, callbacks=()):
-        self.cfg, self.run_dir, self.device = cfg, Path(run_dir), device
+    def __init__(self, model, bundle: DataBundle, cfg, run_dir, device: torch.device, callbacks=(),
+                 ctx: dist.Context = dist.SINGLE):
+        self.cfg, self.run_dir, self.device, self.ctx = cfg, Path(run_dir), device, ctx
         self.callbacks = callbacks if isinstance(callbacks, Callbacks) else Callbacks(callbacks)
         self.model = model.to(device)
+        dist.sync_parameters(self.model)  # data-parallel: every rank starts from rank 0's weights
         self.likelihood = resolve_likelihood(cfg.model, bundle.kind)
         self.binarize = resolve_binarize(cfg.data.binarize, bundle.kind, self.likelihood)
         self.x_train = self._train_tensor(bundle.train.x).to(device)  # (N, *event)
@@ -119,7 +126,11 @@ class Trainer:
                                   (self.x_valid, self.side_valid))
             return opt, step
         opt = make_adam(self.model.parameters(), cfg.optim, self.device)
-        return opt, TrainStep(self.model, opt, cfg.optim.grad_clip, compile=self._want_compile())
+        step = TrainStep(self.model, opt, cfg.optim.grad_clip, compile=self._want_compile(),
+                         precision=cfg.train.precision)
+        if self.ctx.enabled:
+            step.reducer = dist.GradReducer(list(step.params.values()))
+        return opt, step
 
     def _random_batch(self) -> tuple[torch.Tensor, dict]:
         """A fresh mini-batch drawn with replacement (for steps that sample their own batches)."""
@@ -164,20 +175,36 @@ class Trainer:
         xb = dynamic_binarize(xb) if self.binarize == "dynamic" else xb
         return xb, {k: torch.index_select(v, 0, idx) for k, v in self.side_train.items()}
 
-    def train_epoch(self, epoch: int, beta: float, progress: ProgressReporter) -> dict[str, float]:
-        n, bs = self.x_train.shape[0], self.cfg.train.batch_size
+    def _steps(self) -> tuple[int, int]:
+        """(steps per epoch, examples used per epoch).
+
+        Data-parallel, a last partial batch smaller than the number of processes would
+        leave a rank without examples: it is dropped (at most W - 1 examples an epoch).
+        """
+        n, bs, world = self.x_train.shape[0], self.cfg.train.batch_size, self.ctx.world_size
         steps = math.ceil(n / bs)
+        if world > 1 and n - bs * (steps - 1) < world:
+            return steps - 1, bs * (steps - 1)
+        return steps, n
+
+    def train_epoch(self, epoch: int, beta: float, progress: ProgressReporter) -> dict[str, float]:
+        n_all, bs, ctx = self.x_train.shape[0], self.cfg.train.batch_size, self.ctx
+        steps, n = self._steps()
         gen = torch.Generator(device=self.device).manual_seed(epoch_seed(self.cfg.train.seed, epoch))
-        perm = torch.randperm(n, device=self.device, generator=gen)
+        perm = torch.randperm(n_all, device=self.device, generator=gen)  # the same on every rank
         beta_t = torch.tensor(beta, device=self.device)
         names = self.term_names
         buf = torch.empty(steps, len(names), device=self.device)  # per-step means, read at log points
         self.model.train()
         progress.start_epoch(epoch, steps)
+        share = 1.0
         for s in range(steps):
-            xb, side = self._batch(perm[s * bs : (s + 1) * bs])
+            idx = perm[s * bs : (s + 1) * bs]  # (B,) the global batch
+            if ctx.enabled:
+                idx, share = dist.shard(idx, ctx)  # (B/W,) this rank's part; figures come back all-reduced
+            xb, side = self._batch(idx)
             first = s == 0 and epoch == self.state.epoch
-            buf[s] = self.step.first(xb, beta_t, side) if first else self.step(xb, beta_t, side)
+            buf[s] = self.step.first(xb, beta_t, side, share) if first else self.step(xb, beta_t, side, share)
             if (s + 1) % self.cfg.train.log_every == 0 or s == steps - 1:
                 self._check_finite(buf[: s + 1, 0], epoch)
                 progress.update(s + 1, {**dict(zip(names, buf[: s + 1].mean(0).tolist())), **self._last_au})
@@ -231,20 +258,28 @@ class Trainer:
                 beta = kl_weight(cfg.kl_schedule, epoch)
                 lr = learning_rate(cfg.optim, epoch, cfg.train.epochs)
                 set_lr(self.optimizer, lr)
-                torch.manual_seed(epoch_seed(cfg.train.seed, epoch))  # sampling noise, binarisation
+                torch.manual_seed(epoch_seed(cfg.train.seed, epoch, self.ctx.rank))  # sampling noise, binarisation
                 train = self.train_epoch(epoch, beta, progress)
-                valid = self.validate()
+                valid = self._validate_once()
                 step_info = self.step.end_epoch()  # e.g. the aggressive phase and its MI
                 dt = time.perf_counter() - t0
                 record = {**self._record(epoch, beta, lr, train, valid, dt), **step_info}
                 self._last_au = {"AU": valid["au"]} if "au" in valid else {}
-                append_jsonl(metrics_path, record)
-                self.callbacks.on_epoch(record)
+                if self.ctx.is_main:
+                    append_jsonl(metrics_path, record)
+                    self.callbacks.on_epoch(record)
                 self._end_epoch(epoch, valid["loss"], dt)
                 every = max(1, cfg.train.epochs // 20)  # about 20 summary lines per run
                 if (epoch + 1) % every == 0 or epoch + 1 == cfg.train.epochs or st.stopped_early:
                     progress.log(self._line(record))
         return st
+
+    def _validate_once(self) -> dict:
+        """Validation figures; data-parallel, rank 0 computes them and every rank gets the same
+        record, so early stopping and the best checkpoint are decided alike everywhere."""
+        if not self.ctx.enabled:
+            return self.validate()
+        return dist.broadcast(self.validate() if self.ctx.is_main else None)
 
     def _record(self, epoch, beta, lr, train, valid, dt) -> dict:
         train = {**train, "neg_elbo": train["rec"] + train["kl"]}
@@ -273,6 +308,8 @@ class Trainer:
             st.bad_epochs += 1
         patience = self.cfg.train.early_stopping
         st.stopped_early = patience is not None and st.bad_epochs >= patience
+        if not self.ctx.is_main:  # rank 0 alone writes the run directory
+            return
         trainer_state = {"optimizer": self.optimizer.state_dict(), "loop": st.to_dict(),
                          "step": self.step.state_dict()}
         ckpt.save_checkpoint(RunLayout(self.run_dir).checkpoints, name, self.model, trainer_state,
