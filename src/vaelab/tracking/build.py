@@ -31,7 +31,7 @@ def check_loggers(cfg) -> None:
         try:
             module.require()
         except ImportError as err:
-            missing = getattr(err, "name", None) or extra
+            missing = (getattr(err, "name", None) or extra).split(".")[0]  # the package to install, not a submodule
             raise ConfigError(f"train.loggers: {name} needs the {missing} package: "
                               f"pip install 'vaelab[{extra}]'") from None
 

@@ -75,8 +75,8 @@ def require() -> None:
     import mlflow  # noqa: F401
 
     if uses_local_store():
-        import alembic  # noqa: F401
         import sqlalchemy  # noqa: F401
+        import alembic  # noqa: F401
 
 
 @contextlib.contextmanager

@@ -51,7 +51,7 @@ def start_sweep_parent(sweep_dir, name: str) -> str:
     try:
         require()
     except ImportError as err:
-        raise ConfigError(f"train.loggers: mlflow needs the {err.name or 'mlflow'} package: "
+        raise ConfigError(f"train.loggers: mlflow needs the {(err.name or 'mlflow').split('.')[0]} package: "
                           "pip install 'vaelab[mlflow]'") from None
     sweep_dir = Path(sweep_dir)
     recorded = _record(sweep_dir)
