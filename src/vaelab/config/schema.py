@@ -141,6 +141,10 @@ class TrainConfig(Section):
                             "(compiling takes ~20 s once); falls back to eager on failure")
     early_stopping: Optional[PositiveInt] = Field(None, description="stop after N epochs without valid improvement")
     log_every: PositiveInt = Field(50, description="progress-bar refresh (and NaN check) every N steps")
+    loggers: list[Literal["tensorboard", "mlflow"]] = Field(
+        [], description="experiment trackers besides metrics.jsonl (docs/tracking.md): tensorboard writes RUN_DIR/tb/ "
+                        "(scalars, KL-per-dimension histograms, figures); mlflow logs to MLFLOW_TRACKING_URI or "
+                        "./mlruns (params = the config, metrics, artifacts)")
     progress: bool = True
     step: Literal["standard", "aggressive"] = Field("standard", description="the training step: standard, or "
                                                     "aggressive encoder updates (He et al. 2019)")

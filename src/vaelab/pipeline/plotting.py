@@ -12,6 +12,7 @@ from vaelab.plots.registry import FIGURES, resolve_kinds
 from vaelab.progress import stage
 from vaelab.rundir import RunLayout, load_run
 from vaelab.rundir.layout import ARRAYS, split_file
+from vaelab.tracking.attach import attach_files
 from vaelab.views import BUILDERS, ensure_arrays
 
 
@@ -63,6 +64,8 @@ def plot_run(run_dir, kinds=None, *, recompute: bool = False, checkpoint: str = 
                     ensure_arrays(load_run(run_dir, checkpoint=checkpoint, device=device), missing,
                                   recompute=recompute, options=view_options)
             with stage(f"plot: drawing {len(names)} figure(s)", progress):
-                return draw(run_dir, names, **options)
+                result = draw(run_dir, names, **options)
+            attach_files(run_dir, result.written, "figures")  # to the run's trackers (train.loggers), if any
+            return result
         except ValueError as err:  # a bad figure option: the message names the valid choices
             raise ConfigError(str(err)) from None

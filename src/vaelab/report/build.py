@@ -14,6 +14,7 @@ from pathlib import Path
 
 from vaelab.errors import VaelabError
 from vaelab.rundir.layout import owning_run
+from vaelab.tracking.attach import attach_files
 from vaelab.fileio import atomic_write_text, out_file
 from vaelab.report.html import Markup, el, join, void
 from vaelab.report.load import RunData, load_run_dir, unique_names
@@ -168,6 +169,8 @@ def build_report(run_dirs, out, *, title: str | None = None) -> Path:
     out = out_file(out)
     check_not_a_run_file(out)
     atomic_write_text(out, render_report(runs, title=title, sweeps=sweeps))
+    for path in paths:  # a run trained with train.loggers: mlflow gets the page as an artifact
+        attach_files(path, [out], "report")
     return out
 
 

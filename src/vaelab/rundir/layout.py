@@ -16,6 +16,8 @@
       samplers/<name>/   fitted ex-post densities           (vaelab sample / evaluate)
       samples/           <sampler>-<n>-seed<S>.{npz,png}     (vaelab sample)
       lso/<folder>/      latent space optimisation results  (vaelab lso)
+      tb/                TensorBoard event files            (vaelab train, train.loggers: [tensorboard])
+      tracking.json      the run's trackers: MLflow run id, TensorBoard steps per epoch (train.loggers)
 
 A sweep directory (``vaelab sweep``) holds run directories::
 
@@ -45,8 +47,10 @@ PLOTS = "plots"
 SAMPLERS = "samplers"
 SAMPLES = "samples"
 LSO = "lso"
+TENSORBOARD = "tb"
+TRACKING = "tracking.json"
 #: what training writes: no other command writes in these
-TRAINING_FILES = (CONFIG, METRICS, SUMMARY, VOCABULARY, CHECKPOINTS)
+TRAINING_FILES = (CONFIG, METRICS, SUMMARY, VOCABULARY, CHECKPOINTS, TENSORBOARD, TRACKING)
 
 
 def diagnostics_file(split: str = "test") -> str:
@@ -111,6 +115,16 @@ class RunLayout:
     @property
     def plots(self) -> Path:
         return self.root / PLOTS
+
+    @property
+    def tensorboard(self) -> Path:
+        """``tb/``: the TensorBoard event files of ``train.loggers: [tensorboard]``."""
+        return self.root / TENSORBOARD
+
+    @property
+    def tracking(self) -> Path:
+        """``tracking.json``: where the run's trackers are (the MLflow run id), for resume and later commands."""
+        return self.root / TRACKING
 
     @property
     def samples(self) -> Path:

@@ -32,6 +32,7 @@ from vaelab.models import build_model, vocab_size_of
 from vaelab.rundir.checkpoint import POINTER
 from vaelab.rundir.layout import INPUTS, RunLayout
 from vaelab.rundir.lock import run_lock
+from vaelab.tracking.build import make_loggers
 from vaelab.training import distributed as dist
 from vaelab.training.trainer import Trainer
 
@@ -243,7 +244,8 @@ def train_run(cfg: RunConfig, out=None, resume: bool = False, arrays: dict | Non
     are the data, saved as ``RUN_DIR/inputs.npz`` and named in config.yaml (dataset ``array``).
     A bad config or dataset fails before any folder is made; a divergence or an
     interrupt still writes ``summary.json`` (status ``diverged`` / ``interrupted``).
-    ``callbacks`` receive the run's events (:mod:`vaelab.training.callbacks`).
+    ``callbacks`` receive the run's events (:mod:`vaelab.training.callbacks`), followed by the
+    trackers of ``train.loggers`` (:mod:`vaelab.tracking`; a missing package fails here too).
     """
     ctx = dist.env_context()
     if ctx.enabled and arrays is not None:
@@ -257,6 +259,7 @@ def train_run(cfg: RunConfig, out=None, resume: bool = False, arrays: dict | Non
 
 def _train_run(cfg: RunConfig, out, resume: bool, arrays, callbacks, ctx: dist.Context) -> Path:
     cfg = resolve_paths(_for_arrays(cfg, arrays, resume))
+    callbacks = [*callbacks, *make_loggers(cfg)]  # a tracker's missing package: refused before any folder
     named = out is not None
     out = Path(out) if named else default_out(cfg)
     if named or resume:
