@@ -191,8 +191,8 @@ def cmd_lso(args) -> int:
 def cmd_sweep(args) -> int:
     from vaelab.api import sweep
 
-    rows = sweep(args.sweep, args.out, workers=args.workers)
-    done = sum(r["status"] in ("completed", "early-stopped") for r in rows)
+    rows = sweep(args.sweep, args.out, workers=args.workers, executor=args.executor, ray_address=args.ray_address)
+    done = sum(r["status"] in ("completed", "early-stopped") or str(r["status"]).startswith("stopped") for r in rows)
     print_listing(f"sweep: {done}/{len(rows)} trials finished", rows,
                   ["trial", "status", "epochs", "best_valid_loss", "valid_au", "error"])
     say(f"results: {args.out}/results.csv")

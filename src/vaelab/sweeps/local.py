@@ -13,33 +13,12 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from vaelab.sweeps.spec import Trial
+from vaelab.sweeps.trial import train_trial
 
 
 def threads_per_trial(workers: int, cores: int | None = None) -> int:
     """Torch threads each of ``workers`` concurrent trials gets on ``cores`` cores (at least 1)."""
     return max(1, (cores or os.cpu_count() or 1) // max(1, workers))
-
-
-def train_trial(config: dict, run_dir: str, resume: bool, threads: int) -> str | None:
-    """Train one trial (in a worker process); its error as one line, or None when it finished."""
-    import torch
-
-    from vaelab.config import make_config
-    from vaelab.errors import VaelabError
-    from vaelab.progress import quiet
-    from vaelab.training.session import train_run
-
-    torch.set_num_threads(threads)
-    try:
-        cfg = make_config(config)
-        cfg.train.progress = False  # trials run side by side: their epoch lines would interleave
-        with quiet():
-            train_run(cfg, out=Path(run_dir), resume=resume)
-    except VaelabError as err:
-        return str(err)
-    except Exception as err:  # noqa: BLE001 - a bug in one trial must not stop the sweep; its line is kept
-        return f"internal error ({type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''})"
-    return None
 
 
 def run_local(jobs: list[tuple[Trial, Path, bool]], workers: int | None = None) -> dict[str, str | None]:
