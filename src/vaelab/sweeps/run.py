@@ -21,6 +21,10 @@ def run_sweep(sweep: dict, out, workers: int | None = None, executor: str | None
     """Check ``sweep`` (see :mod:`vaelab.sweeps.spec`), run what is not finished, and return the results rows."""
     out = Path(out)
     plan = plan_sweep(sweep, executor, ray_address, workers)  # every config validated before anything starts
+    if plan.executor == "ray":
+        from vaelab.sweeps.tune import import_tune
+
+        import_tune()  # Ray Tune missing: how to install it, before anything is written
     out.mkdir(parents=True, exist_ok=True)
     resolved = {**sweep, "executor": plan.executor}
     if plan.trials is not None:

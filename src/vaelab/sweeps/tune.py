@@ -115,11 +115,12 @@ def quiet_ray() -> Iterator[None]:
     results.csv keeps each trial's status and error line; Ray's logs stay in its session folder.
     """
     saved_env = os.environ.get("RAY_AIR_NEW_OUTPUT")
-    loggers = {name: logging.getLogger(name) for name in ("ray", "ray.tune")}
+    loggers = {name: logging.getLogger(name) for name in ("ray", "ray.tune", "optuna")}
     saved = {name: lg.level for name, lg in loggers.items()}
     os.environ["RAY_AIR_NEW_OUTPUT"] = "0"  # the older reporter honours verbose=0; the new one prints a table
     loggers["ray"].setLevel(logging.ERROR)
     loggers["ray.tune"].setLevel(logging.CRITICAL)  # "Trial task failed" tracebacks: the row has the line
+    loggers["optuna"].setLevel(logging.WARNING)  # "A new study created in memory"
     try:
         yield
     finally:
@@ -187,8 +188,9 @@ def _run_optuna(tune, sweep: dict, opts: RayOptions, out: Path) -> list[dict]:
     earlier = _earlier_trials(out, list(space))
     over = [t for t in earlier if state_of(trial_dir(out, t)) == "finished"]
     resume = [t.varied for t in earlier if t not in over]
+    # a continuation reseeds Optuna (search_seed + trials so far): the same seed would draw the same first points
     searcher = OptunaSearch(OptunaSearch.convert_search_space(space), metric=opts.metric, mode=opts.mode,
-                            seed=sweep.get("search_seed", 0), points_to_evaluate=resume or None)
+                            seed=sweep.get("search_seed", 0) + len(earlier), points_to_evaluate=resume or None)
     for t in over:  # Optuna learns from the trials that are over instead of drawing them again
         values = [r[opts.metric] for r in read_jsonl(RunLayout(trial_dir(out, t)).metrics) if opts.metric in r]
         if values:
@@ -218,15 +220,16 @@ def _fit(tune, opts: RayOptions, out: Path, param_space: dict, searcher, num_sam
     if opts.scheduler == "asha":
         from ray.tune.schedulers import ASHAScheduler
 
-        # time_attr "epoch", not Tune's report count: a resumed trial's first report is not its first epoch
-        scheduler = ASHAScheduler(time_attr="epoch", max_t=max_epochs, grace_period=opts.grace_period,
+        # time_attr "epoch", not Tune's report count: a resumed trial's first report is not its first epoch;
+        # max_t one past the last epoch: ASHA stops a trial at max_t, which would cut it off before its summary
+        scheduler = ASHAScheduler(time_attr="epoch", max_t=max_epochs + 1, grace_period=opts.grace_period,
                                   reduction_factor=opts.reduction_factor)
     tuner = tune.Tuner(
         tune.with_resources(fn, {"cpu": opts.cpus_per_trial}), param_space=param_space,
         tune_config=tune.TuneConfig(metric=opts.metric, mode=opts.mode, search_alg=searcher, scheduler=scheduler,
                                     num_samples=num_samples, max_concurrent_trials=opts.max_concurrent,
                                     trial_dirname_creator=_dirname),
-        run_config=tune.RunConfig(name=datetime.now().strftime("sweep-%Y%m%d-%H%M%S"),
+        run_config=tune.RunConfig(name=f"sweep-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}",
                                   storage_path=str(out / ".ray"), verbose=0,
                                   callbacks=[_stop_marker(tune, runs, opts.scheduler)] if scheduler else None))
     return tuner.fit()
