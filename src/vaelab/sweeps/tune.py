@@ -115,12 +115,11 @@ def quiet_ray() -> Iterator[None]:
     results.csv keeps each trial's status and error line; Ray's logs stay in its session folder.
     """
     saved_env = os.environ.get("RAY_AIR_NEW_OUTPUT")
-    loggers = {name: logging.getLogger(name) for name in ("ray", "ray.tune", "optuna")}
+    loggers = {name: logging.getLogger(name) for name in ("ray", "ray.tune", "optuna")}  # optuna: see _run_optuna
     saved = {name: lg.level for name, lg in loggers.items()}
     os.environ["RAY_AIR_NEW_OUTPUT"] = "0"  # the older reporter honours verbose=0; the new one prints a table
     loggers["ray"].setLevel(logging.ERROR)
     loggers["ray.tune"].setLevel(logging.CRITICAL)  # "Trial task failed" tracebacks: the row has the line
-    loggers["optuna"].setLevel(logging.WARNING)  # "A new study created in memory"
     try:
         yield
     finally:
@@ -184,6 +183,7 @@ def _run_optuna(tune, sweep: dict, opts: RayOptions, out: Path) -> list[dict]:
     """``num_samples`` trials drawn by Optuna; the trials of earlier runs of this sweep count towards them."""
     from ray.tune.search.optuna import OptunaSearch
 
+    logging.getLogger("optuna").setLevel(logging.WARNING)  # set on import: "A new study created in memory"
     space = {key: _domain(tune, dist) for key, dist in sweep["search"].items()}
     earlier = _earlier_trials(out, list(space))
     over = [t for t in earlier if state_of(trial_dir(out, t)) == "finished"]
