@@ -201,15 +201,22 @@ def lso(run_dir, property: str | None = None, *, task: str = "property", starts:
                    init=init, tol=tol)
 
 
-def sweep(spec, out, *, workers: int | None = None, progress: bool = True) -> list[dict]:
+def sweep(spec, out, *, workers: int | None = None, executor: str | None = None,
+          ray_address: str | None = None, progress: bool = True) -> list[dict]:
     """Run a sweep (a sweep file's path or its mapping; see :mod:`vaelab.sweeps.spec`) into the folder ``out``.
 
-    Every trial is validated first; trials run in a process pool on this machine (the
-    ``local`` executor) as ordinary run directories under ``out/runs/``; ``out/results.csv``
-    gets one row per trial (with ``evaluate:``, each finished trial's diagnostics too) and
-    ``out/sweep.png`` the metrics against the varied keys. Calling it again skips finished
-    trials and resumes the rest. Returns the rows of ``results.csv``. A script that calls it
-    needs the ``if __name__ == "__main__":`` guard: each worker process imports the script.
+    Every trial is validated first; trials train as ordinary run directories under
+    ``out/runs/``; ``out/results.csv`` gets one row per trial (with ``evaluate:``, each
+    finished trial's diagnostics too) and ``out/sweep.png`` the metrics against the varied
+    keys. Calling it again skips finished trials and resumes the rest. Returns the rows of
+    ``results.csv``. A script that calls it needs the ``if __name__ == "__main__":`` guard:
+    each worker process imports the script.
+
+    ``executor`` (default: the sweep's ``executor:``, else ``local``) picks where trials
+    train: ``local``, a process pool on this machine (``workers`` at once), or ``ray``,
+    Ray Tune (``pip install 'vaelab[ray]'``) on a local Ray instance or the cluster at
+    ``ray_address``, with the searcher and scheduler of the sweep's ``ray:`` options
+    (``workers`` caps the trials at once). See ``docs/sweeps.md``.
 
     >>> vaelab.sweep({"base": {"data": {"name": "mnist5k"}}, "grid": {"model.latent_dim": [2, 16]},
     ...               "seeds": 2}, out="sweeps/latent")   # doctest: +SKIP
@@ -217,4 +224,5 @@ def sweep(spec, out, *, workers: int | None = None, progress: bool = True) -> li
     from vaelab.sweeps.run import run_sweep
     from vaelab.sweeps.spec import load_sweep
 
-    return run_sweep(spec if isinstance(spec, dict) else load_sweep(spec), out, workers=workers, progress=progress)
+    return run_sweep(spec if isinstance(spec, dict) else load_sweep(spec), out, workers=workers, executor=executor,
+                     ray_address=ray_address, progress=progress)

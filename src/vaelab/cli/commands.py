@@ -211,8 +211,9 @@ def cmd_sweep(args) -> int:
 
     from vaelab.rundir.layout import SweepLayout
 
-    rows = sweep(args.sweep, args.out, workers=args.workers, progress=not args.no_progress)
-    done = sum(r["status"] in ("completed", "early-stopped") for r in rows)
+    rows = sweep(args.sweep, args.out, workers=args.workers, executor=args.executor, ray_address=args.ray_address,
+                 progress=not args.no_progress)
+    done = sum(r["status"] in ("completed", "early-stopped") or str(r["status"]).startswith("stopped") for r in rows)
     shown = {c: label for c, label in SWEEP_COLUMNS.items() if any(r.get(c) not in (None, "") for r in rows)}
     if "valid_neg_elbo" in shown:  # the loss is the -ELBO for ELBO models: one of the two is enough
         del shown["best_valid_loss"]

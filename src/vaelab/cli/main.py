@@ -251,7 +251,8 @@ _below_one = _number(float, 0.0, True, "a number > 0 and < 1", below=1.0)
 def _add_sweep(sub) -> None:
     p = _parser(sub, "sweep", help="many runs from one sweep file: grid, zip, seeds and sampled search",
                 description="Expands SWEEP.yaml (base, grid, zip, seeds, search + num_samples) into trials, "
-                            "validates each, and trains them in a process pool on this machine into "
+                            "validates each, and trains them in a process pool on this machine (or on Ray Tune "
+                            "with --executor ray: Optuna search, ASHA early stopping; docs/sweeps.md) into "
                             "OUT/runs/<trial>/, with one row per trial in OUT/results.csv and the metrics against the "
                             "varied keys in OUT/sweep.png; `evaluate:` in the file adds each trial's diagnostics. "
                             "Running it again skips finished trials and resumes interrupted ones (also after Ctrl-C "
@@ -260,7 +261,14 @@ def _add_sweep(sub) -> None:
     p.add_argument("--out", required=True, help="directory of the sweep: sweep.yaml, runs/, results.csv "
                                                   "(required, no default: re-running resumes it)")
     p.add_argument("--workers", type=count, help="trials at once (default: min(trials, cores)); each gets "
-                                                 "cores // workers torch threads")
+                                                 "cores // workers torch threads (ray executor: at most this "
+                                                 "many trials at once)")
+    p.add_argument("--executor", choices=["local", "ray"],
+                   help="where trials train: local, a process pool here; ray, Ray Tune (pip install "
+                        "'vaelab[ray]'), with the sweep's ray: options (default: the sweep's executor:, else local)")
+    p.add_argument("--ray-address", metavar="ADDR",
+                   help="the Ray cluster to run on (e.g. auto, or HEAD:6379; OUT must be on a file system every "
+                        "node sees) (default: the sweep's ray.address, else a local Ray instance)")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress lines (default: one line as the sweep starts and as each trial ends)")
     p.set_defaults(func=commands.cmd_sweep, resume_hint="run the same `vaelab sweep` command again: finished trials "

@@ -8,6 +8,8 @@ A sweep file is YAML with these top-level keys::
     seeds: 2                       # or a list such as [0, 7]: every trial once per seed (train.seed)
     search: {optim.lr: {loguniform: [1.0e-4, 1.0e-2]}, model.name: {choice: [vae, iwae]}}
     num_samples: 4                 # draws of the search space (seeded by search_seed, default 0)
+    executor: local                # or ray (Ray Tune); `vaelab sweep --executor` overrides it
+    ray: {search: optuna, scheduler: asha, metric: valid_loss}   # options of the ray executor (RAY_KEYS)
 
 Every trial's config is validated (:func:`vaelab.config.make_config`) while the sweep is
 expanded, so a bad key fails at once with the same line as ``vaelab train``, naming the
@@ -28,7 +30,15 @@ from vaelab.config.io import read_yaml_config, set_dotted
 from vaelab.errors import ConfigError, did_you_mean
 
 #: the keys a sweep file may hold at its top level
-SWEEP_KEYS = ("base", "grid", "zip", "seeds", "search", "num_samples", "search_seed", "evaluate", "executor")
+SWEEP_KEYS = ("base", "grid", "zip", "seeds", "search", "num_samples", "search_seed", "evaluate", "executor",
+              "ray")
+#: the executors a sweep can run on
+EXECUTORS = ("local", "ray")
+#: the keys of a sweep's ``ray:`` mapping, with their defaults
+RAY_DEFAULTS = {"search": "random", "scheduler": "fifo", "metric": "valid_loss", "mode": "min", "address": None,
+                "cpus_per_trial": 1, "max_concurrent": None, "grace_period": 1, "reduction_factor": 2}
+#: per-epoch record fields besides ``train_*`` and ``valid_*`` that ``ray.metric`` may name
+RECORD_FIELDS = ("epoch", "beta", "lr", "epoch_time_s")
 #: the sampled distributions of ``search:``
 DISTRIBUTIONS = ("uniform", "loguniform", "choice")
 
@@ -40,6 +50,30 @@ class Trial:
     name: str
     varied: dict[str, Any]
     config: RunConfig = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RayOptions:
+    """The ``ray:`` mapping of a sweep, checked: see :data:`RAY_DEFAULTS` and ``docs/sweeps.md``."""
+
+    search: str = "random"
+    scheduler: str = "fifo"
+    metric: str = "valid_loss"
+    mode: str = "min"
+    address: str | None = None
+    cpus_per_trial: int = 1
+    max_concurrent: int | None = None
+    grace_period: int = 1
+    reduction_factor: int = 2
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a sweep will run: its executor, its trials (None when Optuna draws them as it goes), its Ray options."""
+
+    executor: str
+    trials: list[Trial] | None
+    ray: RayOptions | None = None
 
 
 def load_sweep(path) -> dict:
@@ -163,3 +197,86 @@ def _config(base: dict, point: dict, name: str) -> RunConfig:
         return make_config(raw)
     except ConfigError as err:
         raise ConfigError(f"sweep trial '{name}': {err}") from None
+
+
+def plan_sweep(sweep: dict, executor: str | None = None, ray_address: str | None = None,
+               workers: int | None = None) -> Plan:
+    """Check the whole sweep (executor, ``ray:`` options, every trial) before anything runs.
+
+    ``executor`` and ``ray_address`` (the command line's) override the file's; with the ray
+    executor ``workers`` caps the trials at once (``ray.max_concurrent``). Under
+    ``ray: {search: optuna}`` the trials are drawn while the sweep runs, so only the space is
+    checked here.
+    """
+    executor = executor or sweep.get("executor") or "local"
+    if executor not in EXECUTORS:
+        raise ConfigError(f"sweep 'executor' must be one of {', '.join(EXECUTORS)}, got {executor!r}."
+                          f"{did_you_mean(str(executor), EXECUTORS)}")
+    if executor != "ray":
+        if ray_address:
+            raise ConfigError("--ray-address is for the ray executor: add --executor ray (or executor: ray)")
+        return Plan(executor, expand(sweep))
+    options = ray_options(sweep.get("ray"), ray_address, workers)
+    if options.search == "optuna":
+        check_optuna_space(sweep)
+        return Plan(executor, None, options)
+    return Plan(executor, expand(sweep), options)
+
+
+def ray_options(raw, address: str | None = None, workers: int | None = None) -> RayOptions:
+    """The ``ray:`` mapping checked against :data:`RAY_DEFAULTS`; ``address``/``workers`` from the command line win."""
+    if raw is not None and not isinstance(raw, dict):
+        raise ConfigError("sweep key 'ray' must be a mapping, e.g. ray: {search: optuna, scheduler: asha}")
+    raw = dict(raw or {})
+    unknown = [k for k in raw if k not in RAY_DEFAULTS]
+    if unknown:
+        raise ConfigError(f"sweep 'ray': unknown key '{unknown[0]}'.{did_you_mean(unknown[0], RAY_DEFAULTS)} "
+                          f"Valid keys: {', '.join(RAY_DEFAULTS)}")
+    opts = {**RAY_DEFAULTS, **raw}
+    opts["address"] = address or opts["address"]
+    opts["max_concurrent"] = workers or opts["max_concurrent"]
+    for key, valid in (("search", ("random", "optuna")), ("scheduler", ("fifo", "asha")), ("mode", ("min", "max"))):
+        if opts[key] not in valid:
+            raise ConfigError(f"sweep 'ray.{key}' must be one of {', '.join(valid)}, got {opts[key]!r}."
+                              f"{did_you_mean(str(opts[key]), valid)}")
+    for key in ("cpus_per_trial", "max_concurrent", "grace_period", "reduction_factor"):
+        value = opts[key]
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1
+                                  or (key == "reduction_factor" and value < 2)):
+            raise ConfigError(f"sweep 'ray.{key}' must be a whole number >= {2 if key == 'reduction_factor' else 1}, "
+                              f"got {value!r}")
+    metric = opts["metric"]
+    if not isinstance(metric, str) or not (metric in RECORD_FIELDS or metric.startswith(("train_", "valid_"))):
+        raise ConfigError(f"sweep 'ray.metric' must name a field of the per-epoch record (metrics.jsonl), such as "
+                          f"valid_loss, valid_neg_elbo or train_loss; got {metric!r}")
+    if opts["address"] is not None and not isinstance(opts["address"], str):
+        raise ConfigError(f"sweep 'ray.address' must be a Ray address such as auto or 10.0.0.5:6379, got "
+                          f"{opts['address']!r}")
+    return RayOptions(**opts)
+
+
+def check_optuna_space(sweep: dict) -> None:
+    """``ray: {search: optuna}`` draws from ``search:`` alone (``num_samples`` times): check the space and one point."""
+    clash = [k for k in ("grid", "zip", "seeds") if sweep.get(k) is not None]
+    if clash:
+        raise ConfigError(f"sweep 'ray.search: optuna' draws every trial from 'search:'; it does not combine with "
+                          f"'{clash[0]}' (put fixed values in 'base', or drop 'search: optuna' to run the expanded "
+                          "trials)")
+    if sweep.get("search") is None:
+        raise ConfigError("sweep 'ray.search: optuna' needs a 'search:' space, e.g. "
+                          "search: {optim.lr: {loguniform: [1.0e-4, 1.0e-2]}}")
+    expand(sweep)  # the space's shape, num_samples, and the configs of a seeded draw
+
+
+def trial_at(base: dict, point: dict) -> Trial:
+    """The trial of one point (dotted key -> value) drawn while a sweep runs: named like :func:`expand` names it.
+
+    Raises ConfigError naming the trial when the point's config is invalid.
+    """
+    name = _names([point])[0]
+    return Trial(name, dict(point), _config(base or {}, point, name))
+
+
+def trial_name(point: dict) -> str:
+    """The name :func:`trial_at` gives ``point``, without building its config."""
+    return _names([point])[0]
