@@ -104,3 +104,19 @@ def test_without_a_tracking_uri_runs_go_to_a_local_store_in_the_working_director
     client, run_id = tracked(out)
     assert client.tracking_uri == f"sqlite:///{tmp_path.resolve() / 'mlruns' / 'mlflow.db'}"
     assert client.get_run(run_id).info.artifact_uri.startswith(str(tmp_path.resolve() / "mlruns"))
+
+
+def test_a_local_sweep_logs_each_trial_as_a_child_of_one_parent_run(tmp_path):
+    from vaelab.sweeps.run import run_sweep
+
+    base = tiny_config(loggers=["mlflow"], epochs=1)
+    rows = run_sweep({"base": base, "grid": {"model.latent_dim": [2, 3]}}, tmp_path / "s", workers=2, progress=False)
+    assert [r["status"] for r in rows] == ["completed"] * 2
+    client, run_id = tracked(tmp_path / "s" / "runs" / "latent_dim-2")
+    parent = client.get_run(run_id).data.tags["mlflow.parentRunId"]
+    parent_run = client.get_run(parent)
+    assert parent_run.info.run_name == "s" and parent_run.info.status == "FINISHED"
+    children = client.search_runs([parent_run.info.experiment_id], f"tags.mlflow.parentRunId = '{parent}'")
+    assert sorted(r.info.run_name for r in children) == ["latent_dim-2", "latent_dim-3"]
+    history = [m.value for m in client.get_metric_history(run_id, "valid/neg_elbo")]
+    assert history == [r["valid_neg_elbo"] for r in read_jsonl(tmp_path / "s" / "runs" / "latent_dim-2" / "metrics.jsonl")]

@@ -16,6 +16,7 @@ import yaml
 from vaelab.fileio import atomic_write_text
 from vaelab.progress import say
 from vaelab.rundir.layout import SweepLayout
+from vaelab.tracking.sweep import mlflow_sweep_parent
 from vaelab.sweeps.evaluate import evaluate_options, evaluate_trial, read_diagnostics, result_columns
 from vaelab.sweeps.figure import varied_keys, write_sweep_figure
 from vaelab.sweeps.pool import run_pool
@@ -41,13 +42,22 @@ def run_sweep(sweep: dict, out, workers: int | None = None, executor: str | None
     if plan.trials is not None:
         resolved["trials"] = [{"name": t.name, "varied": t.varied} for t in plan.trials]
     atomic_write_text(SweepLayout(out).spec, yaml.safe_dump(resolved, sort_keys=False))
-    rows = execute(plan, sweep, out, workers, progress)
+    with mlflow_sweep_parent(out, out.resolve().name, _loggers(plan, sweep)):  # trials: children of one MLflow run
+        rows = execute(plan, sweep, out, workers, progress)
     if options:
         rows = evaluate_rows(rows, out, options, workers, progress)
         write_results(SweepLayout(out).results, rows)
     varied = varied_keys(plan.trials) if plan.trials is not None else list(sweep.get("search") or {})
     write_sweep_figure(rows, varied, out)
     return rows
+
+
+def _loggers(plan: Plan, sweep: dict) -> set[str]:
+    """The trackers any trial logs to (``train.loggers``): with ``mlflow`` among them the sweep gets a parent run."""
+    if plan.trials is not None:
+        return {name for t in plan.trials for name in t.config.train.loggers}
+    base = sweep.get("base") or {}
+    return set(((base.get("train") or {}).get("loggers") or []) if isinstance(base, dict) else [])
 
 
 def execute(plan: Plan, sweep: dict, out: Path, workers: int | None = None, progress: bool = True) -> list[dict]:
