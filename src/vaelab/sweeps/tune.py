@@ -228,7 +228,7 @@ def _fit(tune, opts: RayOptions, out: Path, param_space: dict, searcher, num_sam
         tune.with_resources(fn, {"cpu": opts.cpus_per_trial}), param_space=param_space,
         tune_config=tune.TuneConfig(metric=opts.metric, mode=opts.mode, search_alg=searcher, scheduler=scheduler,
                                     num_samples=num_samples, max_concurrent_trials=opts.max_concurrent,
-                                    trial_dirname_creator=_dirname),
+                                    trial_dirname_creator=_dirname, reuse_actors=True),
         run_config=tune.RunConfig(name=f"sweep-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}",
                                   storage_path=str(out / ".ray"), verbose=0,
                                   callbacks=[_stop_marker(tune, runs, opts.scheduler)] if scheduler else None))
