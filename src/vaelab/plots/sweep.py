@@ -64,7 +64,7 @@ def draw_sweep(rows: list[dict], varied: list[str], metrics=None, title: str | N
             grid[i, j].set_ylabel(label if j == 0 else "")
             grid[i, j].set_xlabel(key if i == len(chosen) - 1 else "")
     seeds = len({r.get(SEED) for r in done}) if SEED in varied else 1
-    fig.suptitle(title or f"Sweep: {len(done)} of {len(rows)} trials finished"
+    fig.suptitle((title or f"Sweep: {len(done)} of {len(rows)} trials finished")
                  + (f", mean ± sd over {seeds} seeds" if seeds > 1 else ""))
     return fig
 
