@@ -135,6 +135,12 @@ METRICS: tuple[Metric, ...] = (
            "Johnson 2016 (\u201cELBO surgery\u201d) as used by He et al. 2019 (\u201cLagging inference "
            "networks\u201d); at most log N. Higher: the code says more about x.", "higher", "nats", elbo_only=True),
     _detail("mi_n", "MI examples", "Number of examples the MI estimate used.", unit="count", elbo_only=True),
+    Metric("mi_batch", "MI per batch (He et al.)",
+           "The same estimator within each batch of mi_batch_size test examples, averaged over batches, as He et "
+           "al. 2019 compute it (calc_mi): at most log(batch size), the scale of the MI columns in their paper and "
+           "in the NE-VAE paper. Higher: the code says more about x.", "higher", "nats", elbo_only=True),
+    _detail("mi_batch_size", "MI batch size", "Examples per batch of the per-batch MI.", unit="count",
+            elbo_only=True),
     _detail("neg_entropy", "\u2212H(z|x)", "E_x[E_q log q(z|x)], the first term of the MI estimate, nats.",
             unit="nats", elbo_only=True),
     _detail("log_qz", "log q(z)", "E[log q(z)] under the aggregate posterior, the second term of the MI estimate.",

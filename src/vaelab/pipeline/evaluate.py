@@ -21,7 +21,7 @@ from vaelab.diagnostics.activity import active_units
 from vaelab.diagnostics.bubbles import posterior_bubbles
 from vaelab.diagnostics.frechet import frechet_distance
 from vaelab.diagnostics.likelihood import elbo_terms_mean, iw_nll
-from vaelab.diagnostics.mutual_info import mutual_information
+from vaelab.diagnostics.mutual_info import mutual_information, mutual_information_batched
 from vaelab.diagnostics.reencode import reencode_error
 from vaelab.distributions import DiagonalGaussian, kl_divergence
 from vaelab.errors import ConfigError
@@ -66,6 +66,7 @@ def _latent_metrics(run, split: str, seed: int) -> tuple[dict, dict, torch.Tenso
     q = DiagonalGaussian(mu.double(), logvar.double())
     out["kl_per_dim"] = kl_divergence(q, run.model.prior).mean(0).tolist()  # (d,)
     out.update(mutual_information(mu, logvar, generator=torch.Generator().manual_seed(seed)))
+    out.update(mutual_information_batched(mu, logvar, generator=torch.Generator().manual_seed(seed)))
     out["bubbles"] = posterior_bubbles(arrays["mu"], arrays["logvar"], arrays["labels"],
                                        group_by=str(arrays["label_name"]))
     return out, skipped, mu
