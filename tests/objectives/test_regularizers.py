@@ -39,6 +39,18 @@ def test_gradient_penalty_sum_form_is_the_norm_of_w_transposed_times_ones():
     assert z.grad is not None and float(z.grad.abs().sum()) > 0
 
 
+def test_gradient_penalty_authors_form_is_the_mean_square_of_the_gradient_of_the_summed_squares():
+    # D(z) = z W^T + b with W = [[1, 2], [0, 1], [3, 0]], b = 0 at z = (1, 1): D = (3, 1, 3).
+    # grad_z sum_i D_i^2 = W^T (2 D) = 2 * (1*3 + 0*1 + 3*3, 2*3 + 1*1 + 0*3) = (24, 14);
+    # the authors' K.mean(K.square(.)) over the 2 latent dimensions: (24^2 + 14^2) / 2 = 386.
+    w, b = torch.tensor([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]]), torch.zeros(3)
+    z = torch.tensor([[1.0, 1.0], [0.0, 0.0]])
+    gp, _ = gradient_penalty(_linear_decoder(w, b), z, "authors")
+    assert gp.tolist() == [386.0, 0.0]  # at z = 0, D = 0: no gradient of the squares
+    with pytest.raises(ValueError, match="sum, authors, frobenius"):
+        gradient_penalty(_linear_decoder(w, b), z, "mean")
+
+
 def test_gradient_penalty_frobenius_form_averages_to_the_jacobian_norm():
     w, b = torch.randn(6, 3, generator=torch.Generator().manual_seed(2)), torch.zeros(6)
     z = torch.zeros(20000, 3)  # one Hutchinson draw per row

@@ -29,8 +29,9 @@ class RAEOptions(AutoencoderOptions):
     lam: Optional[float] = Field(
         None, ge=0.0, description="weight of L_REG; null = the authors' value for reg: "
                                   + ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LAMBDA.items()))
-    gp_form: Literal["sum", "frobenius"] = Field(
-        "sum", description="reg=gp: sum (the authors' code) or frobenius (a one-probe Hutchinson estimate)")
+    gp_form: Literal["sum", "authors", "frobenius"] = Field(
+        "sum", description="reg=gp: sum (||grad_z sum D(z)||^2), authors (the authors' code: the mean over latent "
+                           "dimensions of (grad_z sum D(z)^2)^2) or frobenius (a one-probe Hutchinson estimate)")
 
     renamed: ClassVar[dict[str, str]] = {"beta": "code_weight"}
 

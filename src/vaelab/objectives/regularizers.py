@@ -32,15 +32,24 @@ def weight_l2(module: nn.Module) -> torch.Tensor:
     return total if total is not None else torch.zeros(())
 
 
+#: the forms of :func:`gradient_penalty`
+GP_FORMS = ("sum", "authors", "frobenius")
+
+
 def gradient_penalty(decode, z: torch.Tensor, form: str = "sum", generator=None):
-    """The RAE-GP term ||grad_z D(z)||^2 at the codes z (RAE paper, sec. 3.1), by a double backward.
+    """The RAE-GP term at the codes z (Ghosh et al. 2020, "From variational to deterministic autoencoders",
+    sec. 3.1, L_GP = ||grad D(E(x))||^2), by a double backward; per example, (B,).
 
-    The paper writes ||grad_x D(E(x))||^2; we differentiate the decoded mean D(z) with
-    respect to the code z = E(x) (the decoder's smoothness in latent space, which is
-    what the term regularises), per example:
+    The paper writes the gradient with respect to x; like the authors' code we differentiate
+    the decoder's output D(z) with respect to the code z = E(x), the decoder's smoothness in
+    latent space. Three forms, with J = dD/dz (B x D x d):
 
-    - ``form="sum"`` (default; what the authors' code computes): g = grad_z sum_i D_i(z),
-      the gradient of the summed output, penalty ||g||^2 = ||J^T 1||^2.
+    - ``form="sum"`` (default): g = grad_z sum_i D_i(z) = J^T 1, penalty ||g||^2 summed over
+      the latent dimensions.
+    - ``form="authors"``: what the authors' Keras code computes (``grad_pen_loss`` in
+      ``models/rae/loss_functions.py``: ``K.mean(K.square(K.gradients(K.square(y_pred),
+      embedding)))``): g = grad_z sum_i D_i(z)^2 = J^T (2 D(z)), penalty the mean of g^2 over
+      the latent dimensions (their mean also runs over the batch, which the caller's mean does).
     - ``form="frobenius"``: g = J^T v with v ~ N(0, I) (Hutchinson), whose expectation
       ||J||_F^2 is the full Jacobian norm, unbiased from one backward pass.
 
@@ -49,18 +58,25 @@ def gradient_penalty(decode, z: torch.Tensor, form: str = "sum", generator=None)
     ``(penalty (B,), p)`` so the caller reuses p for the reconstruction term. When
     gradients are off (evaluation) the penalty is computed all the same and detached.
     """
-    if form not in ("sum", "frobenius"):
-        raise ValueError(f"gradient penalty form must be sum or frobenius, not {form!r}")
+    if form not in GP_FORMS:
+        raise ValueError(f"gradient penalty form must be one of {', '.join(GP_FORMS)}, not {form!r}")
     outer = torch.is_grad_enabled()
     with torch.enable_grad():
         zg = z if z.requires_grad else z.detach().requires_grad_(True)
         p = decode(zg)
         out = p.probs if isinstance(p, TokenDistribution) else p.mean  # (B, *event) or (B, L, V)
-        v = torch.ones_like(out) if form == "sum" else torch.randn(out.shape, generator=generator,
-                                                                  device=out.device, dtype=out.dtype)
-        (g,) = torch.autograd.grad(out, zg, grad_outputs=v, create_graph=outer)  # (B, d)
-    penalty = g.square().sum(-1)  # (B,)
+        (g,) = torch.autograd.grad(out, zg, grad_outputs=_probe(out, form, generator), create_graph=outer)  # (B, d)
+    penalty = g.square().mean(-1) if form == "authors" else g.square().sum(-1)  # (B,)
     return (penalty, p) if outer else (penalty.detach(), p)
+
+
+def _probe(out: torch.Tensor, form: str, generator) -> torch.Tensor:
+    """The vector v of the product J^T v: ones (sum), 2 D(z) (authors: the gradient of sum D^2), or N(0, I)."""
+    if form == "sum":
+        return torch.ones_like(out)
+    if form == "authors":
+        return 2.0 * out
+    return torch.randn(out.shape, generator=generator, device=out.device, dtype=out.dtype)
 
 
 def imq_kernel(a: torch.Tensor, b: torch.Tensor, scales: torch.Tensor) -> torch.Tensor:
