@@ -1,6 +1,5 @@
 """The RAE and WAE penalties against hand-computed values."""
 
-import math
 from types import SimpleNamespace
 
 import pytest
