@@ -68,9 +68,9 @@ def test_a_killed_ray_sweep_skips_its_finished_trial_and_resumes_the_interrupted
     """A real kill: SIGKILL to the command's process group while one trial is done and the other mid-way."""
     sweep = {"base": {**BASE, "data": {"name": "synthetic", "options": {"n": 2000, "dim": 32}},
                       "model": {"hidden": [64], "latent_dim": 2}},
-             "grid": {"train.epochs": [1, 10]}, "executor": "ray"}
+             "grid": {"train.epochs": [1, 150]}, "executor": "ray"}  # 150: still running when the short one is done
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(sweep))
-    out, short, long = tmp_path / "out", tmp_path / "out" / "runs" / "epochs-1", tmp_path / "out" / "runs" / "epochs-10"
+    out, short, long = tmp_path / "out", tmp_path / "out" / "runs" / "epochs-1", tmp_path / "out" / "runs" / "epochs-150"
     command = [sys.executable, "-m", "vaelab", "sweep", str(tmp_path / "s.yaml"), "--out", str(out)]
     proc = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -82,14 +82,14 @@ def test_a_killed_ray_sweep_skips_its_finished_trial_and_resumes_the_interrupted
     finally:
         _kill_session(proc)
     first = _metrics(long)
-    assert len(first) < 10
+    assert len(first) < 150
     stamp = (short / "summary.json").stat().st_mtime_ns
     rerun = subprocess.run(command, capture_output=True, text=True, timeout=180)
     assert rerun.returncode == 0, rerun.stderr
     assert "Traceback" not in rerun.stderr
     assert (short / "summary.json").stat().st_mtime_ns == stamp  # finished: skipped
     records = _metrics(long)
-    assert [r["epoch"] for r in records] == list(range(1, 11))
+    assert [r["epoch"] for r in records] == list(range(1, 151))
     assert records[0] == first[0]  # resumed from its checkpoint: the epochs before the kill are kept
     assert [r["status"] for r in _table(out)] == ["completed", "completed"]
 
