@@ -28,7 +28,7 @@ from safetensors.torch import load_file
 
 import vaelab
 from vaelab.cli.main import main
-from tests.helpers import one_error_line, tiny_config, vaelab as run_cli
+from tests.helpers import alive, one_error_line, tiny_config, vaelab as run_cli
 
 LOSS_RTOL = 1e-5
 WEIGHT_ATOL = 1e-5
@@ -74,14 +74,6 @@ def test_two_gloo_processes_match_one(tmp_path):
     assert files == ["checkpoints", "config.yaml", "metrics.jsonl", "summary.json"]  # the lock is gone
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def test_killed_ddp_run_resumes_like_an_uninterrupted_one(tmp_path):
     cfg = tiny_config(epochs=4, batch_size=20)
     cfg["data"]["options"] = {"n": 5000, "dim": 64}  # ~0.6 s an epoch in 2 processes: time to kill it mid-run
@@ -99,9 +91,9 @@ def test_killed_ddp_run_resumes_like_an_uninterrupted_one(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     deadline = time.time() + 10
-    while _alive(holder) and time.time() < deadline:  # the workers die with their launcher
+    while alive(holder) and time.time() < deadline:  # the workers die with their launcher
         time.sleep(0.05)
-    assert not _alive(holder), "a worker outlived its killed launcher"
+    assert not alive(holder), "a worker outlived its killed launcher"
     done = json.loads((out / "checkpoints" / "latest.json").read_text())["last"]
     assert done != "epoch_0004", "the run finished before it could be killed; make it longer"
 

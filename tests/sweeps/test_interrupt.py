@@ -3,13 +3,14 @@ resumes them, and no worker is left behind."""
 
 import csv
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
 
 import yaml
+
+from tests.helpers import alive
 
 SWEEP = {"base": {"data": {"name": "synthetic", "options": {"n": 3000, "dim": 64}}, "model": {"hidden": [64]},
                   "train": {"epochs": 60, "batch_size": 50}},
@@ -27,14 +28,6 @@ def _checkpointed(run):
     return (run / "checkpoints" / "latest.json").is_file()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def test_sigterm_stops_every_trial_cleanly_and_the_same_command_resumes(tmp_path):
     runs = tmp_path / "out" / "runs"
     proc = _sweep(tmp_path)
@@ -49,9 +42,9 @@ def test_sigterm_stops_every_trial_cleanly_and_the_same_command_resumes(tmp_path
     assert proc.returncode == 143, err
     assert "run the same `vaelab sweep` command again" in err and "Traceback" not in err
     deadline = time.monotonic() + 10  # the workers have stopped; the resource tracker follows its parent out
-    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert len(workers) >= 2 and not [pid for pid in workers if _alive(pid)]
+    assert len(workers) >= 2 and not [pid for pid in workers if alive(pid)]
     summaries = [json.loads((runs / f"seed-{s}" / "summary.json").read_text()) for s in (0, 1)]
     assert [s["status"] for s in summaries] == ["interrupted"] * 2
     done = [s["epochs_completed"] for s in summaries]
