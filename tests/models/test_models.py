@@ -211,7 +211,7 @@ def test_sample_shape_for_flat_data_and_generator_reproducibility():
 
 def test_unknown_model_option_is_a_config_error():
     with pytest.raises(ConfigError, match=r"unknown config key 'model.options.dropout' for model 'vae'.*"
-                                          r"Valid options: none"):
+                                          r"Valid options: k \("):
         build_model(_cfg(options={"dropout": 0.1}), IMAGE, "unit")
 
 

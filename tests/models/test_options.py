@@ -12,7 +12,7 @@ def test_describe_options_reads_names_defaults_types_and_help_from_the_options_m
     assert rows["lam"]["type"] == "a number >= 0, or null" and "l2 1e-07" in rows["lam"]["help"]
     assert "½‖z‖²" in rows["code_weight"]["help"]
     assert {r["name"]: r["default"] for r in describe_options("ae")}["code_weight"] == 0.0  # the preset's
-    assert options_text("iwae") == "k=5" and options_text("vae") == ""
+    assert options_text("iwae") == "k=5" and options_text("vae") == "k=1"
     assert option_rows(get_entry("wae-mmd").options)[3]["type"] == "a list of numbers > 0 (at least 1)"
 
 

@@ -32,3 +32,16 @@ def test_lr_schedules():
     step = OptimConfig(lr=1.0, lr_schedule="step", lr_step_epochs=3, lr_gamma=0.1)
     assert [learning_rate(step, e, 10) for e in (0, 2, 3, 6)] == pytest.approx([1, 1, 0.1, 0.01])
     assert not math.isnan(learning_rate(cos, 0, 0))
+
+
+def test_burda_schedule_stages_and_rates():
+    """Stage i lasts 3**i epochs (1, 3, 9, ..., 2187: 3,280 in all) at lr * 10**(-i/7)."""
+    from vaelab.training.schedules import burda_stage
+
+    stages = [burda_stage(e) for e in range(3280)]
+    assert [stages.count(i) for i in range(8)] == [1, 3, 9, 27, 81, 243, 729, 2187]
+    assert stages == sorted(stages) and burda_stage(5000) == 7
+    cfg = OptimConfig(lr=1e-3, lr_schedule="burda")
+    assert learning_rate(cfg, 0, 3280) == 1e-3
+    assert abs(learning_rate(cfg, 1, 3280) - 1e-3 * 10 ** (-1 / 7)) < 1e-15  # epochs 1..3: stage 1
+    assert abs(learning_rate(cfg, 3279, 3280) - 1e-4) < 1e-15  # stage 7: 10**(-7/7)

@@ -110,7 +110,9 @@ class OptimConfig(Section):
     betas: tuple[float, float] = (0.9, 0.999)
     eps: PositiveFloat = 1e-8
     weight_decay: float = Field(0.0, ge=0.0)
-    lr_schedule: Literal["constant", "cosine", "step"] = "constant"
+    lr_schedule: Literal["constant", "cosine", "step", "burda"] = Field(
+        "constant", description="constant, cosine (to zero at the last epoch), step (lr_gamma every lr_step_epochs), "
+                                "burda (Burda et al. 2016: stage i = 3**i epochs at lr*10**(-i/7), i = 0..7)")
     lr_step_epochs: PositiveInt = Field(10, description="step schedule: decay every N epochs")
     lr_gamma: PositiveFloat = Field(0.5, description="step schedule: decay factor")
     grad_clip: Optional[PositiveFloat] = Field(None, description="max global gradient norm")

@@ -25,8 +25,26 @@ def kl_weight(cfg, epoch: int) -> float:
     return beta if cfg.cap is None else min(beta, float(cfg.cap))
 
 
+def burda_stage(epoch: int) -> int:
+    """Stage i of Burda, Grosse & Salakhutdinov (2016, sec. 5): stage i lasts 3**i passes, i = 0..7.
+
+    Stage i covers epochs [(3**i - 1) / 2, (3**(i+1) - 1) / 2); the 3,280 passes end
+    with stage 7, and later epochs stay in stage 7.
+    """
+    stage = 0
+    while stage < 7 and epoch >= (3 ** (stage + 1) - 1) // 2:
+        stage += 1
+    return stage
+
+
 def learning_rate(cfg, epoch: int, total_epochs: int) -> float:
-    """Learning rate at (0-based) ``epoch``: constant, cosine to zero, or step decay."""
+    """Learning rate at (0-based) ``epoch``: constant, cosine to zero, step decay, or Burda et al.'s stages.
+
+    ``burda``: lr * 10**(-i/7) in stage i, stage i lasting 3**i passes (Burda, Grosse &
+    Salakhutdinov, 2016, sec. 5: lr 0.001 * 10**(-i/7), 3,280 passes in all).
+    """
+    if cfg.lr_schedule == "burda":
+        return cfg.lr * 10.0 ** (-burda_stage(epoch) / 7.0)
     if cfg.lr_schedule == "cosine":
         return cfg.lr * 0.5 * (1.0 + math.cos(math.pi * epoch / max(1, total_epochs)))
     if cfg.lr_schedule == "step":
