@@ -28,9 +28,17 @@ BROKEN = ("the sweep's worker processes stopped abruptly. A script that calls va
 STOP_GRACE_S = 60
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, e.g. under ``taskset``), else all of them."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # no affinity on macOS and Windows
+        return os.cpu_count() or 1
+
+
 def threads_per_trial(workers: int, cores: int | None = None) -> int:
-    """Torch threads each of ``workers`` concurrent tasks gets on ``cores`` cores (at least 1)."""
-    return max(1, (cores or os.cpu_count() or 1) // max(1, workers))
+    """Torch threads each of ``workers`` concurrent tasks gets on ``cores`` cores (default: usable_cores, at least 1)."""
+    return max(1, (cores or usable_cores()) // max(1, workers))
 
 
 def _on_sigterm(signum, frame):
@@ -65,7 +73,7 @@ def run_pool(fn: Callable, jobs: dict[str, tuple], workers: int | None = None,
     """
     if not jobs:
         return {}
-    cores = os.cpu_count() or 1
+    cores = usable_cores()
     workers = max(1, min(workers or cores, len(jobs)))
     results: dict[str, Any] = {}
     pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_worker_init,
