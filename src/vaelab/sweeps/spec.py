@@ -7,6 +7,7 @@ A sweep file is YAML with these top-level keys::
     zip:   {model.hidden: [[200], [400]], model.decoder_hidden: [[200], [400]]}   # stepped together
     seeds: 2                       # or a list such as [0, 7]: every trial once per seed (train.seed)
     search: {optim.lr: {loguniform: [1.0e-4, 1.0e-2]}, model.name: {choice: [vae, iwae]}}
+    arms: {vae: {model.name: vae}, beta-0.5: {model.name: beta-vae, kl_schedule.end: 0.5}}   # named settings
     num_samples: 4                 # draws of the search space (seeded by search_seed, default 0)
     executor: local                # or ray (Ray Tune); `vaelab sweep --executor` overrides it
     ray: {search: optuna, scheduler: asha, metric: valid_loss}   # options of the ray executor (RAY_KEYS)
@@ -18,6 +19,7 @@ trial.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 import re
@@ -30,8 +32,10 @@ from vaelab.config.io import read_yaml_config, set_dotted
 from vaelab.errors import ConfigError, did_you_mean
 
 #: the keys a sweep file may hold at its top level
-SWEEP_KEYS = ("base", "grid", "zip", "seeds", "search", "num_samples", "search_seed", "evaluate", "executor",
-              "ray")
+SWEEP_KEYS = ("base", "arms", "grid", "zip", "seeds", "search", "num_samples", "search_seed", "evaluate",
+              "executor", "ray")
+#: the varied value that names a trial's arm (``arms:``); not a config key
+ARM = "arm"
 #: the executors a sweep can run on
 EXECUTORS = ("local", "ray")
 #: the keys of a sweep's ``ray:`` mapping, with their defaults
@@ -99,8 +103,32 @@ def expand(sweep: dict) -> list[Trial]:
     seeds = _seeds(sweep.get("seeds"))
     if seeds is not None:
         points = [{**p, "train.seed": seed} for p in points for seed in seeds]
-    names = _names(points)
-    return [Trial(name, point, _config(base, point, name)) for name, point in zip(names, points)]
+    arms = _arms(sweep.get("arms"))
+    if arms is None:
+        names = _names(points)
+        return [Trial(name, point, _config(base, point, name)) for name, point in zip(names, points)]
+    rest = _names(points) if points[0] else [""] * len(points)
+    trials = []
+    for label, settings in arms.items():
+        for point, suffix in zip(points, rest):
+            name = f"{label}_{suffix}" if suffix else label
+            full = {ARM: label, **settings, **point}
+            trials.append(Trial(name, full, _config(base, full, name)))
+    return trials
+
+
+def _arms(spec) -> dict[str, dict] | None:
+    """``arms:``: trial labels, each with its own settings (dotted config keys), crossed with the rest."""
+    if spec is None:
+        return None
+    if not isinstance(spec, dict) or not spec or not all(isinstance(v, dict) for v in spec.values()):
+        raise ConfigError("sweep 'arms' must map names to settings, e.g. "
+                          "arms: {vae: {model.name: vae}, iwae-5: {model.name: iwae, model.options.k: 5}}")
+    bad = [label for label in spec if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.+-]*", str(label))]
+    if bad:
+        raise ConfigError(f"sweep 'arms': the name '{bad[0]}' must be letters, digits, '.', '+' or '-' "
+                          "(it names a folder)")
+    return {str(label): dict(settings) for label, settings in spec.items()}
 
 
 def _grid(grid) -> list[dict]:
@@ -190,9 +218,10 @@ def _text(value) -> str:
 
 
 def _config(base: dict, point: dict, name: str) -> RunConfig:
-    raw = dict(base)
+    raw = copy.deepcopy(base)
     for key, value in point.items():
-        set_dotted(raw, key, value)
+        if key != ARM:
+            set_dotted(raw, key, value)
     try:
         return make_config(raw)
     except ConfigError as err:
@@ -257,7 +286,7 @@ def ray_options(raw, address: str | None = None, workers: int | None = None) -> 
 
 def check_optuna_space(sweep: dict) -> None:
     """``ray: {search: optuna}`` draws from ``search:`` alone (``num_samples`` times): check the space and one point."""
-    clash = [k for k in ("grid", "zip", "seeds") if sweep.get(k) is not None]
+    clash = [k for k in ("arms", "grid", "zip", "seeds") if sweep.get(k) is not None]
     if clash:
         raise ConfigError(f"sweep 'ray.search: optuna' draws every trial from 'search:'; it does not combine with "
                           f"'{clash[0]}' (put fixed values in 'base', or drop 'search: optuna' to run the expanded "
