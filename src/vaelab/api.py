@@ -226,3 +226,19 @@ def sweep(spec, out, *, workers: int | None = None, executor: str | None = None,
 
     return run_sweep(spec if isinstance(spec, dict) else load_sweep(spec), out, workers=workers, executor=executor,
                      ray_address=ray_address, progress=progress)
+
+
+def reproduce(study: str, budget: str = "short", out=None, *, executor: str | None = None, workers: int | None = None,
+              progress: bool = True, results_dir=None) -> dict:
+    """Run a paper's study (``vaelab reproduce --list``) at ``budget`` (smoke, short, full) into ``out``.
+
+    Each study is a sweep (``out/<part>/``) plus its evaluation, figures (``out/figures/``)
+    and a record, ``out/reproduction.json`` (and ``.md``), whose table puts measured and
+    published numbers side by side and whose claims are decided by computed tests; the HTML
+    report is ``out/report.html``. Default ``out``: ``runs/reproduce/<study>-<budget>``.
+    Calling it again resumes. ``results_dir`` also writes ``<results_dir>/<study>-<budget>.json``
+    (``docs/results``: the files docs/RESULTS.md is generated from). Returns the record.
+    """
+    from vaelab.reproduce.runner import reproduce as run
+
+    return run(study, budget, out, executor=executor, workers=workers, progress=progress, results_dir=results_dir)

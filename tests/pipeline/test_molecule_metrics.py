@@ -2,6 +2,7 @@
 
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import torch
 
@@ -38,3 +39,22 @@ def test_reconstruction_accuracy_compares_canonical_molecules():
     out = reconstruction_metrics(_stub_run(truth, decoded))
     assert out["reconstruction_accuracy"] == pytest.approx(2 / 3) and out["reconstruction_n"] == 3
     assert 0 < out["token_accuracy"] < 1
+
+
+def test_reference_fcd_stats_are_cached_and_give_the_same_fcd(tmp_path, monkeypatch):
+    """The test side's ChemNet statistics are computed once per set (cached by content), and the FCD is unchanged."""
+    pytest.importorskip("fcd_torch")
+    from vaelab.chem.fcd import fcd
+    from vaelab.pipeline.molecules import reference_fcd_stats
+
+    monkeypatch.setenv("VAELAB_CACHE", str(tmp_path))
+    reference = ["CCO", "CCN", "c1ccccc1", "CC(=O)O", "CCCC", "OCCO"]
+    generated = ["CCO", "CCCO", "c1ccncc1", "CC(C)O"]
+    first = reference_fcd_stats(reference)
+    files = list((tmp_path / "fcd-stats").glob("*.npz"))
+    assert len(files) == 1 and first["n"] == 6
+    again = reference_fcd_stats(reference)  # read back from the file
+    assert np.array_equal(again["mu"], first["mu"]) and np.array_equal(again["sigma"], first["sigma"])
+    assert fcd(generated, reference_stats=again) == pytest.approx(fcd(generated, reference), rel=1e-9)
+    reference_fcd_stats(reference[:-1])  # another set, another file
+    assert len(list((tmp_path / "fcd-stats").glob("*.npz"))) == 2

@@ -40,3 +40,11 @@ def check_standardisation(run, s, folder):
     torch.testing.assert_close(scaled * s.std.double().cpu() + s.mean.double().cpu(), codes, atol=1e-5, rtol=1e-5)
     z = s.sample(2000, seed=0).double().cpu()
     assert ((z.mean(0) - codes.mean(0)).abs() < codes.std(0) + 1e-3).all()
+
+
+def test_two_stage_fits_under_no_grad(run_dir, tmp_path, monkeypatch):
+    """evaluate runs under torch.no_grad and fits --fd-samplers two-stage there: the nested training still learns."""
+    monkeypatch.chdir(tmp_path)
+    with torch.no_grad():
+        s = fitted_sampler(load_run(run_dir), "two-stage", QUICK, progress=False)
+    assert s.info["summary"]["stage2_epochs"] == 2

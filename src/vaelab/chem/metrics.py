@@ -142,6 +142,7 @@ def sample_metrics(
     unique_at: Sequence[int] = (1000, 10000),
     fcd_device: str = "cpu",
     fcd_batch_size: int = 512,
+    test_stats: dict | None = None,
 ) -> dict:
     """The MOSES-style summary of generated molecules: one flat, JSON-ready dict.
 
@@ -149,7 +150,9 @@ def sample_metrics(
     ``unique_at`` that the valid molecules reach, ``novelty``, ``internal_diversity``
     (IntDiv_1), ``<property>_mean`` over the valid molecules, and, with ``test_smiles``,
     ``fcd_test`` or, when either set has fewer than 2 valid molecules, ``fcd_test_skipped``
-    giving the reason. Compare with :data:`MOSES_VAE_REFERENCE`.
+    giving the reason. ``test_stats`` (:func:`~vaelab.chem.fcd.chemnet_stats` of ``test_smiles``,
+    e.g. cached) saves computing the test set's ChemNet statistics again. Compare with
+    :data:`MOSES_VAE_REFERENCE`.
     """
     _nonempty(generated, "sample_metrics")
     valid = valid_canonical(generated)
@@ -162,14 +165,17 @@ def sample_metrics(
     out["internal_diversity"] = internal_diversity(valid)
     out.update(_property_means(valid, property_names))
     if test_smiles is not None:
-        out.update(_fcd_entry(valid, test_smiles, fcd_device, fcd_batch_size))
+        out.update(_fcd_entry(valid, test_smiles, fcd_device, fcd_batch_size, test_stats))
     return out
 
 
-def _fcd_entry(valid: Sequence[str], test_smiles: Sequence[str], device: str, batch_size: int) -> dict:
+def _fcd_entry(valid: Sequence[str], test_smiles: Sequence[str], device: str, batch_size: int,
+               test_stats: dict | None = None) -> dict:
     if len(valid) < 2:
         return {"fcd_test_skipped": f"only {len(valid)} valid generated molecule(s); the FCD needs at least 2"}
     try:
+        if test_stats is not None:
+            return {"fcd_test": fcd(valid, reference_stats=test_stats, device=device, batch_size=batch_size)}
         return {"fcd_test": fcd(valid, test_smiles, device=device, batch_size=batch_size)}
     except VaelabError as err:  # e.g. a test set with fewer than 2 valid molecules
         return {"fcd_test_skipped": str(err)}

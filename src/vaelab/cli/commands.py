@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vaelab.cli.output import console, print_listing, print_table, say, say_skipped
+from vaelab.errors import ConfigError
 
 
 def _train_kwargs(args) -> dict:
@@ -223,3 +224,29 @@ def cmd_sweep(args) -> int:
     say(f"results: {layout.results}" + (f"; figure: {layout.figure}" if layout.figure.is_file() else "")
         + f"; compare them: vaelab report {layout.root}")
     return 0 if done == len(rows) else 2
+
+
+def cmd_reproduce(args) -> int:
+    if args.list:
+        from vaelab.reproduce.runner import list_studies
+
+        rows = [{"study": r["name"], "what": r["title"],
+                 **{b: f"{v['trials']} trials, ~{v['minutes']:g} min" for b, v in r["budgets"].items()}}
+                for r in list_studies()]
+        print_listing("studies (vaelab reproduce STUDY --budget smoke|short|full)", rows,
+                      ["study", "what", "smoke", "short", "full"])
+        return 0
+    if not args.study:
+        raise ConfigError("name a study (vaelab reproduce --list shows them), e.g. vaelab reproduce rae --budget smoke")
+    from vaelab.api import reproduce
+
+    rec = reproduce(args.study, args.budget, args.out, executor=args.executor, workers=args.workers,
+                    progress=not args.no_progress, results_dir=args.results_dir)
+    verdict = {True: "held", False: "not held", None: "not measured"}
+    print_listing(f"{rec['title']} ({rec['budget']})",
+                  [{"claim": c["claim"], "ours": verdict[c["held"]], "on the paper's numbers":
+                    verdict[c["published_held"]] if c["published_held"] is not None else "—", "evidence": c["evidence"]}
+                   for c in rec["claims"]], ["claim", "ours", "on the paper's numbers", "evidence"])
+    out = args.out or f"runs/reproduce/{args.study}-{args.budget}"
+    say(f"table: {out}/reproduction.md; report: {out}/report.html")
+    return 2 if rec["missing"] else 0

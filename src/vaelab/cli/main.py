@@ -275,6 +275,27 @@ def _add_sweep(sub) -> None:
                                                        "are kept and interrupted ones resume")
 
 
+def _add_reproduce(sub) -> None:
+    p = _parser(sub, "reproduce", help="a paper's findings in one command: measured and published numbers side by side",
+                description="Runs a study (a sweep of the paper's rows, their evaluation and figures) and writes "
+                            "OUT/reproduction.json and .md (measured and published numbers side by side, what "
+                            "differs, the paper's claims each decided by a computed test) and OUT/report.html. "
+                            "Budgets: smoke (seconds, tiny data: proves the pipeline), short (a meaningful CPU run, "
+                            "10-60 min), full (the paper's setting). Running it again resumes. docs/RESULTS.md.")
+    p.add_argument("study", nargs="?", help="the study (see --list)")
+    p.add_argument("--list", action="store_true", help="list the studies, their budgets and estimated times")
+    p.add_argument("--budget", default="short", choices=["smoke", "short", "full"], help="default: short")
+    p.add_argument("--out", help="the study's folder (default: runs/reproduce/<study>-<budget>)")
+    p.add_argument("--executor", choices=["local", "ray"], help="where trials train (see vaelab sweep)")
+    p.add_argument("--workers", type=count, help="trials at once (default: min(trials, cores))")
+    p.add_argument("--results-dir", metavar="DIR",
+                   help="also write DIR/<study>-<budget>.json and its figures (docs/results: what docs/RESULTS.md "
+                        "is generated from)")
+    p.add_argument("--no-progress", action="store_true", help="no progress lines")
+    p.set_defaults(func=commands.cmd_reproduce, resume_hint="run the same `vaelab reproduce` command again: finished "
+                                                           "trials are kept and interrupted ones resume")
+
+
 def _add_lso(sub) -> None:
     from vaelab.latentopt.settings import MATCH, PROPERTY
 
@@ -347,6 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sample(sub)
     _add_lso(sub)
     _add_sweep(sub)
+    _add_reproduce(sub)
     p = _parser(sub, "datasets", help="list datasets and whether their data is present")
     p.add_argument("--data-dir", help="data directory to check (default: $VAELAB_DATA)")
     p.set_defaults(func=commands.cmd_datasets)

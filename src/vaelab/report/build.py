@@ -20,6 +20,7 @@ from vaelab.report.html import Markup, el, join, void
 from vaelab.report.load import RunData, load_run_dir, unique_names
 from vaelab.report.sections import config_section, diagnostics_section, figures_section, runs_section
 from vaelab.report.sections.sweep import sweep_section
+from vaelab.report.sections.reproduction import is_reproduction_dir, load_reproduction, reproduction_section
 from vaelab.report.sweep_data import SweepData, is_sweep_dir, load_sweep_dir
 from vaelab.version import __version__
 
@@ -70,6 +71,13 @@ table.diag td.text { text-align: left; white-space: normal; min-width: 6rem; }
 .badge-best { display: inline-block; margin-left: .4rem; padding: 0 .4rem; border-radius: 999px; font-size: .72rem;
   font-weight: 600; color: #fff; background: var(--best-fg); vertical-align: 1px; }
 .dir { color: var(--muted); margin-left: .3rem; font-weight: normal; }
+.badge-ok, .badge-bad, .badge-na { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: .78rem;
+  font-weight: 600; }
+.badge-ok { background: #dafbe1; color: #116329; }
+.badge-bad { background: #ffebe9; color: #a40e26; }
+.badge-na { background: #eaeef2; color: #57606a; }
+table.reproduction td.paper { color: var(--muted); }
+ul.claims li { margin: .35rem 0; }
 .sub { color: var(--muted); font-size: .8em; margin-left: .4rem; }
 .status { display: inline-block; padding: 0 .5rem; border-radius: 999px; font-size: .8rem; font-weight: 600; }
 .status-ok { background: #dafbe1; color: #116329; }
@@ -104,10 +112,12 @@ footer { margin-top: 3rem; color: var(--muted); font-size: .8rem; }
 
 
 def render_report(runs: list[RunData], title: str | None = None, generated: datetime | None = None,
-                  sweeps: list[SweepData] = ()) -> str:
+                  sweeps: list[SweepData] = (), studies: list[dict] = ()) -> str:
     """The report's HTML for already loaded runs (``build_report`` loads them and writes the file).
 
-    Each of ``sweeps`` gets a section before the runs: its results table and figure.
+    Each of ``studies`` (``vaelab reproduce`` records) comes first: measured and published
+    numbers side by side and the claims. Each of ``sweeps`` gets a section before the runs:
+    its results table and figure.
     """
     generated = generated or datetime.now().astimezone()
     if sweeps and not title:
@@ -115,6 +125,7 @@ def render_report(runs: list[RunData], title: str | None = None, generated: date
     title = title or ("vaelab report: " + ", ".join(r.name for r in runs) if len(runs) <= 4
                       else f"vaelab report: {len(runs)} runs")
     anchors = [f"sweep-{i}" if i else "sweep" for i in range(len(sweeps))]
+    study_anchors = [f"study-{i}" for i in range(len(studies))]
     head = join([
         void("meta", charset="utf-8"),
         void("meta", http_equiv="Content-Security-Policy", content=CSP),
@@ -125,13 +136,15 @@ def render_report(runs: list[RunData], title: str | None = None, generated: date
         el("style", Markup(CSS)),
     ])
     toc = el("nav", join(el("a", text, href=f"#{anchor}") for anchor, text in
-                         [*((a, f"Sweep {s.path.name}") for a, s in zip(anchors, sweeps)), ("runs", "Runs"), ("config", "Configuration"), ("diagnostics", "Diagnostics"),
+                         [*((a, f"Study {r.get('study')}") for a, r in zip(study_anchors, studies)),
+                          *((a, f"Sweep {s.path.name}") for a, s in zip(anchors, sweeps)), ("runs", "Runs"), ("config", "Configuration"), ("diagnostics", "Diagnostics"),
                           ("figures", "Figures")]), class_="toc")
     top = el("header", el("h1", title),
              el("p", f"Generated {generated.isoformat(timespec='seconds')} by vaelab {__version__} "
                      f"\u00b7 {len(runs)} run{'s' if len(runs) != 1 else ''}", class_="meta"),
              toc, class_="top")
-    body = el("main", top, join(sweep_section(s, a) for s, a in zip(sweeps, anchors)), runs_section(runs), config_section(runs), diagnostics_section(runs),
+    body = el("main", top, join(reproduction_section(r, a) for r, a in zip(studies, study_anchors)),
+              join(sweep_section(s, a) for s, a in zip(sweeps, anchors)), runs_section(runs), config_section(runs), diagnostics_section(runs),
               figures_section(runs),
               el("footer", "Self-contained page: figures are embedded, nothing is loaded from elsewhere."))
     return "<!DOCTYPE html>\n" + el("html", el("head", head), el("body", body), lang="en") + "\n"
@@ -155,6 +168,9 @@ def build_report(run_dirs, out, *, title: str | None = None) -> Path:
     paths = [Path(p).expanduser() for p in run_dirs]
     if not paths:
         raise VaelabError("no run directories given; pass one or more run directories written by `vaelab train`")
+    studies = [load_reproduction(p) for p in paths if is_reproduction_dir(p)]
+    paths = [q for p in paths for q in ([Path(p) / part for part in load_reproduction(p).get("parts", [])
+                                         if is_sweep_dir(Path(p) / part)] if is_reproduction_dir(p) else [p])]
     sweeps = [load_sweep_dir(p) for p in paths if is_sweep_dir(p)]
     paths = [r for p in paths for r in (next(s for s in sweeps if s.path == p).runs if is_sweep_dir(p) else [p])]
     if not paths:
@@ -168,7 +184,7 @@ def build_report(run_dirs, out, *, title: str | None = None) -> Path:
         out = out / "report.html"
     out = out_file(out)
     check_not_a_run_file(out)
-    atomic_write_text(out, render_report(runs, title=title, sweeps=sweeps))
+    atomic_write_text(out, render_report(runs, title=title, sweeps=sweeps, studies=studies))
     for path in paths:  # a run trained with train.loggers: mlflow gets the page as an artifact
         attach_files(path, [out], "report")
     return out

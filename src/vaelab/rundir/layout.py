@@ -155,6 +155,7 @@ SWEEP_FILE = "sweep.yaml"
 RESULTS = "results.csv"
 SWEEP_FIGURE = "sweep.png"
 RUNS = "runs"
+REPRODUCTION = "reproduction.json"  # a reproduce study's record, at the top of its folder
 
 
 @dataclass(frozen=True)

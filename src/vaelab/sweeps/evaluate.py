@@ -20,7 +20,7 @@ from vaelab.rundir.layout import RunLayout
 
 #: what ``evaluate:`` may hold, with the type each value must have
 OPTIONS = {"split": str, "iw_samples": int, "fd": bool, "limit": int, "seed": int, "batch_size": int,
-           "molecule_samples": int}
+           "molecule_samples": int, "fd_samplers": list}
 #: the splits a run can be evaluated on
 SPLITS = ("train", "valid", "test")
 #: diagnostics that hold a mapping whose numbers become columns too (``test_fd_rec``, ``test_validity``)
@@ -44,6 +44,9 @@ def evaluate_options(spec) -> dict | None:
         kind = OPTIONS[key]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise ConfigError(f"sweep 'evaluate.{key}' must be {'true or false' if kind is bool else kind.__name__}, "
+                              f"got {value!r}")
+        if kind is list and not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"sweep 'evaluate.{key}' must be a list of sampler names such as [gmm, two-stage], "
                               f"got {value!r}")
         if kind is int and value < (0 if key == "iw_samples" else 1):
             raise ConfigError(f"sweep 'evaluate.{key}' must be >= {0 if key == 'iw_samples' else 1}, got {value}")
@@ -73,6 +76,9 @@ def read_diagnostics(run_dir: Path, options: dict) -> dict | None:
     if "limit" in options and found.get("n") != options["limit"]:
         return None
     if options.get("fd", True) is not False and "fd" not in found and "molecules" not in found:
+        return None
+    fd = found.get("fd") if isinstance(found.get("fd"), dict) else {}
+    if "fd" in found and any(f"fd_{name.replace('-', '_')}" not in fd for name in options.get("fd_samplers", ())):
         return None
     return found
 

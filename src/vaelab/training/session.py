@@ -236,6 +236,7 @@ def _make_dir(out: Path, named: bool) -> Path:
     return claim_dir(out)
 
 
+@torch.enable_grad()  # training works when called under no_grad (e.g. a sampler fitted inside evaluate)
 def train_run(cfg: RunConfig, out=None, resume: bool = False, arrays: dict | None = None, callbacks=()) -> Path:
     """Train ``cfg`` into the run directory ``out`` (default :func:`default_out`) and return its path.
 

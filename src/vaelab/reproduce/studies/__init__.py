@@ -1,0 +1,1 @@
+"""One module per study; each defines ``STUDY`` (a :class:`~vaelab.reproduce.study.Study`)."""
