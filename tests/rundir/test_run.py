@@ -70,3 +70,14 @@ def test_stored_records_are_read_per_split_and_a_damaged_one_is_named(cvae_run, 
     (run.path / "summary.json").write_text("[1, 2]")
     with pytest.raises(DamagedFile, match=r"summary.json' is damaged or not a .json file \(not a JSON object\)"):
         _ = run.summary
+
+
+def test_limited_cuts_a_molecule_splits_smiles_too(token_run):
+    """The FCD's reference is the evaluated split's SMILES: a limited view compares with the same molecules."""
+    from vaelab.rundir import load_run
+
+    run = load_run(token_run)
+    small = run.limited("test", 3)
+    assert small.data.info["smiles"]["test"] == run.data.info["smiles"]["test"][:3]
+    assert small.data.info["smiles"]["train"] is run.data.info["smiles"]["train"]
+    assert len(run.data.info["smiles"]["test"]) > 3

@@ -77,6 +77,7 @@ def collect(sweep_dir, trials, split: str = "test") -> Collected:
             missing.append(f"{trial.name}: not evaluated on {split}")
         values = flatten(diagnostics or {})
         values.update({f"final.{k}": float(v) for k, v in (summary.get("final") or {}).items() if _number(v)})
+        values["latent_dim"] = float(trial.config.model.latent_dim)
         for key in ("wall_time_s", "epochs_completed"):
             if _number(summary.get(key)):
                 values[key] = float(summary[key])

@@ -49,4 +49,5 @@ def record(study: Study, budget: str, collected: Collected, arms: list[str], *, 
             "parts": list(study.budgets[budget].sweeps),
             "rows": side_by_side(study, collected.table, arms),
             "claims": decide_claims(study, collected.table),
+            "table": {arm: {k: v for k, v in sorted(row.items())} for arm, row in collected.table.items()},
             "figures": figures, "missing": collected.missing}

@@ -85,12 +85,18 @@ class Run:
         return side_tensors(self.model, self.data.split(split), self.device)
 
     def limited(self, split: str, limit: int) -> "Run":
-        """The same run whose ``split`` holds only its first ``limit`` examples (shares the model)."""
+        """The same run whose ``split`` holds only its first ``limit`` examples (shares the model).
+
+        For molecules the split's SMILES are cut too, so the FCD compares with the same molecules.
+        """
         view = copy.copy(self)
         bundle = copy.copy(self.data)
         s = bundle.split(split)
         setattr(bundle, split, Split(s.x[:limit], None if s.y is None else s.y[:limit],
                                      None if s.score is None else s.score[:limit]))
+        smiles = bundle.info.get("smiles")
+        if isinstance(smiles, dict) and split in smiles:  # molecules: the split's SMILES (the FCD's reference) too
+            bundle.info = {**bundle.info, "smiles": {**smiles, split: smiles[split][:limit]}}
         view.data, view._means = bundle, {}  # data: the cached_property's slot on the copy
         return view
 
