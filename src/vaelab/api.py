@@ -229,7 +229,7 @@ def sweep(spec, out, *, workers: int | None = None, executor: str | None = None,
 
 
 def reproduce(study: str, budget: str = "short", out=None, *, executor: str | None = None, workers: int | None = None,
-              progress: bool = True, results_dir=None) -> dict:
+              progress: bool = True, results_dir=None, record_only: bool = False) -> dict:
     """Run a paper's study (``vaelab reproduce --list``) at ``budget`` (smoke, short, full) into ``out``.
 
     Each study is a sweep (``out/<part>/``) plus its evaluation, figures (``out/figures/``)
@@ -237,8 +237,10 @@ def reproduce(study: str, budget: str = "short", out=None, *, executor: str | No
     published numbers side by side and whose claims are decided by computed tests; the HTML
     report is ``out/report.html``. Default ``out``: ``runs/reproduce/<study>-<budget>``.
     Calling it again resumes. ``results_dir`` also writes ``<results_dir>/<study>-<budget>.json``
-    (``docs/results``: the files docs/RESULTS.md is generated from). Returns the record.
+    (``docs/results``: the files docs/RESULTS.md is generated from). ``record_only`` trains
+    nothing and records the trials finished so far. Returns the record.
     """
     from vaelab.reproduce.runner import reproduce as run
 
-    return run(study, budget, out, executor=executor, workers=workers, progress=progress, results_dir=results_dir)
+    return run(study, budget, out, executor=executor, workers=workers, progress=progress, results_dir=results_dir,
+               record_only=record_only)

@@ -73,6 +73,11 @@ CASES = [
     Case("train-latent-dim-flag-negative", lambda tmp, run: ["train", "--data", "synthetic", "--latent-dim", "-1",
                                                              "--out", tmp / "o"], "latent"),
     Case("train-into-an-existing-run", lambda tmp, run: ["train", "--data", "synthetic", "--out", run], "--resume"),
+    Case("reproduce-unknown-study", lambda tmp, run: ["reproduce", "rea", "--out", tmp / "o"], "rae"),
+    Case("reproduce-no-study", lambda tmp, run: ["reproduce"], "--list"),
+    Case("reproduce-unknown-budget", lambda tmp, run: ["reproduce", "rae", "--budget", "long"], "smoke"),
+    Case("reproduce-record-only-before-a-run", lambda tmp, run: ["reproduce", "rae", "--record-only",
+                                                                 "--out", tmp / "none"], "first"),
 ]
 
 

@@ -230,18 +230,20 @@ def cmd_reproduce(args) -> int:
     if args.list:
         from vaelab.reproduce.runner import list_studies
 
-        rows = [{"study": r["name"], "what": r["title"],
-                 **{b: f"{v['trials']} trials, ~{v['minutes']:g} min" for b, v in r["budgets"].items()}}
-                for r in list_studies()]
-        print_listing("studies (vaelab reproduce STUDY --budget smoke|short|full)", rows,
-                      ["study", "what", "smoke", "short", "full"])
+        studies = list_studies()
+        rows = [{"study": r["name"], **{b: f"{v['trials']} trials, ~{v['minutes']:g} min"
+                                        for b, v in r["budgets"].items()}} for r in studies]
+        print_listing("studies (vaelab reproduce STUDY --budget smoke|short|full; minutes on a 2-core CPU)", rows,
+                      ["study", "smoke", "short", "full"])
+        for r in studies:
+            console.print(f"{r['name']}: {r['title']}. {r['source']}.", highlight=False)
         return 0
     if not args.study:
         raise ConfigError("name a study (vaelab reproduce --list shows them), e.g. vaelab reproduce rae --budget smoke")
     from vaelab.api import reproduce
 
     rec = reproduce(args.study, args.budget, args.out, executor=args.executor, workers=args.workers,
-                    progress=not args.no_progress, results_dir=args.results_dir)
+                    progress=not args.no_progress, results_dir=args.results_dir, record_only=args.record_only)
     verdict = {True: "held", False: "not held", None: "not measured"}
     print_listing(f"{rec['title']} ({rec['budget']})",
                   [{"claim": c["claim"], "ours": verdict[c["held"]], "on the paper's numbers":

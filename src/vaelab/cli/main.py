@@ -291,6 +291,9 @@ def _add_reproduce(sub) -> None:
     p.add_argument("--results-dir", metavar="DIR",
                    help="also write DIR/<study>-<budget>.json and its figures (docs/results: what docs/RESULTS.md "
                         "is generated from)")
+    p.add_argument("--record-only", action="store_true",
+                   help="train and evaluate nothing: write the record and report of the trials finished so far "
+                        "(e.g. while a long full run goes on)")
     p.add_argument("--no-progress", action="store_true", help="no progress lines")
     p.set_defaults(func=commands.cmd_reproduce, resume_hint="run the same `vaelab reproduce` command again: finished "
                                                            "trials are kept and interrupted ones resume")

@@ -42,13 +42,15 @@ def machine() -> str:
 
 
 def reproduce(name: str, budget: str = "short", out=None, *, executor: str | None = None, workers: int | None = None,
-              progress: bool = True, results_dir=None) -> dict:
+              progress: bool = True, results_dir=None, record_only: bool = False) -> dict:
     """Run study ``name`` at ``budget`` into ``out`` (default ``runs/reproduce/<name>-<budget>``); return its record.
 
     ``out`` is a sweep directory (``vaelab sweep``): running again skips finished trials and
     resumes interrupted ones. Writes ``reproduction.json``, ``reproduction.md``, the study's
     figures in ``figures/`` and ``report.html`` there; with ``results_dir`` also
     ``<results_dir>/<name>-<budget>.json`` (docs/results, from which docs/RESULTS.md is made).
+    ``record_only`` trains and evaluates nothing: the record of the trials run so far (e.g.
+    while a long run goes on in another process); unfinished trials are listed as missing.
     """
     study = get_study(name)
     check_budget(budget)
@@ -56,10 +58,13 @@ def reproduce(name: str, budget: str = "short", out=None, *, executor: str | Non
         raise ConfigError(f"study '{name}' has no '{budget}' budget; it has {', '.join(study.budgets)}")
     parts = study.budgets[budget].sweeps
     out = Path(out or Path("runs") / "reproduce" / f"{name}-{budget}").expanduser()
+    if record_only and not out.is_dir():
+        raise ConfigError(f"{out} does not exist: run `vaelab reproduce {name} --budget {budget}` first")
     t0 = time.perf_counter()
     say(f"reproduce {name} ({budget}): {study.title}", progress)
     for part, sweep in parts.items():
-        run_sweep(sweep, out / part, workers=workers, executor=executor, progress=progress)
+        if not record_only:
+            run_sweep(sweep, out / part, workers=workers, executor=executor, progress=progress)
     collected = collect_parts(out, parts)
     if study.extra is not None:
         for arm, values in study.extra(collected).items():

@@ -43,6 +43,15 @@ def lower(table: Table, a: str, b: str, key: str, digits: int = 2) -> tuple[bool
     return va < vb, f"{key}: {a} {fmt(va, digits)} vs {b} {fmt(vb, digits)}"
 
 
+def clearly_lower(table: Table, a: str, b: str, key: str, digits: int = 2) -> tuple[bool, str]:
+    """Whether ``a``'s ``key`` is below ``b``'s by more than the larger seed-to-seed standard deviation of the two
+    (plain ``<`` when the arms have one seed each): a difference inside the seeds' noise is not a finding."""
+    va, vb = get(table, a, key), get(table, b, key)
+    sd = max(table[a].get(f"{key}.sd", 0.0), table[b].get(f"{key}.sd", 0.0))
+    noise = f" (seed sd {fmt(sd, digits)})" if sd else ""
+    return vb - va > sd, f"{key}: {a} {fmt(va, digits)} vs {b} {fmt(vb, digits)}{noise}"
+
+
 def spread(table: Table, arms, key: str) -> tuple[float, str]:
     """max - min of ``key`` over ``arms``, and the values as evidence."""
     vals = {a: get(table, a, key) for a in arms}
