@@ -45,6 +45,12 @@ def describe_device(device: torch.device) -> str:
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
     import os
+
+    return f"{cpu_name()} ({os.cpu_count()} cores, {torch.get_num_threads()} threads)"
+
+
+def cpu_name() -> str:
+    """The CPU's model name (from /proc/cpuinfo on Linux), else what the platform module says."""
     import platform
 
     name = platform.processor() or platform.machine()
@@ -53,4 +59,4 @@ def describe_device(device: torch.device) -> str:
             name = next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), name)
     except OSError:
         pass
-    return f"{name} ({os.cpu_count()} cores, {torch.get_num_threads()} threads)"
+    return name

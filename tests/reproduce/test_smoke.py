@@ -55,3 +55,17 @@ def test_running_a_study_again_trains_nothing(smoke_records):
     again = reproduce("anchors", "smoke", root / "anchors", progress=False)
     assert [c["held"] for c in again["claims"]] == [c["held"] for c in records["anchors"]["claims"]]
     assert {p: p.stat().st_mtime_ns for p in (root / "anchors").rglob("checkpoints/*")} == before
+
+
+def test_record_only_trains_nothing_and_lists_what_is_missing(smoke_records):
+    import shutil
+
+    root, records = smoke_records
+    partial = root / "bounded-partial"
+    shutil.copytree(root / "bounded", partial)
+    shutil.rmtree(partial / "mnist" / "runs" / "plain")  # as if that row had not run yet
+    rec = reproduce("bounded", "smoke", partial, progress=False, record_only=True)
+    assert not (partial / "mnist" / "runs" / "plain").exists()
+    assert rec["missing"] == ["plain: not run"]
+    assert all(c["held"] is None and "plain" in c["evidence"] for c in rec["claims"][:1])  # it needs the plain row
+    assert rec["rows"][0]["arm"] == "plain" and rec["rows"][0]["measured"]["neg_elbo"] is None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import platform
 import time
 from datetime import date
 from pathlib import Path
@@ -29,16 +28,12 @@ def check_budget(budget: str) -> None:
 
 
 def machine() -> str:
-    """This machine as the docs name it: the CPU model and core count (the GPU when one is used is per run)."""
+    """This machine as the docs name it: the CPU model and its core count."""
     import os
 
-    name = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            name = next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), name)
-    except OSError:
-        pass
-    return f"{name}, {os.cpu_count()} cores"
+    from vaelab.device import cpu_name
+
+    return f"{cpu_name()}, {os.cpu_count()} cores"
 
 
 def reproduce(name: str, budget: str = "short", out=None, *, executor: str | None = None, workers: int | None = None,
