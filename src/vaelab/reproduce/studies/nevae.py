@@ -10,6 +10,7 @@ batches of 50, ceiling log 50 = 3.9), the scale of the paper's MI column.
 
 from __future__ import annotations
 
+from vaelab.reproduce import figures as fig
 from vaelab.reproduce.studies.common import smoke, sweep_of
 from vaelab.reproduce.study import Budget, Claim, Column, Study, fmt, get
 
@@ -166,6 +167,18 @@ TESTS = (("NE-VAE se keeps most latent units active (AU >= d/2)", _se_keeps_unit
 CLAIMS = tuple(Claim(f"[{part}] {text}", lambda t, p=part, f=fn: f(view(t, p)))
                for part in ("qm9-gru", "mnist-pixelcnn") for text, fn in TESTS)
 
+def _figures(collected, out):
+    """Activity per dimension of the collapse-prone rows in each part (the paper's fig. 1), and the latent
+    traversals of the QM9 VAE and NE-VAE se (decoded molecules along each active dimension)."""
+    rows = ("vae-no-anneal", "vae", "aggressive", "beta-0.9", "ne-vae-se")
+    activity = [fig.activity(collected, [f"{part}/{r}" for r in rows], out / f"nevae-{part}-activity.png",
+                             f"{part}: activity per latent dimension") for part in ("qm9-gru", "mnist-pixelcnn")]
+    runs = fig.first_seed(collected)
+    traversals = [fig.run_figure(runs[a], "molecule-traversals", out / f"nevae-{a.replace('/', '-')}-traversals.png")
+                  for a in ("qm9-gru/vae-no-anneal", "qm9-gru/ne-vae-se") if a in runs]
+    return fig.written(*activity, *traversals)
+
+
 STUDY = Study(
     name="nevae", title="Posterior collapse: NE-VAE against annealing, beta-VAE and aggressive training",
     source="NE-VAE paper ('neighbor embedding VAE'), Tables 1 and 2",
@@ -180,6 +193,6 @@ STUDY = Study(
     columns=(Column("neg_elbo", "-ELBO", 2, True), Column("kl", "KL", 2), Column("mi_batch", "MI", 2),
              Column("au", "AU", 0), Column("iw_nll", "IW NLL", 2, True)),
     published=PUBLISHED, published_source="NE-VAE paper, Table 1 (d = 32) and Table 2 (AU), Omniglot",
-    claims=CLAIMS,
+    claims=CLAIMS, figures=_figures,
     differs={"*": "data and decoder (QM9 GRU or MNIST PixelCNN, not Omniglot), CPU budget"},
 )
