@@ -63,9 +63,9 @@ def test_record_only_trains_nothing_and_lists_what_is_missing(smoke_records):
     root, records = smoke_records
     partial = root / "bounded-partial"
     shutil.copytree(root / "bounded", partial)
-    shutil.rmtree(partial / "mnist" / "runs" / "plain")  # as if that row had not run yet
+    shutil.rmtree(partial / "mnist" / "runs" / "plain_seed-0")  # as if that row had not run yet
     rec = reproduce("bounded", "smoke", partial, progress=False, record_only=True)
-    assert not (partial / "mnist" / "runs" / "plain").exists()
-    assert rec["missing"] == ["plain: not run"]
+    assert not (partial / "mnist" / "runs" / "plain_seed-0").exists()
+    assert rec["missing"] == ["plain_seed-0: not run"]
     assert all(c["held"] is None and "plain" in c["evidence"] for c in rec["claims"][:1])  # it needs the plain row
     assert rec["rows"][0]["arm"] == "plain" and rec["rows"][0]["measured"]["neg_elbo"] is None

@@ -31,6 +31,7 @@ def _sweep(epochs: int, seeds: int) -> dict:
 SHORT = _sweep(100, 3)
 FULL = _sweep(300, 5)
 SMOKE = smoke(_sweep(1, 1), **{"model.hidden": [32, 32]})
+SMOKE["evaluate"]["limit"] = 500  # every digit's bubble (all of mnist5k's 500 test digits)
 DIGITS = tuple(str(d) for d in range(10))
 
 
@@ -67,7 +68,7 @@ def _shrinks(arm: str, digits: tuple[str, ...]):
 
 def _relative(t: dict, arm: str, digit: str) -> float:
     """A digit's bubble volume minus the mean volume over the digits: its size next to the others'."""
-    vols = [get(t, arm, f"bubbles.volume.{d}") for d in DIGITS]
+    vols = [get(t, arm, f"bubbles.volume.{d}") for d in DIGITS if f"bubbles.volume.{d}" in t.get(arm, {})]
     return get(t, arm, f"bubbles.volume.{digit}") - sum(vols) / len(vols)
 
 
