@@ -76,8 +76,9 @@ class RAE(DeterministicAutoencoder):
       (``gp_form`` authors). The reported ``rec`` stays -log p(x|z) summed over the pixels
       (nats, comparable with the other models); the trained term is logged as ``rec_mean``.
     - ``vaelab``: L_REC = ``rec`` summed over the pixels (Bernoulli NLL for binary data),
-      L_Z = 1/2 ||z||^2, the paper's formulas; about D/2 = 392 times the authors' L_REC on
-      MNIST and d/2 = 8 times their L_Z at d = 16, so their beta and lambda act weakly.
+      L_Z = 1/2 ||z||^2, the paper's formulas. L_REC is then D = 784 times a per-pixel mean
+      on MNIST, and a NLL besides (several times the squared error), and L_Z is d/2 times
+      theirs, so the authors' beta and lambda weigh 100-1000x less than in their runs.
 
     ``reg`` picks L_REG, the same under both scalings:
 
