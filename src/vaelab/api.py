@@ -67,7 +67,8 @@ def _train_config(config, out, resume: bool, overrides, shortcuts) -> RunConfig:
         if out is None:
             raise ConfigError("resume needs the run directory: --resume RUN_DIR")
         check_run_dir(Path(out), resume=True)
-        return _resolve_config(RunLayout(out).config, overrides, shortcuts)
+        saved = load_config(RunLayout(out).config, saved_run=True)  # options it predates keep their old values
+        return _resolve_config(saved, overrides, shortcuts)
     return _resolve_config(config, overrides, shortcuts)
 
 

@@ -17,7 +17,7 @@ def test_an_option_typo_gets_a_did_you_mean_and_the_valid_names():
         _options("rae", lamda=1e-3)
     msg = str(err.value)
     assert "unknown config key 'model.options.lamda' for model 'rae'" in msg
-    assert "Did you mean 'lam'?" in msg and "Valid options: rec, code_weight, reg, lam, gp_form" in msg
+    assert "Did you mean 'lam'?" in msg and "Valid options: rec, code_weight, reg, lam, gp_form, scaling" in msg
 
 
 def test_a_preset_checks_the_options_of_its_variant():
@@ -44,7 +44,8 @@ def test_a_bad_option_value_names_the_key_and_the_allowed_values(override, words
 def test_the_config_holds_every_option_with_its_default():
     assert _options("wae-mmd") == {"rec": "auto", "lam": 10.0, "kernel_c": None,
                                    "scales": [0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0]}
-    assert _options("rae") == {"rec": "auto", "code_weight": 1e-4, "reg": "none", "lam": None, "gp_form": "sum"}
+    assert _options("rae") == {"rec": "auto", "code_weight": None, "reg": "none", "lam": None, "gp_form": None,
+                               "scaling": "authors"}
     assert _options("ae")["code_weight"] == 0.0 and _options("rae-gp")["reg"] == "gp"
     assert _options("iwae", k="7") == {"k": 7}  # YAML text from --set is parsed to the declared type
     assert _options("rae", code_weight="1e-3")["code_weight"] == 1e-3  # PyYAML reads 1e-3 as a string
@@ -65,6 +66,15 @@ def test_a_saved_run_reads_the_old_name_silently_and_the_preset_does_not_overrid
         warnings.simplefilter("error")
         cfg = make_config(old, saved_run=True)
     assert cfg.model.options["code_weight"] == 0.25  # not the ae preset's 0.0
+
+
+def test_a_saved_run_that_predates_an_option_reads_its_old_value_not_the_default():
+    old = {"model": {"name": "rae-gp", "options": {"code_weight": 1e-4, "reg": "gp", "lam": None}}}
+    assert make_config(old, saved_run=True).model.options["scaling"] == "vaelab"  # RAEOptions.legacy
+    assert make_config({"model": {"name": "rae-gp"}}, saved_run=True).model.options["scaling"] == "vaelab"
+    assert make_config(old).model.options["scaling"] == "authors"  # a config the user writes: today's default
+    saved = make_config({"model": {"name": "rae-gp"}})  # a run saved today records its value
+    assert make_config(saved.model_dump(mode="json"), saved_run=True).model.options["scaling"] == "authors"
 
 
 def test_beta_as_a_model_option_points_to_the_kl_weight():

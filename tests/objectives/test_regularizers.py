@@ -6,7 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from vaelab.objectives.regularizers import code_l2, gradient_penalty, imq_kernel, mmd_imq, weight_l2
+from vaelab.objectives.regularizers import (code_l2, code_mean_square, gradient_penalty, imq_kernel, mmd_imq,
+                                           weight_l2)
 
 
 def _linear_decoder(w: torch.Tensor, b: torch.Tensor):
@@ -17,6 +18,12 @@ def _linear_decoder(w: torch.Tensor, b: torch.Tensor):
 def test_code_l2_is_half_the_squared_norm():
     z = torch.tensor([[3.0, 4.0], [0.0, 1.0]])
     assert torch.equal(code_l2(z), torch.tensor([12.5, 0.5]))
+
+
+def test_code_mean_square_is_the_authors_mean_over_latent_dimensions_without_a_half():
+    z = torch.tensor([[3.0, 4.0, 0.0], [0.0, 1.0, 2.0]])
+    assert torch.allclose(code_mean_square(z), torch.tensor([25.0 / 3, 5.0 / 3]))
+    assert torch.allclose(code_mean_square(z), code_l2(z) * 2 / 3)  # 2/d times the paper's 1/2 ||z||^2
 
 
 def test_weight_l2_sums_squared_weight_matrices_but_not_biases():

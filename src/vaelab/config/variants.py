@@ -20,18 +20,22 @@ def apply_variant(raw: dict, *, saved_run: bool = False) -> dict:
     """``raw`` with the model's preset settings filled in and ``model.options`` validated (defaults included).
 
     ``saved_run``: the config.yaml of an existing run, whose old option names are read
-    without a deprecation warning (the user did not write them).
+    without a deprecation warning (the user did not write them) and whose missing options
+    (added after it was saved) take their old values, not a preset's (``VariantOptions.legacy``).
     """
-    from vaelab.models.options import parse_options, rename_legacy  # (models load torch: only when validating)
+    from vaelab.models.options import fill_legacy, parse_options, rename_legacy  # (models load torch: on use)
 
     model = raw.get("model") if isinstance(raw.get("model"), dict) else {}
     name = model.get("name", ModelConfig.model_fields["name"].default)
     if not isinstance(name, str):
         return raw  # pydantic reports the type
     entry = _registry_entry(name)
-    options = model.get("options")
+    options = model.get("options", {} if saved_run and model else None)
     if isinstance(options, dict):
-        raw = {**raw, "model": {**model, "options": rename_legacy(entry.options, options, name, warn=not saved_run)}}
+        options = rename_legacy(entry.options, options, name, warn=not saved_run)
+        if saved_run:
+            options = fill_legacy(entry.options, options)
+        raw = {**raw, "model": {**model, "options": options}}
     for key, value in entry.settings.items():
         if not _is_set(raw, key):
             raw = _set(raw, key, value)

@@ -29,6 +29,10 @@ class VariantOptions(BaseModel):
     #: old option names and the current names they are read as: config.yaml files written
     #: before a rename keep loading (and evaluate to the same values)
     renamed: ClassVar[dict[str, str]] = {}
+    #: options added after runs were saved, with the value that reproduces those runs: a saved
+    #: config.yaml records every option it knew, so one that lacks a key predates it and
+    #: is read with this value, not the (possibly different) default of today
+    legacy: ClassVar[dict[str, Any]] = {}
 
 
 def rename_legacy(options_cls: type[VariantOptions], options: Mapping, model: str, *, warn: bool = True) -> dict:
@@ -50,6 +54,11 @@ def rename_legacy(options_cls: type[VariantOptions], options: Mapping, model: st
             warnings.warn(f"model '{model}': model.options.{old} is now model.options.{new}, the {what}; "
                           f"read as {new}={out[new]!r}", FutureWarning, stacklevel=2)
     return out
+
+
+def fill_legacy(options_cls: type[VariantOptions], options: Mapping) -> dict:
+    """A saved run's ``options`` with every option it predates (``options_cls.legacy``) at its old value."""
+    return {**{k: v for k, v in options_cls.legacy.items() if k not in options}, **options}
 
 
 def parse_options(options_cls: type[VariantOptions], options: Mapping | None, model: str, *,

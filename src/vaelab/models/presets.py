@@ -42,16 +42,19 @@ register_preset("pixelcnn-vae", "vae",
                 "VAE with a ResNet encoder and a gated PixelCNN decoder: the posterior-collapse setting",
                 "He et al. 2019, sec. 6.1; van den Oord et al. 2016 (gated PixelCNN)")
 register_preset("rae-l2", "rae", {"model.options.reg": "l2"},
-                "RAE with Tikhonov regularisation of the decoder weights, lam · ‖θ_dec‖², at the authors' weights",
+                "RAE with Tikhonov regularisation of the decoder weights, lam · ‖θ_dec‖², at the authors' "
+                "weights and loss scaling (beta 1e-4, lam 1e-7)",
                 "Ghosh et al. 2020, eq. 4; the authors' MNIST configuration")
 register_preset("rae-gp", "rae", {"model.options.reg": "gp"},
-                "RAE with the decoder gradient penalty lam · ‖∇_z D(z)‖², at the authors' weights",
+                "RAE with the decoder gradient penalty lam · mean_k (∂_z_k Σ D(z)²)², the authors' form, at their "
+                "weights and loss scaling (beta 1e-4, lam 5e-8)",
                 "Ghosh et al. 2020, sec. 3.1; the authors' MNIST configuration")
 register_preset("rae-sn", "rae", {"model.options.reg": "sn"},
-                "RAE with spectral normalisation on every decoder layer, at the authors' code_weight",
-                "Ghosh et al. 2020, sec. 3.1; Miyato et al. 2018")
+                "RAE with spectral normalisation on every decoder layer, at the authors' beta (9e-3) and loss scaling",
+                "Ghosh et al. 2020, sec. 3.1; Miyato et al. 2018; the authors' MNIST configuration")
 register_preset("ae", "rae", {"model.options.code_weight": 0.0, "model.options.reg": "none"},
-                "plain deterministic autoencoder: reconstruction only (the RAE paper's AE baseline)",
+                "plain deterministic autoencoder: reconstruction only, the authors' per-pixel mean squared error "
+                "(the RAE paper's AE baseline)",
                 "Ghosh et al. 2020, Table 1")
 
 # -- token data (SMILES/SELFIES): the molecule VAEs (SMILES/SELFIES) --------------------------------------------

@@ -18,6 +18,14 @@ def code_l2(z: torch.Tensor) -> torch.Tensor:
     return 0.5 * z.square().sum(-1)
 
 
+def code_mean_square(z: torch.Tensor) -> torch.Tensor:
+    """L_Z^RAE as the authors' code computes it: the mean of z_k^2 over the d latent dimensions, no 1/2
+    (Ghosh et al. 2020, code release, ``embeddig_loss`` in ``models/rae/loss_functions.py``:
+    ``K.mean(K.square(embedding), axis=[1])``): (B, d) -> (B,), = code_l2(z) * 2 / d.
+    """
+    return z.square().mean(-1)
+
+
 def weight_l2(module: nn.Module) -> torch.Tensor:
     """Tikhonov regularisation ||theta||_2^2 over the weight matrices of ``module`` (RAE-L2, eq. 4 with L_REG = ||theta||^2).
 
