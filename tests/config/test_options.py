@@ -23,8 +23,8 @@ def test_an_option_typo_gets_a_did_you_mean_and_the_valid_names():
 def test_a_preset_checks_the_options_of_its_variant():
     with pytest.raises(ConfigError, match=r"'model.options.code_wieght' for model 'rae-l2'. Did you mean 'code_weight'"):
         _options("rae-l2", code_wieght=1.0)
-    with pytest.raises(ConfigError, match=r"'model.options.k' for model 'cvae'.*Valid options: none"):
-        _options("cvae", k=3)
+    with pytest.raises(ConfigError, match=r"'model.options.samples' for model 'cvae'.*Valid options: k"):
+        _options("cvae", samples=3)
 
 
 @pytest.mark.parametrize("override, words", [
@@ -49,7 +49,7 @@ def test_the_config_holds_every_option_with_its_default():
     assert _options("ae")["code_weight"] == 0.0 and _options("rae-gp")["reg"] == "gp"
     assert _options("iwae", k="7") == {"k": 7}  # YAML text from --set is parsed to the declared type
     assert _options("rae", code_weight="1e-3")["code_weight"] == 1e-3  # PyYAML reads 1e-3 as a string
-    assert _options("vae") == {}
+    assert _options("vae") == {"k": 1}  # the VAE's samples of z (Burda et al.'s "VAE with k samples")
 
 
 def test_rae_reads_the_old_beta_key_as_code_weight_with_a_note():
