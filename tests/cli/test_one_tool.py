@@ -135,8 +135,8 @@ def test_out_is_a_directory_except_for_the_report():
     subs = _subparsers()
     helps = {name: next(a.help for a in sub._actions if "--out" in a.option_strings)
              for name, sub in subs.items() if any("--out" in a.option_strings for a in sub._actions)}
-    assert set(helps) == {"train", "report", "sample", "sweep"}
-    assert "director" in helps["train"] and "director" in helps["sample"] and "director" in helps["sweep"]
+    assert set(helps) == {"train", "report", "sample", "sweep", "reproduce"}
+    assert all("director" in helps[name] for name in ("train", "sample", "sweep", "reproduce"))
     assert "HTML file" in helps["report"] and "not a directory" in helps["report"]
 
 

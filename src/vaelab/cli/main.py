@@ -285,12 +285,13 @@ def _add_reproduce(sub) -> None:
     p.add_argument("study", nargs="?", help="the study (see --list)")
     p.add_argument("--list", action="store_true", help="list the studies, their budgets and estimated times")
     p.add_argument("--budget", default="short", choices=["smoke", "short", "full"], help="default: short")
-    p.add_argument("--out", help="the study's folder (default: runs/reproduce/<study>-<budget>)")
-    p.add_argument("--executor", choices=["local", "ray"], help="where trials train (see vaelab sweep)")
+    p.add_argument("--out", help="the study's directory (default: runs/reproduce/<study>-<budget>)")
+    p.add_argument("--executor", choices=["local", "ray"],
+                   help="where trials train, as in vaelab sweep (default: local, a process pool here)")
     p.add_argument("--workers", type=count, help="trials at once (default: min(trials, cores))")
     p.add_argument("--results-dir", metavar="DIR",
                    help="also write DIR/<study>-<budget>.json and its figures (docs/results: what docs/RESULTS.md "
-                        "is generated from)")
+                        "is generated from) (default: none)")
     p.add_argument("--record-only", action="store_true",
                    help="train and evaluate nothing: write the record and report of the trials finished so far "
                         "(e.g. while a long full run goes on)")
