@@ -10,7 +10,7 @@ pytest.importorskip("rdkit", reason="needs the chem extra (pip install 'vaelab[c
 from tests.helpers.stub_runs import StubRun  # noqa: E402
 from vaelab.chem.tokenize import tokenize_smiles  # noqa: E402
 from vaelab.chem.vocab import Vocabulary  # noqa: E402
-from vaelab.pipeline.molecules import reconstruction_metrics, token_accuracy  # noqa: E402
+from vaelab.pipeline.molecules import reconstruction_metrics, reference_subset, token_accuracy  # noqa: E402
 
 
 def test_token_accuracy_counts_real_tokens_and_eos_but_not_bos_or_pad():
@@ -38,3 +38,11 @@ def test_reconstruction_accuracy_compares_canonical_molecules():
     out = reconstruction_metrics(_stub_run(truth, decoded))
     assert out["reconstruction_accuracy"] == pytest.approx(2 / 3) and out["reconstruction_n"] == 3
     assert 0 < out["token_accuracy"] < 1
+
+
+def test_reference_subset_is_a_seeded_subset_in_order():
+    smiles = [f"C{'C' * i}O" for i in range(10)]
+    assert reference_subset(smiles, None) == smiles and reference_subset(smiles, 10) == smiles
+    subset = reference_subset(smiles, 4, seed=3)
+    assert len(set(subset)) == 4 and subset == sorted(subset, key=smiles.index)
+    assert reference_subset(smiles, 4, seed=3) == subset and reference_subset(smiles, 4, seed=4) != subset
