@@ -30,7 +30,8 @@ import numpy as np
 
 from vaelab.chem.filters import filter_source, passes_filters
 from vaelab.chem.metrics import sample_metrics, valid_canonical
-from vaelab.chem.reference import reference_metrics, set_statistics, valid_molecules
+from vaelab.chem.properties import valid_molecules
+from vaelab.chem.reference import reference_metrics, set_statistics
 
 ROOT = Path(__file__).resolve().parents[2]
 MOSES_DATA = Path(importlib.util.find_spec("moses").submodule_search_locations[0]) / "dataset" / "data"

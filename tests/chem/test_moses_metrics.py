@@ -14,6 +14,7 @@ from tests.helpers.fingerprints import tanimoto  # noqa: E402
 from vaelab.chem import filters  # noqa: E402
 from vaelab.chem.filters import fraction_passes_filters, passes_filters  # noqa: E402
 from vaelab.chem.fingerprints import max_tanimoto, morgan_bits  # noqa: E402
+from vaelab.chem.properties import valid_molecules  # noqa: E402
 from vaelab.chem.reference import (  # noqa: E402
     brics_fragments,
     count_cosine,
@@ -24,7 +25,6 @@ from vaelab.chem.reference import (  # noqa: E402
     scaffold_similarity,
     set_statistics,
     snn,
-    valid_molecules,
     wasserstein_1,
 )
 from vaelab.errors import VaelabError  # noqa: E402

@@ -31,7 +31,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from vaelab.chem.deps import quiet_rdkit, rdkit_chem, require
-from vaelab.chem.properties import to_molecules
+from vaelab.chem.properties import valid_molecules
 from vaelab.errors import DataError
 
 ALLOWED_ATOMS = frozenset({"C", "N", "S", "O", "F", "Cl", "Br", "H"})
@@ -131,6 +131,6 @@ def passes_filters(mols: Sequence) -> np.ndarray:
 
 
 def fraction_passes_filters(smiles: Sequence[str]) -> float:
-    """Share of the valid molecules among ``smiles`` that pass MOSES' filters (MOSES "Filters"); NaN when none is valid."""
-    mols = [m for m in to_molecules(smiles) if m is not None]
+    """Share of the valid molecules among ``smiles`` passing MOSES' filters (MOSES "Filters"); NaN if none is valid."""
+    mols = valid_molecules(smiles)
     return float(passes_filters(mols).mean()) if mols else float("nan")

@@ -12,7 +12,7 @@ from typing import Sequence
 import numpy as np
 
 from vaelab.chem.deps import require
-from vaelab.chem.properties import to_molecules
+from vaelab.chem.properties import valid_molecules
 from vaelab.errors import VaelabError
 
 #: MOSES' fingerprint: Morgan radius 2 folded to 1024 bits (moses.metrics.utils.fingerprint defaults)
@@ -29,7 +29,7 @@ def fingerprint_bits(mols: Sequence, radius: int = MORGAN_RADIUS, n_bits: int = 
 
 def morgan_bits(smiles: Sequence[str], radius: int = MORGAN_RADIUS, n_bits: int = MORGAN_BITS) -> np.ndarray:
     """Morgan bit fingerprints of the valid molecules among ``smiles``: (n_valid, n_bits) uint8."""
-    return fingerprint_bits([m for m in to_molecules(smiles) if m is not None], radius, n_bits)
+    return fingerprint_bits(valid_molecules(smiles), radius, n_bits)
 
 
 def tanimoto_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:

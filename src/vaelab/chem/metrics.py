@@ -19,14 +19,13 @@ import numpy as np
 from vaelab.chem.fcd import fcd
 from vaelab.chem.filters import filter_source, passes_filters
 from vaelab.chem.fingerprints import morgan_bits, tanimoto_matrix
-from vaelab.chem.properties import to_molecules, valid_canonical
+from vaelab.chem.properties import to_molecules, valid_canonical, valid_molecules
 from vaelab.chem.reference import (
     MOSES_PROPERTIES,
     SetStatistics,
     reference_metrics,
     set_statistics,
     statistics_of_molecules,
-    valid_molecules,
 )
 from vaelab.errors import VaelabError
 

@@ -36,6 +36,11 @@ def to_molecules(smiles: Iterable) -> list:
     return mols
 
 
+def valid_molecules(smiles: Iterable) -> list:
+    """The RDKit molecules of the valid strings only, in input order, duplicates kept."""
+    return [m for m in to_molecules(smiles) if m is not None]
+
+
 def valid_canonical(smiles: Sequence[str]) -> list[str]:
     """RDKit canonical SMILES of the valid strings only, in input order, duplicates kept (MOSES' ``remove_invalid``)."""
     return canonicalize([s if isinstance(s, str) else "" for s in smiles]).smiles

@@ -32,7 +32,7 @@ import numpy as np
 
 from vaelab.chem.deps import quiet_rdkit, rdkit_chem, require
 from vaelab.chem.fingerprints import fingerprint_bits, max_tanimoto
-from vaelab.chem.properties import properties, properties_of_molecules, to_molecules
+from vaelab.chem.properties import properties, properties_of_molecules, valid_molecules
 from vaelab.errors import VaelabError
 
 #: the properties MOSES compares by Wasserstein-1 distance: logP, QED, SA, weight
@@ -55,11 +55,6 @@ class SetStatistics:
     def n(self) -> int:
         """Number of valid molecules summarised."""
         return int(self.fingerprints.shape[0])
-
-
-def valid_molecules(smiles: Sequence[str]) -> list:
-    """The RDKit molecules of the valid strings, in order, duplicates kept."""
-    return [m for m in to_molecules(smiles) if m is not None]
 
 
 def brics_fragments(mols: Sequence) -> Counter:
