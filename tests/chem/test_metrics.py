@@ -11,6 +11,7 @@ pytest.importorskip("rdkit", reason="the molecule metrics need RDKit: pip instal
 from rdkit import Chem, DataStructs, RDConfig  # noqa: E402
 from rdkit.Chem import QED, Crippen, Descriptors, rdFingerprintGenerator  # noqa: E402
 
+from tests.helpers.fingerprints import tanimoto  # noqa: E402
 from vaelab.chem.deps import MissingExtra  # noqa: E402
 from vaelab.chem.fcd import chemnet_stats, fcd, frechet_distance_stats  # noqa: E402
 from vaelab.chem.metrics import (  # noqa: E402
@@ -25,6 +26,7 @@ from vaelab.chem.metrics import (  # noqa: E402
     validity,
 )
 from vaelab.chem.properties import properties  # noqa: E402
+from vaelab.chem.reference import fragment_similarity, property_distance, set_statistics, snn  # noqa: E402
 from vaelab.errors import VaelabError  # noqa: E402
 
 # ethanol twice (one non-canonical spelling), benzene; an unclosed ring and an empty string
@@ -131,14 +133,8 @@ def test_internal_diversity_of_identical_molecules_is_zero():
     assert math.isnan(internal_diversity(["C1CC"]))
 
 
-def _on_bits(smiles):
-    gen = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=1024)
-    return set(gen.GetFingerprint(Chem.MolFromSmiles(smiles)).GetOnBits())
-
-
 def test_internal_diversity_of_two_molecules_by_hand():
-    a, b = _on_bits("CCO"), _on_bits("c1ccccc1O")
-    t = len(a & b) / len(a | b)
+    t = tanimoto("CCO", "c1ccccc1O")
     assert 0.0 < t < 1.0
     # all ordered pairs, diagonal included: mean T = (1 + t + t + 1) / 4
     assert internal_diversity(["CCO", "c1ccccc1O", "bad("]) == pytest.approx(1 - (2 + 2 * t) / 4)
@@ -190,12 +186,21 @@ def test_sample_metrics_summarises_a_tiny_sample():
     assert out["novelty"] == pytest.approx(1 / 2)  # benzene new, ethanol seen
     assert out["internal_diversity"] == pytest.approx(internal_diversity(MIX))
     assert out["logp_mean"] == pytest.approx(np.mean([Crippen.MolLogP(Chem.MolFromSmiles(s)) for s in MIX[:3]]))
-    assert set(out) >= {"qed_mean", "sa_mean"} and "fcd_test" not in out
+    assert set(out) >= {"qed_mean", "sa_mean", "mw_mean"} and "fcd_test" not in out and "snn_test" not in out
+    assert out["filters"] == 1.0 and out["filters_source"]  # ethanol and benzene are clean
 
 
 def test_sample_metrics_adds_fcd_or_says_why_not(one_thread):
     pytest.importorskip("fcd_torch", reason="the FCD needs fcd_torch: pip install 'vaelab[chem]'")
-    assert sample_metrics(SMALL, SMALL[:3], test_smiles=AROMATIC)["fcd_test"] > 1.0
+    out = sample_metrics(SMALL, SMALL[:3], test_smiles=AROMATIC)
+    assert out["fcd_test"] > 1.0
+    assert out["snn_test"] == pytest.approx(snn(SMALL, AROMATIC))
+    assert out["frag_test"] == pytest.approx(fragment_similarity(SMALL, AROMATIC))
+    assert out["mw_w1_test"] == pytest.approx(property_distance(SMALL, AROMATIC, "mw"))
+    assert "rings" in out["scaf_test_skipped"]  # SMALL has no ring
+    stats = set_statistics(AROMATIC[:4])
+    assert sample_metrics(SMALL, [], test_smiles=AROMATIC, reference_stats=stats)["snn_test"] == pytest.approx(
+        snn(SMALL, AROMATIC[:4]))
     skipped = sample_metrics(["CCO", "C1CC"], [], test_smiles=AROMATIC)
     assert "fcd_test" not in skipped and "at least 2" in skipped["fcd_test_skipped"]
 
@@ -205,6 +210,7 @@ def test_moses_reference_is_the_published_vae_row():
     assert MOSES_VAE_REFERENCE["unique@10k"] == 0.998
     assert MOSES_VAE_REFERENCE["novelty"] == 0.695
     assert MOSES_VAE_REFERENCE["fcd_test"] == 0.099
+    assert MOSES_VAE_REFERENCE["snn_test"] == 0.6257 and MOSES_VAE_REFERENCE["filters"] == 0.997
 
 
 def test_missing_packages_are_clear_errors(monkeypatch):

@@ -11,7 +11,7 @@ pytest.importorskip("rdkit", reason="needs the chem extra (pip install 'vaelab[c
 from tests.helpers.stub_runs import StubRun  # noqa: E402
 from vaelab.chem.tokenize import tokenize_smiles  # noqa: E402
 from vaelab.chem.vocab import Vocabulary  # noqa: E402
-from vaelab.pipeline.molecules import reconstruction_metrics, token_accuracy  # noqa: E402
+from vaelab.pipeline.molecules import reconstruction_metrics, reference_subset, token_accuracy  # noqa: E402
 
 
 def test_token_accuracy_counts_real_tokens_and_eos_but_not_bos_or_pad():
@@ -58,3 +58,11 @@ def test_reference_fcd_stats_are_cached_and_give_the_same_fcd(tmp_path, monkeypa
     assert fcd(generated, reference_stats=again) == pytest.approx(fcd(generated, reference), rel=1e-9)
     reference_fcd_stats(reference[:-1])  # another set, another file
     assert len(list((tmp_path / "fcd-stats").glob("*.npz"))) == 2
+
+
+def test_reference_subset_is_a_seeded_subset_in_order():
+    smiles = [f"C{'C' * i}O" for i in range(10)]
+    assert reference_subset(smiles, None) == smiles and reference_subset(smiles, 10) == smiles
+    subset = reference_subset(smiles, 4, seed=3)
+    assert len(set(subset)) == 4 and subset == sorted(subset, key=smiles.index)
+    assert reference_subset(smiles, 4, seed=3) == subset and reference_subset(smiles, 4, seed=4) != subset

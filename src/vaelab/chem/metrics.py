@@ -2,8 +2,10 @@
 
 Definitions follow the MOSES benchmark (Polykovskiy et al. 2020, "Molecular Sets
 (MOSES): a benchmarking platform for molecular generation models", Front. Pharmacol.
-11:565644): validity over all strings; uniqueness, novelty, internal diversity and FCD
-over the valid ones, in RDKit canonical form.
+11:565644, sec. "Metrics"): validity over all strings; uniqueness, novelty, internal
+diversity, Filters (:mod:`vaelab.chem.filters`) and FCD over the valid ones, in RDKit
+canonical form; SNN, Frag, Scaf and the property distances against a reference set in
+:mod:`vaelab.chem.reference`. :func:`sample_metrics` reports them all.
 """
 
 from __future__ import annotations
@@ -14,9 +16,17 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from vaelab.chem.deps import require
 from vaelab.chem.fcd import fcd
-from vaelab.chem.properties import properties, to_molecules, valid_canonical
+from vaelab.chem.filters import filter_source, passes_filters
+from vaelab.chem.fingerprints import morgan_bits, tanimoto_matrix
+from vaelab.chem.properties import to_molecules, valid_canonical, valid_molecules
+from vaelab.chem.reference import (
+    MOSES_PROPERTIES,
+    SetStatistics,
+    reference_metrics,
+    set_statistics,
+    statistics_of_molecules,
+)
 from vaelab.errors import VaelabError
 
 __all__ = [
@@ -28,13 +38,14 @@ __all__ = [
     "morgan_bits",
     "tanimoto_matrix",
     "internal_diversity",
+    "internal_diversity_of_bits",
     "sample_metrics",
 ]
 
 # The MOSES paper's VAE baseline, 30,000 samples scored against the MOSES test set
 # (Polykovskiy et al. 2020, Tables 2-3, mean of their runs; the same figures head the MOSES
-# README's results table). A published reference to read our figures against, not a target;
-# keys match sample_metrics().
+# README's results table, checked at molecularsets/moses dd7ed6a). A published reference to
+# read our figures against, not a target; keys match sample_metrics().
 MOSES_VAE_REFERENCE = {
     "validity": 0.977,
     "unique@1k": 1.0,
@@ -42,6 +53,10 @@ MOSES_VAE_REFERENCE = {
     "novelty": 0.695,
     "internal_diversity": 0.856,  # IntDiv_1
     "fcd_test": 0.099,
+    "snn_test": 0.6257,
+    "frag_test": 0.9994,
+    "scaf_test": 0.9386,
+    "filters": 0.997,
 }
 
 
@@ -85,39 +100,20 @@ def novelty(smiles: Sequence[str], train_smiles: Iterable[str], train_is_canonic
     return len(generated - train) / len(generated)
 
 
-def morgan_bits(smiles: Sequence[str], radius: int = 2, n_bits: int = 1024) -> np.ndarray:
-    """Morgan (ECFP4-like, Rogers & Hahn 2010) bit fingerprints of the valid molecules: (n_valid, n_bits) uint8."""
-    fpgen = require("rdkit.Chem.rdFingerprintGenerator", "rdkit").GetMorganGenerator(radius=radius, fpSize=n_bits)
-    mols = [m for m in to_molecules(smiles) if m is not None]
-    if not mols:
-        return np.zeros((0, n_bits), dtype=np.uint8)
-    return np.stack([fpgen.GetFingerprintAsNumPy(m) for m in mols]).astype(np.uint8)
-
-
-def tanimoto_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Tanimoto similarity of every bit vector in ``a`` (n, f) with every one in ``b`` (m, f): (n, m).
-
-    T = |a ∧ b| / (|a| + |b| − |a ∧ b|), with the intersections from one matrix product.
-    Two empty fingerprints count as identical (T = 1), as in MOSES.
-    """
-    a, b = a.astype(np.float32), b.astype(np.float32)  # bit counts <= 2^24 are exact in float32
-    both = a @ b.T  # (n, m): |a ∧ b|
-    union = a.sum(1, keepdims=True) + b.sum(1)[None, :] - both  # (n, m)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(union > 0, both / union, 1.0)
-
-
 def internal_diversity(smiles: Sequence[str], p: int = 1, block: int = 2048) -> float:
     """IntDiv_p = 1 − ((1/|G|²) Σ_{m1,m2 ∈ G} T(m1, m2)^p)^(1/p)  (Polykovskiy et al. 2020, Eq. in §3).
 
     G is the valid molecules (duplicates kept, as MOSES does), T the Tanimoto
     similarity of Morgan fingerprints (radius 2, 1024 bits); the sum runs over all
     ordered pairs, the diagonal (T = 1) included. 0 for a set of one repeated molecule.
-    Computed in row blocks of ``block`` fingerprints, so memory stays O(block · |G|).
     For p = 1 this equals MOSES' code; for p > 1 MOSES' code takes the root per molecule
     before averaging, which gives slightly different figures. NaN when nothing is valid.
     """
-    fps = morgan_bits(smiles)  # (n, 1024)
+    return internal_diversity_of_bits(morgan_bits(smiles), p, block)
+
+
+def internal_diversity_of_bits(fps: np.ndarray, p: int = 1, block: int = 2048) -> float:
+    """:func:`internal_diversity` of fingerprint bits (n, f), in row blocks of ``block``: memory O(block · n)."""
     n = fps.shape[0]
     if n == 0:
         return math.nan
@@ -127,31 +123,33 @@ def internal_diversity(smiles: Sequence[str], p: int = 1, block: int = 2048) -> 
     return 1.0 - (total / n**2) ** (1.0 / p)
 
 
-def _property_means(generated: Sequence[str], names: Sequence[str]) -> dict:
-    values = properties(generated, names)
-    return {f"{name}_mean": float(np.nanmean(v)) if np.isfinite(v).any() else math.nan for name, v in values.items()}
-
-
 def sample_metrics(
     generated: Sequence[str],
     train_smiles: Iterable[str],
     test_smiles: Sequence[str] | None = None,
     *,
     train_is_canonical: bool = False,
-    property_names: Sequence[str] = ("logp", "qed", "sa"),
+    property_names: Sequence[str] = MOSES_PROPERTIES,
     unique_at: Sequence[int] = (1000, 10000),
+    reference_stats: SetStatistics | None = None,
     fcd_device: str = "cpu",
     fcd_batch_size: int = 512,
-    test_stats: dict | None = None,
+    fcd_stats: dict | None = None,
 ) -> dict:
-    """The MOSES-style summary of generated molecules: one flat, JSON-ready dict.
+    """The MOSES summary of generated molecules (Polykovskiy et al. 2020, sec. "Metrics"): one flat, JSON-ready dict.
 
     Keys: ``n``, ``n_valid``, ``validity``, ``uniqueness``, ``unique@<k>`` for each k in
     ``unique_at`` that the valid molecules reach, ``novelty``, ``internal_diversity``
-    (IntDiv_1), ``<property>_mean`` over the valid molecules, and, with ``test_smiles``,
-    ``fcd_test`` or, when either set has fewer than 2 valid molecules, ``fcd_test_skipped``
-    giving the reason. ``test_stats`` (:func:`~vaelab.chem.fcd.chemnet_stats` of ``test_smiles``,
-    e.g. cached) saves computing the test set's ChemNet statistics again. Compare with
+    (IntDiv_1), ``filters`` (share passing MOSES' filters, :mod:`vaelab.chem.filters`)
+    with ``filters_source``, and ``<property>_mean`` over the valid molecules. With
+    ``test_smiles``: ``fcd_test``, and SNN, Frag, Scaf and the Wasserstein-1 distance of
+    each property (:func:`vaelab.chem.reference.reference_metrics`: ``snn_test``,
+    ``frag_test``, ``scaf_test``, ``<property>_w1_test``) against ``reference_stats``
+    when given (e.g. of a subset of the test set, computed once with
+    :func:`~vaelab.chem.reference.set_statistics`), else against all of ``test_smiles``.
+    A figure that cannot be computed is replaced by ``<key>_skipped`` giving the reason.
+    ``fcd_stats`` (:func:`~vaelab.chem.fcd.chemnet_stats` of ``test_smiles``, e.g. cached)
+    saves computing the test set's ChemNet statistics again. Compare with
     :data:`MOSES_VAE_REFERENCE`.
     """
     _nonempty(generated, "sample_metrics")
@@ -162,20 +160,35 @@ def sample_metrics(
         if len(valid) >= k:
             out[f"unique@{k // 1000}k" if k % 1000 == 0 else f"unique@{k}"] = uniqueness(valid, unique_at_k=k)
     out["novelty"] = novelty(valid, train_smiles, train_is_canonical=train_is_canonical)
-    out["internal_diversity"] = internal_diversity(valid)
-    out.update(_property_means(valid, property_names))
+    mols = valid_molecules(valid)
+    stats = statistics_of_molecules(mols, property_names)
+    out["internal_diversity"] = internal_diversity_of_bits(stats.fingerprints)
+    out.update(_filters_entry(mols))
+    out.update({f"{name}_mean": _mean(values) for name, values in stats.properties.items()})
     if test_smiles is not None:
-        out.update(_fcd_entry(valid, test_smiles, fcd_device, fcd_batch_size, test_stats))
+        out.update(_fcd_entry(valid, test_smiles, fcd_device, fcd_batch_size, fcd_stats))
+        reference = reference_stats if reference_stats is not None else set_statistics(test_smiles, property_names)
+        out.update(reference_metrics(stats, reference, suffix="test"))
     return out
 
 
+def _mean(values: np.ndarray) -> float:
+    return float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
+
+
+def _filters_entry(mols: Sequence) -> dict:
+    if not mols:
+        return {"filters_skipped": "no valid generated molecule"}
+    return {"filters": float(passes_filters(mols).mean()), "filters_source": filter_source()}
+
+
 def _fcd_entry(valid: Sequence[str], test_smiles: Sequence[str], device: str, batch_size: int,
-               test_stats: dict | None = None) -> dict:
+               fcd_stats: dict | None = None) -> dict:
     if len(valid) < 2:
         return {"fcd_test_skipped": f"only {len(valid)} valid generated molecule(s); the FCD needs at least 2"}
     try:
-        if test_stats is not None:
-            return {"fcd_test": fcd(valid, reference_stats=test_stats, device=device, batch_size=batch_size)}
+        if fcd_stats is not None:
+            return {"fcd_test": fcd(valid, reference_stats=fcd_stats, device=device, batch_size=batch_size)}
         return {"fcd_test": fcd(valid, test_smiles, device=device, batch_size=batch_size)}
     except VaelabError as err:  # e.g. a test set with fewer than 2 valid molecules
         return {"fcd_test_skipped": str(err)}

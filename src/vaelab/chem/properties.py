@@ -36,6 +36,11 @@ def to_molecules(smiles: Iterable) -> list:
     return mols
 
 
+def valid_molecules(smiles: Iterable) -> list:
+    """The RDKit molecules of the valid strings only, in input order, duplicates kept."""
+    return [m for m in to_molecules(smiles) if m is not None]
+
+
 def valid_canonical(smiles: Sequence[str]) -> list[str]:
     """RDKit canonical SMILES of the valid strings only, in input order, duplicates kept (MOSES' ``remove_invalid``)."""
     return canonicalize([s if isinstance(s, str) else "" for s in smiles]).smiles
@@ -90,16 +95,25 @@ def mol_weight(mol) -> float:
 PROPERTIES = {"logp": logp, "qed": qed, "sa": sa_score, "mw": mol_weight}
 
 
+def _check_names(names: Sequence[str]) -> None:
+    unknown = [n for n in names if n not in PROPERTIES]
+    if unknown:
+        raise VaelabError(f"unknown molecular properties {unknown}; choose from {sorted(PROPERTIES)}")
+
+
+def properties_of_molecules(mols: Sequence, names: Sequence[str] = ("logp", "qed", "sa")) -> dict[str, np.ndarray]:
+    """Each named property of each RDKit molecule: ``{name: (n,) float64 array}``, NaN where the molecule is None."""
+    _check_names(names)
+    return {
+        name: np.array([PROPERTIES[name](m) if m is not None else np.nan for m in mols], dtype=np.float64)
+        for name in names
+    }
+
+
 def properties(smiles: Sequence, names: Sequence[str] = ("logp", "qed", "sa")) -> dict[str, np.ndarray]:
     """Each named property of each SMILES string: ``{name: (n,) float64 array}``, NaN where invalid.
 
     Names: ``logp`` (Crippen), ``qed``, ``sa`` (SA score), ``mw`` (molecular weight).
     """
-    unknown = [n for n in names if n not in PROPERTIES]
-    if unknown:
-        raise VaelabError(f"unknown molecular properties {unknown}; choose from {sorted(PROPERTIES)}")
-    mols = to_molecules(smiles)
-    return {
-        name: np.array([PROPERTIES[name](m) if m is not None else np.nan for m in mols], dtype=np.float64)
-        for name in names
-    }
+    _check_names(names)
+    return properties_of_molecules(to_molecules(smiles), names)

@@ -95,6 +95,11 @@ def _fd(key, label, glossary, direction="lower", decimals=1):
 
 
 _MOL = {"data": (TOKENS,)}
+#: (key, label, what, decimals) of the properties whose distributions MOSES compares
+_MOSES_PROPERTIES = (("logp", "logP", "Crippen logP (Wildman & Crippen 1999)", 3),
+                     ("qed", "QED", "QED (Bickerton et al. 2012)", 3),
+                     ("sa", "SA", "synthetic accessibility scores (Ertl & Schuffenhauer 2009)", 3),
+                     ("mw", "weight", "molecular weights (daltons)", 1))
 
 METRICS: tuple[Metric, ...] = (
     # ---- what was evaluated
@@ -196,6 +201,32 @@ METRICS: tuple[Metric, ...] = (
            "Fr\u00e9chet ChemNet Distance (Preuer et al. 2018) between the valid samples and the test molecules; "
            "small sets read high, so compare at equal numbers of samples. Lower is better.", "lower", "", 2, **_MOL),
     _detail("molecules.samples.fcd_test_skipped", "FCD skipped", "Why the FCD was not computed.", **_MOL),
+    Metric("molecules.samples.snn_test", "SNN vs test",
+           "Mean over the valid samples of the largest Tanimoto similarity of Morgan fingerprints (radius 2, 1024 "
+           f"bits) to a test molecule ({_MOSES}, \u201cSNN/Test\u201d). Higher: samples nearer the data.",
+           "higher", "share", 3, context="{molecules.samples.reference_n} test molecules", **_MOL),
+    Metric("molecules.samples.frag_test", "Frag vs test",
+           "Cosine similarity of the counts of BRICS fragments (Degen et al. 2008) in the valid samples and in the "
+           f"test molecules ({_MOSES}, \u201cFrag/Test\u201d). Higher is better.", "higher", "share", 3, **_MOL),
+    Metric("molecules.samples.scaf_test", "Scaf vs test",
+           "Cosine similarity of the counts of Bemis\u2013Murcko scaffolds (Bemis & Murcko 1996) of 2 or more rings, "
+           f"as MOSES' code counts them, in the valid samples and in the test molecules ({_MOSES}, "
+           "\u201cScaf/Test\u201d). Higher is better.", "higher", "share", 3, **_MOL),
+    Metric("molecules.samples.filters", "passes filters",
+           "Share of the valid samples that pass MOSES' filters: no MCF or PAINS (Baell & Holloway 2010) "
+           "substructure, no charge, only C, N, S, O, F, Cl, Br, H, no ring of 8 or more atoms "
+           f"({_MOSES}, \u201cFilters\u201d). Higher is better.", "higher", "share", 3, **_MOL),
+    *(Metric(f"molecules.samples.{name}_w1_test", f"{label} W1 vs test",
+             f"Wasserstein-1 distance between the {what} of the valid samples and of the test molecules ({_MOSES}, "
+             "property distributions). Lower is better.", "lower", "", decimals, **_MOL)
+      for name, label, what, decimals in _MOSES_PROPERTIES),
+    *(_detail(f"molecules.samples.{key}_skipped", f"{key} skipped", f"Why {key} was not computed.", **_MOL)
+      for key in ("snn_test", "frag_test", "scaf_test", "filters", *(f"{p[0]}_w1_test" for p in _MOSES_PROPERTIES))),
+    _detail("molecules.samples.filters_source", "filter patterns",
+            "Where the MCF and PAINS patterns came from: molsets' files, as MOSES, or RDKit's PAINS alone.", **_MOL),
+    _detail("molecules.samples.reference_n", "reference molecules",
+            "Test molecules (a seeded random subset) that SNN, Frag, Scaf and the property distances compare with.",
+            unit="count", **_MOL),
     _detail("molecules.samples.n", "samples", "Decoded samples scored.", unit="count", **_MOL),
     _detail("molecules.samples.n_valid", "valid samples", "Decoded samples that RDKit parses.", unit="count", **_MOL),
     _detail("molecules.samples.sampler", "sampler", "Where the sampled codes came from: the model's N-sampler.",
@@ -209,6 +240,8 @@ METRICS: tuple[Metric, ...] = (
             **_MOL),
     _detail("molecules.samples.sa_mean", "mean SA score", "Mean synthetic accessibility (Ertl & Schuffenhauer 2009) "
             "of the valid samples.", **_MOL),
+    _detail("molecules.samples.mw_mean", "mean weight", "Mean molecular weight (daltons) of the valid samples.",
+            **_MOL),
     _detail("molecules.samples.examples", "example samples", "The first ten decoded samples.", **_MOL),
     # ---- FD (feature net), image runs: the columns of the RAE paper's Table 1
     _fd("fd_rec", "FD (feature net) reconstructions",

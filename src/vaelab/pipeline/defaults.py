@@ -10,5 +10,8 @@ IW_BATCH = 100
 FD_SAMPLERS = ("gmm",)
 #: decoded samples scored on token runs (MOSES uses 30,000; FCD of small sets reads high: compare at equal n)
 MOLECULE_SAMPLES = 1000
+#: test molecules (a seeded random subset) that SNN, Frag, Scaf and the property distances compare the samples
+#: with; MOSES uses its whole test set (176k), which would take minutes on a CPU, not seconds
+MOLECULE_REFERENCE = 10000
 #: samples drawn by `vaelab sample`
 SAMPLES = 64

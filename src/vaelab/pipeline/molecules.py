@@ -2,9 +2,11 @@
 
 Reconstruction follows Gómez-Bombarelli et al. 2018 (sec. "Results"): decode the
 posterior mean of each test molecule greedily and compare canonical SMILES. Samples
-are scored with :func:`vaelab.chem.metrics.sample_metrics` (validity, uniqueness,
-novelty against the training set, internal diversity, logP/QED/SA means, FCD against
-the test set; Polykovskiy et al. 2020).
+are scored with :func:`vaelab.chem.metrics.sample_metrics` (Polykovskiy et al. 2020,
+sec. "Metrics": validity, uniqueness, novelty against the training set, internal
+diversity, Filters, logP/QED/SA/weight means, FCD against the test set, and SNN, Frag,
+Scaf and the property distances against a seeded random subset of at most
+:data:`~vaelab.pipeline.defaults.MOLECULE_REFERENCE` test molecules).
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from vaelab.chem.decode import ids_to_smiles
 from vaelab.chem.deps import rdkit_chem
 from vaelab.chem.metrics import sample_metrics
 from vaelab.chem.properties import to_molecules
-from vaelab.pipeline.defaults import MOLECULE_SAMPLES
+from vaelab.chem.reference import set_statistics
+from vaelab.pipeline.defaults import MOLECULE_REFERENCE, MOLECULE_SAMPLES
 from vaelab.views import sampled_codes
-
 
 
 def _canonical_or_none(smiles) -> list:
@@ -54,14 +56,29 @@ def reconstruction_metrics(run, split: str = "test", mu: torch.Tensor | None = N
             "reconstruction_n": len(truth)}
 
 
+def reference_subset(smiles: list[str], limit: int | None, seed: int = 0) -> list[str]:
+    """At most ``limit`` of ``smiles``: all of them, or a seeded random subset in their original order."""
+    if limit is None or len(smiles) <= limit:
+        return list(smiles)
+    rows = np.sort(np.random.default_rng(seed).choice(len(smiles), size=limit, replace=False))  # (limit,)
+    return [smiles[i] for i in rows]
+
+
 @torch.no_grad()
-def sample_metrics_of_run(run, n: int = MOLECULE_SAMPLES, seed: int = 0, split: str = "test") -> dict:
-    """The MOSES metrics of n decoded samples from the model's ``n_sampler`` (prior, or a fitted density)."""
+def sample_metrics_of_run(run, n: int = MOLECULE_SAMPLES, seed: int = 0, split: str = "test",
+                          n_reference: int | None = MOLECULE_REFERENCE) -> dict:
+    """The MOSES metrics of n decoded samples from the model's ``n_sampler`` (prior, or a fitted density).
+
+    The FCD compares them with the whole ``split``; SNN, Frag, Scaf and the property
+    distances with at most ``n_reference`` of its molecules (None: all), reported as ``reference_n``.
+    """
     z = sampled_codes(run, run.model.n_sampler, n, seed)  # (n, d)
     generated = [s or "" for s in run.decode_smiles(z)]
     info = run.data.info
+    reference = reference_subset(info["smiles"][split], n_reference, seed)
     out = sample_metrics(generated, info["smiles"]["train"], info["smiles"][split], train_is_canonical=True,
-                         test_stats=reference_fcd_stats(info["smiles"][split]))
+                         reference_stats=set_statistics(reference), fcd_stats=reference_fcd_stats(info["smiles"][split]))
+    out["reference_n"] = len(reference)
     out["sampler"] = run.model.n_sampler
     out["examples"] = [s for s in generated if s][:10]
     return out
@@ -99,8 +116,8 @@ def reference_fcd_stats(smiles: list[str]) -> dict | None:
 
 
 def molecule_metrics(run, split: str = "test", mu: torch.Tensor | None = None, n_samples: int = MOLECULE_SAMPLES,
-                     seed: int = 0) -> dict:
+                     seed: int = 0, n_reference: int | None = MOLECULE_REFERENCE) -> dict:
     """Reconstruction accuracy, token accuracy and the sample metrics of a token run, one dict."""
     out = reconstruction_metrics(run, split, mu)
-    out["samples"] = sample_metrics_of_run(run, n_samples, seed, split)
+    out["samples"] = sample_metrics_of_run(run, n_samples, seed, split, n_reference)
     return out
