@@ -71,3 +71,9 @@ def run_figure(trial: TrialData, kind: str, dest: Path) -> Path | None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(result.written[0], dest)
     return dest
+
+
+def run_figures(collected: Collected, arms, kind: str, out: Path, study: str) -> list[Path | None]:
+    """Figure ``kind`` of each arm's first seed, as ``<out>/<study>-<arm>-<kind>.png`` (arms absent are skipped)."""
+    runs = first_seed(collected)
+    return [run_figure(runs[a], kind, out / f"{study}-{a.replace('/', '-')}-{kind}.png") for a in arms if a in runs]

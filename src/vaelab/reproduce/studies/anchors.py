@@ -82,8 +82,7 @@ def _figures(collected, out):
     from vaelab.plots.inputs import save_png
     from vaelab.plots.study import draw_group_means
 
-    runs = fig.first_seed(collected)
-    lattices = [fig.run_figure(runs[a], "lattice", out / f"anchors-{a}-lattice.png") for a in ARMS if a in runs]
+    lattices = fig.run_figures(collected, ARMS, "lattice", out, "anchors")
     means = save_png(draw_group_means(panels, "Mean code of 0s and 1s per run"), out / "anchors-means.png") \
         if panels else None
     return fig.written(means, *lattices)

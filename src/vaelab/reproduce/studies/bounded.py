@@ -97,9 +97,7 @@ CLAIMS = (
 
 
 def _figures(collected, out):
-    runs = fig.first_seed(collected)
-    return fig.written(*(fig.run_figure(runs[a], "bubbles", out / f"bounded-{a}-bubbles.png")
-                         for a in ARMS if a in runs))
+    return fig.written(*fig.run_figures(collected, ARMS, "bubbles", out, "bounded"))
 
 
 STUDY = Study(

@@ -63,9 +63,7 @@ CLAIMS = (
 
 
 def _figures(collected, out):
-    runs = fig.first_seed(collected)
-    return fig.written(*(fig.run_figure(runs[a], "molecule-map", out / f"molecules-{a}-map.png")
-                         for a in ARMS if a in runs))
+    return fig.written(*fig.run_figures(collected, ARMS, "molecule-map", out, "molecules"))
 
 
 STUDY = Study(

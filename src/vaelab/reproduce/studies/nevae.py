@@ -178,9 +178,8 @@ def _figures(collected, out):
     rows = ("vae-no-anneal", "vae", "aggressive", "beta-0.9", "ne-vae-se")
     activity = [fig.activity(collected, [f"{part}/{r}" for r in rows], out / f"nevae-{part}-activity.png",
                              f"{part}: activity per latent dimension") for part in ("qm9-gru", "mnist-pixelcnn")]
-    runs = fig.first_seed(collected)
-    traversals = [fig.run_figure(runs[a], "molecule-traversals", out / f"nevae-{a.replace('/', '-')}-traversals.png")
-                  for a in ("qm9-gru/vae-no-anneal", "qm9-gru/ne-vae-se") if a in runs]
+    traversals = fig.run_figures(collected, ("qm9-gru/vae-no-anneal", "qm9-gru/ne-vae-se"), "molecule-traversals",
+                                 out, "nevae")
     return fig.written(*activity, *traversals)
 
 
