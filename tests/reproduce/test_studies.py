@@ -62,3 +62,20 @@ def test_arms_of_prefixes_parts_only_when_there_are_several():
     one = {"mnist": {"arms": {"a": {}, "b": {}}}}
     two = {"p": {"arms": {"a": {}}}, "q": {"arms": {"a": {}}}}
     assert arms_of(one) == ["a", "b"] and arms_of(two) == ["p/a", "q/a"]
+
+
+def test_collect_ignores_diagnostics_of_an_older_checkpoint(tmp_path):
+    """A trial evaluated and then trained further: its old diagnostics are not its numbers."""
+    import json
+
+    from vaelab.reproduce.collect import collect
+
+    trials = expand({"arms": {"a": {}, "b": {}}})
+    for name, evaluated_at in (("a", "epoch_0005"), ("b", "epoch_0002")):
+        run = tmp_path / "runs" / name
+        run.mkdir(parents=True)
+        (run / "summary.json").write_text(json.dumps({"status": "completed", "best": {"checkpoint": "epoch_0005"}}))
+        (run / "diagnostics.json").write_text(json.dumps({"checkpoint": evaluated_at, "iw_nll": 90.0}))
+    got = collect(tmp_path, trials)
+    assert got.table["a"]["iw_nll"] == 90.0 and "iw_nll" not in got.table["b"]
+    assert got.missing == ["b: evaluated at epoch_0002, not the best checkpoint epoch_0005"]

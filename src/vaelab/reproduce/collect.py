@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vaelab.rundir.layout import RunLayout, SweepLayout
-from vaelab.sweeps.results import summary_of
+from vaelab.sweeps.results import FINISHED, summary_of
 from vaelab.sweeps.spec import ARM
 
 #: diagnostics keys that are lists of per-group records: flattened as ``<key>.<field>.<group>``
@@ -70,10 +70,14 @@ def collect(sweep_dir, trials, split: str = "test") -> Collected:
         run_dir = layout.run(trial.name)
         summary = summary_of(run_dir)
         diagnostics = _read(RunLayout(run_dir).diagnostics_of(split))
-        if summary.get("status") not in ("completed", "early-stopped"):
+        if summary.get("status") not in FINISHED:
             missing.append(f"{trial.name}: {summary.get('status', 'not run')}")
             continue
-        if diagnostics is None:
+        best = (summary.get("best") or {}).get("checkpoint")
+        if diagnostics is not None and diagnostics.get("checkpoint") != best:  # evaluated before training went on
+            missing.append(f"{trial.name}: evaluated at {diagnostics.get('checkpoint')}, not the best checkpoint {best}")
+            diagnostics = None
+        elif diagnostics is None:
             missing.append(f"{trial.name}: not evaluated on {split}")
         values = flatten(diagnostics or {})
         values.update({f"final.{k}": float(v) for k, v in (summary.get("final") or {}).items() if _number(v)})
