@@ -70,9 +70,9 @@ def shipped_for(bundle, binary: bool) -> str | None:
     return f"{family}-{'binary' if binary else 'grey'}"
 
 
-def shipped_files(name: str, folder: Path = FOLDER) -> tuple[Path, Path]:
-    """``(weights, record)`` of the shipped net ``name`` at the current recipe version."""
-    stem = Path(folder) / f"{name}-v{RECIPE_VERSION}"
+def shipped_files(name: str, folder: Path | None = None) -> tuple[Path, Path]:
+    """``(weights, record)`` of the shipped net ``name`` at the current recipe version (in :data:`FOLDER`)."""
+    stem = Path(folder or FOLDER) / f"{name}-v{RECIPE_VERSION}"
     return stem.with_name(stem.name + ".safetensors"), stem.with_name(stem.name + ".json")
 
 
@@ -92,7 +92,7 @@ def load_shipped(name: str, device: torch.device) -> tuple[FeatureNet, dict]:
     fix = f"reinstall vaelab, or retrain the shipped nets with {SCRIPT}"
     if not weights.is_file() or not record_path.is_file():
         raise CheckpointError(f"the shipped FD feature net {weights.name} (or its .json) is missing from "
-                              f"{FOLDER}; {fix}")
+                              f"{weights.parent}; {fix}")
     record = read_json(record_path)
     sha = file_digest(weights, "sha256")
     if sha != record.get("sha256"):
@@ -103,12 +103,12 @@ def load_shipped(name: str, device: torch.device) -> tuple[FeatureNet, dict]:
     return net.to(device).eval(), {**record, "origin": "shipped with vaelab"}
 
 
-def train_shipped(name: str, folder: Path = FOLDER) -> dict:
+def train_shipped(name: str, folder: Path | None = None) -> dict:
     """Train the shipped net ``name`` (deterministic: seed 0, one CPU thread) into ``folder``; its record."""
     src = shipped_source(name)
     net, acc = train_feature_net(src)
     weights, record_path = shipped_files(name, folder)
-    Path(folder).mkdir(parents=True, exist_ok=True)
+    weights.parent.mkdir(parents=True, exist_ok=True)
     save_safetensors(weights, net.state_dict())
     record = {"net": name, **net_record(src, acc, net.head.out_features), "serves": SHIPPED[name].serves,
               "sha256": file_digest(weights, "sha256"), "torch_version": torch.__version__,
