@@ -31,7 +31,14 @@ from vaelab.data.download import file_digest
 from vaelab.device import describe_device
 from vaelab.errors import CheckpointError, damaged_file
 from vaelab.fileio import load_safetensors, read_json, save_safetensors, write_json
-from vaelab.pipeline.feature_net import RECIPE_VERSION, FeatureNet, FeatureSource, blank_net, net_record, train_feature_net
+from vaelab.pipeline.feature_net import (
+    RECIPE_VERSION,
+    FeatureNet,
+    FeatureSource,
+    blank_net,
+    net_record,
+    train_feature_net,
+)
 from vaelab.rundir.fits import fit_time_fields
 
 FOLDER = Path(__file__).resolve().with_name("feature_nets")
