@@ -85,9 +85,14 @@ def evaluate_all(args, seconds: dict) -> list[dict]:
         rows.append({"model": model, "rec": d["rec"], "train_s": seconds[model], "fd_data": fd["fd_data"],
                      "epoch_s": epoch_s[len(epoch_s) // 2],
                      **{k: fd.get(k) for k in COLUMNS}, "n_sampler": fd.get("n_sampler"),
-                     "fd_two_stage": fd.get("fd_two_stage")})
+                     "fd_two_stage": fd.get("fd_two_stage"), "feature_net": _net_name(fd.get("feature_net") or {})})
         print(json.dumps(rows[-1]), flush=True)
     return rows
+
+
+def _net_name(net: dict) -> str:
+    """The feature net as the report names it: ``mnist5k-binary (hash fd2b59fe10df, recipe v2)``."""
+    return f"{net.get('net', 'unnamed')} (hash {net.get('hash', 'not recorded')}, recipe v{net.get('recipe_version', 1)})"
 
 
 def _rank(rows, key) -> dict[str, int]:
@@ -109,7 +114,8 @@ def write_report(rows, args) -> None:
         "```", cmd, "```", "",
         f"Every model: MLP 784-200-200-16 (softplus), Bernoulli decoder, Adam lr 1e-3, batch 100, {args.epochs} "
         f"epochs, seed 0, data `{args.data}`; the best checkpoint (lowest validation loss) is measured. "
-        "FD (feature net) against the test digits, lower is better; the rank among these eight models is in "
+        f"FD (feature net {rows[0]['feature_net']}) against the test digits, lower is better; the rank among "
+        "these eight models is in "
         f"brackets. The budget is {args.epochs} epochs of 500 steps for every model (the machine was shared "
         "with other jobs during most runs, so wall times are not comparable and are left out). Held-out "
         "training digits score FD "
