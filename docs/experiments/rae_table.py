@@ -92,7 +92,8 @@ def evaluate_all(args, seconds: dict) -> list[dict]:
 
 def _net_name(net: dict) -> str:
     """The feature net as the report names it: ``mnist5k-binary (hash fd2b59fe10df, recipe v2)``."""
-    return f"{net.get('net', 'unnamed')} (hash {net.get('hash', 'not recorded')}, recipe v{net.get('recipe_version', 1)})"
+    name, sha, recipe = net.get("net", "unnamed"), net.get("hash", "not recorded"), net.get("recipe_version", 1)
+    return f"{name} (hash {sha}, recipe v{recipe})"
 
 
 def _rank(rows, key) -> dict[str, int]:

@@ -231,7 +231,8 @@ METRICS: tuple[Metric, ...] = (
     _detail("fd.n_sampler", "N-sampler", "The sampler of fd_n: the model's n_sampler (prior, or gaussian).",
             data=(IMAGES,)),
     _detail("fd.feature_net", "feature net", "The feature net's record (hash = the weights' sha256, recipe "
-            "version, shipped or trained locally, source, accuracy) and, per FD key, what was compared.", data=(IMAGES,)),
+            "version, shipped or trained locally, source, accuracy) and, per FD key, what was compared.",
+            data=(IMAGES,)),
     _info("time_s", "evaluation time", "Wall time of the evaluation.", unit="seconds", decimals=2),
 )
 
