@@ -84,9 +84,15 @@ def evaluate_all(args, seconds: dict) -> list[dict]:
         rows.append({"model": model, "rec": d["rec"], "train_s": seconds[model], "fd_data": fd["fd_data"],
                      "epoch_s": epoch_s[len(epoch_s) // 2],
                      **{k: fd.get(k) for k in COLUMNS}, "n_sampler": fd.get("n_sampler"),
-                     "fd_two_stage": fd.get("fd_two_stage")})
+                     "fd_two_stage": fd.get("fd_two_stage"), "feature_net": _net_name(fd.get("feature_net") or {})})
         print(json.dumps(rows[-1]), flush=True)
     return rows
+
+
+def _net_name(net: dict) -> str:
+    """The feature net as the report names it: ``mnist5k-binary (hash fd2b59fe10df, recipe v2)``."""
+    name, sha, recipe = net.get("net", "unnamed"), net.get("hash", "not recorded"), net.get("recipe_version", 1)
+    return f"{name} (hash {sha}, recipe v{recipe})"
 
 
 def _rank(rows, key) -> dict[str, int]:
@@ -110,7 +116,8 @@ def write_report(rows, args) -> None:
         f"epochs, seed 0, data `{args.data}`; the best checkpoint (lowest validation loss) is measured. "
         "The RAEs and the AE train on the authors' loss (`model.options.scaling`, default `authors`: the "
         "per-pixel mean squared error); their test rec is the Bernoulli NLL of the decoded digits all the same. "
-        "FD (feature net) against the test digits, lower is better; the rank among these eight models is in "
+        f"FD (feature net {rows[0]['feature_net']}) against the test digits, lower is better; the rank among "
+        "these eight models is in "
         f"brackets. The budget is {args.epochs} epochs of 500 steps for every model (the machine was shared "
         "with other jobs during most runs, so wall times are not comparable and are left out). Held-out "
         "training digits score FD "

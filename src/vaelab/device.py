@@ -1,6 +1,8 @@
-"""Choosing the device."""
+"""Choosing the device, and running a computation the same way on any machine's thread count."""
 
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import torch
 
@@ -60,3 +62,22 @@ def cpu_name() -> str:
     except OSError:
         pass
     return name
+
+
+@contextmanager
+def one_cpu_thread():
+    """Run the block with one torch CPU thread and deterministic algorithms, then restore both settings.
+
+    A product split over more threads may sum in another order (floats round differently);
+    one thread and ``torch.use_deterministic_algorithms`` make a CPU computation the same
+    bits whatever the caller's thread count (``OMP_NUM_THREADS``, ``taskset``).
+    """
+    threads, strict, warn_only = (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(),
+                                  torch.is_deterministic_algorithms_warn_only_enabled())
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(strict, warn_only=warn_only)

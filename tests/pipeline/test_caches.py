@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from tests.helpers import QM9_FIXTURE
-from vaelab.pipeline import feature_net as fn
+from vaelab.pipeline import feature_cache, feature_net as fn
 
 #: what both processes do first: wait for the file argv[1], with every rename slowed down, so that the two
 #: processes' writes overlap (a process that wrote through the other's files would fail or leave half a cache)
@@ -37,10 +37,10 @@ PREAMBLE = """
 #: processes reach the cache within milliseconds of each other
 FEATURE_NET = PREAMBLE + """
     import torch
-    from vaelab.pipeline import feature_net as fn
+    from vaelab.pipeline import feature_cache
     from tests.pipeline.test_caches import toy_net, toy_source
-    fn.train_feature_net = toy_net
-    net, info = fn.load_or_train(toy_source(), torch.device("cpu"))
+    feature_cache.train_feature_net = toy_net
+    net, info = feature_cache.load_or_train(toy_source(), torch.device("cpu"))
     print(info["cache_key"], info["test_accuracy"])
 """
 
@@ -57,14 +57,13 @@ def toy_source() -> fn.FeatureSource:
     """A small labelled source (16 features, 3 classes): the net trains in about a second."""
     gen = torch.Generator().manual_seed(0)
     x, y = torch.rand(600, 16, generator=gen), torch.randint(0, 3, (600,), generator=gen)
-    return fn.FeatureSource("toy", x[:500], y[:500], x[500:], y[500:],
-                            {"version": fn.VERSION, "binary": False, "n_in": 16, "data": "toy"})
+    return fn.FeatureSource("toy", x[:500], y[:500], x[500:], y[500:], binary=False, labels="own")
 
 
-def toy_net(src: fn.FeatureSource, device, seed: int = 0) -> tuple[fn.FeatureNet, float]:
+def toy_net(src: fn.FeatureSource, seed: int = 0) -> tuple[fn.FeatureNet, float]:
     """A feature net for ``src`` with seeded initial weights, in place of training (the same in every process)."""
     torch.manual_seed(seed)
-    return fn.FeatureNet(src.key["n_in"], fn.n_classes_of(src)).to(device).eval(), 0.5
+    return fn.FeatureNet(src.n_in, fn.n_classes_of(src)).eval(), 0.5
 
 
 def _together(script: str, tmp_path: Path, n: int = 2) -> list[subprocess.CompletedProcess]:
@@ -90,10 +89,10 @@ def test_two_processes_filling_the_feature_net_cache_both_succeed(tmp_path, monk
     assert [r.returncode for r in results] == [0, 0], [r.stderr for r in results]
     cache = Path(os.environ["VAELAB_CACHE"]) / "feature-nets"
     (folder,) = list(cache.iterdir())
-    assert sorted(p.name for p in folder.iterdir()) == ["info.json", fn.WEIGHTS] and not _leftovers(cache)
-    monkeypatch.setattr(fn, "train_feature_net", lambda *a: pytest.fail("the cached net was trained again"))
-    expected = toy_net(toy_source(), torch.device("cpu"))[0].state_dict()
-    net, info = fn.load_or_train(toy_source(), torch.device("cpu"))
+    assert sorted(p.name for p in folder.iterdir()) == ["info.json", feature_cache.WEIGHTS] and not _leftovers(cache)
+    monkeypatch.setattr(feature_cache, "train_feature_net", lambda *a: pytest.fail("the cached net was trained again"))
+    expected = toy_net(toy_source())[0].state_dict()
+    net, info = feature_cache.load_or_train(toy_source(), torch.device("cpu"))
     assert info["cache_key"] == folder.name and results[0].stdout == results[1].stdout
     assert all(torch.equal(v, expected[k]) for k, v in net.state_dict().items())
 

@@ -11,7 +11,8 @@ import vaelab
 from tests.helpers import tiny_config
 from vaelab.data import load_data
 from vaelab.config.schema import DataConfig
-from vaelab.pipeline import feature_net as fn
+from vaelab.pipeline import feature_cache, feature_net as fn
+from vaelab.pipeline.feature_source import feature_source
 from vaelab.diagnostics.frechet import frechet_distance
 from vaelab.data.groups import group_labels
 
@@ -40,6 +41,8 @@ def test_evaluate_writes_every_key(tiny_run, monkeypatch):
     fd = d["fd"]
     assert {"fd_rec", "fd_n", "fd_interp", "fd_data"} <= set(fd)
     assert fd["feature_net"]["name"] == "FD (feature net)" and 0 <= fd["feature_net"]["test_accuracy"] <= 1
+    assert fd["feature_net"]["origin"] == "trained locally (cache)" and len(fd["feature_net"]["sha256"]) == 64
+    assert fd["feature_net"]["recipe_version"] == fn.RECIPE_VERSION
     posterior = np.load(tiny_run.path / "arrays" / "posterior_test.npz")
     assert posterior["mu"].shape == (d["n"], dim) and posterior["labels"].shape == (d["n"],)
 
@@ -63,32 +66,24 @@ def _digits_source(binary=False, labelled=True):
     if not labelled:
         for s in (bundle.train, bundle.valid, bundle.test):
             s.y = None
-    return bundle, fn.feature_source(bundle, {"name": "digits"}, binary)
+    return bundle, feature_source(bundle, binary)
 
 
 def test_feature_source_rules():
     bundle, src = _digits_source()
-    assert src.key["labels"] == "own" and "digit label" in src.description
+    assert src.labels == "own" and "digit label" in src.description
     bundle, src = _digits_source(labelled=False)  # 64 inputs, no labels: k-means clusters
-    assert src.key["labels"] == "kmeans" and "k-means" in src.description
+    assert src.labels == "kmeans" and "k-means" in src.description
     assert int(src.y_train.max()) <= 9
-
-
-def test_unlabelled_mnist_like_data_uses_mnist5k_digits():
-    bundle = load_data(DataConfig(name="synthetic", options={"n": 200, "image_side": 28, "kind": "binary"}))
-    for s in (bundle.train, bundle.valid, bundle.test):
-        s.y = None
-    src = fn.feature_source(bundle, {"name": "synthetic"}, binary=True)
-    assert src.key["labels"] == "digits" and "mnist5k" in src.description and "binarised" in src.description
 
 
 def test_feature_net_is_cached_and_perfect_reconstruction_has_zero_fd(monkeypatch):
     monkeypatch.setattr(fn, "MAX_STEPS", 300)
     bundle, src = _digits_source()
-    net, info = fn.load_or_train(src, torch.device("cpu"))
-    assert info["test_accuracy"] > 0.8  # 8x8 digits are easy
-    monkeypatch.setattr(fn, "train_feature_net", lambda *a, **k: pytest.fail("retrained despite the cache"))
-    net2, info2 = fn.load_or_train(src, torch.device("cpu"))
+    net, info = feature_cache.load_or_train(src, torch.device("cpu"))
+    assert info["test_accuracy"] > 0.8 and info["origin"] == "trained locally (cache)"  # 8x8 digits are easy
+    monkeypatch.setattr(feature_cache, "train_feature_net", lambda *a, **k: pytest.fail("retrained despite the cache"))
+    net2, info2 = feature_cache.load_or_train(src, torch.device("cpu"))
     x = bundle.test.x.float()
     f1, f2 = fn.features(net, x).numpy(), fn.features(net2, x).numpy()
     assert np.array_equal(f1, f2) and info2 == info

@@ -6,7 +6,9 @@ from pathlib import Path
 from vaelab.sweeps.run import run_sweep
 from tests.helpers import QM9_FIXTURE, SMALL_SEQ
 
-IMAGES = {"data": {"name": "digits"}, "model": {"hidden": [32], "latent_dim": 2},
+#: synthetic images (120 in the test split, over the limit of 100): no shipped feature net covers them, so the
+#: trials train one and share it through the cache
+IMAGES = {"data": {"name": "synthetic", "options": {"n": 1200, "image_side": 8}}, "model": {"hidden": [32], "latent_dim": 2},
           "train": {"epochs": 1, "batch_size": 100, "progress": False}}
 MOLECULES = {"data": {"name": "smiles", "options": {"path": str(QM9_FIXTURE)}}, "model": {"name": "vae", **SMALL_SEQ},
              "train": {"epochs": 1, "batch_size": 80, "progress": False}}

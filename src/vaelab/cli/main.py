@@ -136,7 +136,8 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--limit", type=count, help="evaluate only the first N examples (default: all)")
     p.add_argument("--batch-size", type=count, default=d.IW_BATCH, help="examples per IW NLL batch")
     p.add_argument("--no-fd", dest="fd", action="store_false",
-                   help="skip the FD (feature net), which trains a small classifier on first use")
+                   help="skip the FD (feature net); its classifier ships with vaelab for MNIST-like data and "
+                        "digits, and is trained on first use (and cached) for other data")
     p.add_argument("--fd-sampler", dest="fd_samplers", action="append", metavar="NAME",
                    help=f"a fitted sampler whose samples get an FD column fd_<NAME>, repeatable "
                         f"(default: {', '.join(d.FD_SAMPLERS)}; see `vaelab sample`)")

@@ -29,8 +29,9 @@ ROLES = ("info", "metric", "detail")
 MISSING = "\u2014"  # em dash: a value that is absent
 
 FD_NOTE = ("FD (feature net): Fr\u00e9chet distance (Heusel et al. 2017) between Gaussians fitted to features from "
-           "the penultimate layer of a small classifier trained on the run's dataset (the feature net); not "
-           "Inception FID, so values are comparable only between runs on the same data with the same feature net.")
+           "the penultimate layer of a small classifier (the feature net: shipped with vaelab for MNIST-like data "
+           "and digits, else trained on the run's dataset); not Inception FID, so values are comparable only "
+           "between runs scored with the same feature net (its sha256 hash), split and data.")
 _FD_SHORT = ("Fr\u00e9chet distance (Heusel et al. 2017) in the feature net's penultimate layer, not Inception FID "
              "(see Feature net).")
 _RAE = "Ghosh et al. 2020, \u201cFrom variational to deterministic autoencoders\u201d, Table 1"
@@ -262,8 +263,9 @@ METRICS: tuple[Metric, ...] = (
         "size; a reference, not a score of the model.", direction=None, decimals=2),
     _detail("fd.n_sampler", "N-sampler", "The sampler of fd_n: the model's n_sampler (prior, or gaussian).",
             data=(IMAGES,)),
-    _detail("fd.feature_net", "feature net", "The feature net's record (source, accuracy, cache key) and, per FD "
-            "key, what was compared.", data=(IMAGES,)),
+    _detail("fd.feature_net", "feature net", "The feature net's record (hash = the weights' sha256, recipe "
+            "version, shipped or trained locally, source, accuracy) and, per FD key, what was compared.",
+            data=(IMAGES,)),
     _info("time_s", "evaluation time", "Wall time of the evaluation.", unit="seconds", decimals=2),
 )
 

@@ -28,7 +28,8 @@ from vaelab.errors import ConfigError
 from vaelab.fileio import save_npz, write_json
 from vaelab.nn.batching import take
 from vaelab.pipeline.defaults import FD_SAMPLERS, IW_BATCH, IW_SAMPLES, IW_SAMPLES_TOKENS, MOLECULE_SAMPLES
-from vaelab.pipeline.feature_net import feature_source, features, load_or_train
+from vaelab.pipeline.fd_net import fd_feature_net
+from vaelab.pipeline.feature_net import features
 from vaelab.pipeline.molecules import molecule_metrics
 from vaelab.pipeline.writer import writing
 from vaelab.progress import bar, stage
@@ -82,11 +83,12 @@ def _fd_metrics(run, split: str, seed: int, mu: torch.Tensor, samplers=FD_SAMPLE
     AEs); files written before the rename call it ``fd_prior`` (see
     :data:`vaelab.diagnostics.catalogue.RENAMED`).
     Each name in ``samplers`` adds ``fd_<name>`` from that fitted sampler (e.g. ``fd_gmm``).
+    The feature net is the one shipped for the run's data, else one trained on it
+    (:func:`vaelab.pipeline.fd_net.fd_feature_net`); its record, with the weights'
+    sha256, goes to ``feature_net``.
     """
     binary = run.meta.get("binarize", "none") != "none" or run.data.kind == "binary"
-    src = feature_source(run.data, run.config.data.model_dump(exclude={"data_dir"}), binary,
-                         seed=run.config.data.split_seed)
-    net, info = load_or_train(src, run.device)
+    net, info = fd_feature_net(run, binary)
     x = run.eval_data(split)[:max_n]
     side = take(run.eval_side(split), slice(0, x.shape[0]))
     n = x.shape[0]

@@ -1,32 +1,33 @@
-"""The feature space of "FD (feature net)": a small classifier, trained once per dataset and cached.
+"""The feature space of "FD (feature net)": a small MLP classifier and its training recipe.
 
-This is *not* Inception FID: the features come from the penultimate layer of a small
-MLP classifier trained by vaelab on labelled data that matches the run's data, and
-distances are comparable only between runs scored with the same feature net (same
-cache key, recorded in ``diagnostics.json``).
+This is *not* Inception FID (Heusel et al. 2017): the features come from the
+penultimate layer of a small MLP classifier trained by vaelab on labelled data that
+matches the run's data. As with FID, distances are comparable only between runs scored
+with the same net: ``diagnostics.json`` records the weights' sha256 (``fd.feature_net``).
+The nets for MNIST-like data and scikit-learn's digits ship inside the package
+(:mod:`vaelab.pipeline.shipped_nets`); other data gets a net trained on first use and
+cached (:mod:`vaelab.pipeline.feature_cache`).
+
+Recipe version 2 is version 1's recipe (architecture, steps, batch, learning rate)
+trained on the CPU with one thread and deterministic algorithms, so a machine
+retrains the same bits whatever its thread count.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from vaelab.config.schema import DataConfig
-from vaelab.data import load_data
-from vaelab.data.groups import group_labels
-from vaelab.data.registry import default_cache_dir
 from vaelab.data.transforms import dynamic_binarize
-from vaelab.rundir.fits import FitFolder
+from vaelab.device import one_cpu_thread
 
-WEIGHTS = "model.safetensors"
-VERSION = 1  # bump when the architecture or training recipe changes: invalidates the cache
+RECIPE_VERSION = 2  # bump when the architecture or training recipe changes: new shipped files, new cache keys
 HIDDEN, FEATURES = 256, 64
-TRAIN_EPOCHS, MAX_STEPS, MIN_STEPS, BATCH, LR = 30, 3000, 300, 128, 1e-3
+TRAIN_EPOCHS, MAX_STEPS, MIN_STEPS, BATCH, LR, SEED = 30, 3000, 300, 128, 1e-3, 0
+NOTE = "not Inception FID: compare only FD values scored with the same feature net (sha256), split and data"
 
 
 class FeatureNet(nn.Module):
@@ -49,40 +50,42 @@ class FeatureNet(nn.Module):
 
 @dataclass
 class FeatureSource:
-    """Labelled data to train the feature net on, and how to describe it."""
+    """Labelled data to train a feature net on, and how to describe it.
+
+    ``binary``: the scored data is binary, so half of each batch is binarised afresh;
+    ``labels``: where the labels come from (``own``, ``digits``, ``kmeans``).
+    """
 
     description: str
     x_train: torch.Tensor
     y_train: torch.Tensor
     x_test: torch.Tensor
     y_test: torch.Tensor
-    key: dict  # what identifies the trained net in the cache
+    binary: bool
+    labels: str
+
+    @property
+    def n_in(self) -> int:
+        return int(self.x_train[0].numel())
 
 
-def feature_source(bundle, data_cfg: dict, binary: bool, seed: int = 0) -> FeatureSource:
-    """Labels of the run's own data; else labelled MNIST digits for MNIST-like data; else k-means clusters.
+def n_classes_of(src: FeatureSource) -> int:
+    """Classes of the feature net's head: the largest label of either split, plus one."""
+    return int(max(int(src.y_train.max()), int(src.y_test.max()))) + 1
 
-    ``binary``: the run's evaluation data is binary, so the net is trained on a mix of
-    grey-level and dynamically binarised inputs (it then scores binary test images and
-    grey decoder means in one feature space).
+
+def chance_accuracy(y: torch.Tensor) -> float:
+    """The accuracy of always guessing the most common label of ``y`` (N,): the floor a classifier must beat."""
+    return float(torch.bincount(y.long().flatten()).max()) / max(int(y.numel()), 1)
+
+
+def blank_net(n_in: int, n_classes: int) -> FeatureNet:
+    """A net to load weights into, built like any module from the global RNG.
+
+    Whether its weights are then shipped, cached or trained, the global RNG has moved
+    by the same draws, so what follows the FD (the IW NLL) draws the same numbers.
     """
-    n_in = math.prod(bundle.event_shape)
-    base = {"version": VERSION, "binary": binary, "n_in": n_in}
-    if bundle.train.y is not None:
-        _, name, _ = group_labels(bundle, "test")
-        return FeatureSource(f"{bundle.name} training split, labels: {name}", bundle.train.x, bundle.train.y,
-                             bundle.test.x, bundle.test.y, {**base, "data": data_cfg, "labels": "own"})
-    if n_in == 784 and bundle.kind in ("binary", "unit"):
-        digits = load_data(DataConfig(name="mnist5k"))
-        how = ", binarised like the target data" if binary else ""
-        return FeatureSource(f"mnist5k labelled MNIST digits (the target data has no labels){how}",
-                             digits.train.x, digits.train.y, digits.test.x, digits.test.y,
-                             {**base, "data": {"name": "mnist5k"}, "labels": "digits"})
-    train_ids, name, _ = group_labels(bundle, "train", seed=seed)
-    test_ids, _, _ = group_labels(bundle, "test", seed=seed)
-    return FeatureSource(f"{bundle.name} training split, {name} (the data has no labels)", bundle.train.x,
-                         torch.as_tensor(train_ids), bundle.test.x, torch.as_tensor(test_ids),
-                         {**base, "data": data_cfg, "labels": "kmeans"})
+    return FeatureNet(n_in, n_classes)
 
 
 def _batches(x: torch.Tensor, binary: bool, gen: torch.Generator) -> torch.Tensor:
@@ -94,81 +97,56 @@ def _batches(x: torch.Tensor, binary: bool, gen: torch.Generator) -> torch.Tenso
     return x
 
 
-@torch.enable_grad()
-def train_feature_net(src: FeatureSource, device: torch.device, seed: int = 0) -> tuple[FeatureNet, float]:
-    """Adam on batches of 128 for 30 epochs (300 to 3,000 steps); returns the net (eval mode) and its test accuracy."""
+def train_feature_net(src: FeatureSource, seed: int = SEED) -> tuple[FeatureNet, float]:
+    """Adam on batches of 128 for 30 epochs (300 to 3,000 steps) on the CPU, one thread, deterministic.
+
+    Leaves the global RNG and thread settings as it found them. Returns the net (eval
+    mode, on the CPU) and its accuracy on ``src``'s test split (binarised like training).
+    """
+    with torch.random.fork_rng(devices=[]), one_cpu_thread(), torch.enable_grad():
+        return _train(src, seed)
+
+
+def _train(src: FeatureSource, seed: int) -> tuple[FeatureNet, float]:
     torch.manual_seed(seed)
-    gen = torch.Generator(device=device).manual_seed(seed)
-    x = src.x_train.to(device).float().reshape(len(src.x_train), -1)  # (N, D)
-    y = src.y_train.to(device).long()  # (N,)
-    net = FeatureNet(x.shape[1], n_classes_of(src)).to(device)
+    gen = torch.Generator().manual_seed(seed)
+    x = src.x_train.float().reshape(len(src.x_train), -1)  # (N, D)
+    y = src.y_train.long()  # (N,)
+    net = FeatureNet(x.shape[1], n_classes_of(src))
     net.shift.copy_(x.mean(0))
     net.scale.fill_(float(x.std().clamp_min(1e-6)))
     opt = torch.optim.Adam(net.parameters(), lr=LR)
     steps = min(MAX_STEPS, max(MIN_STEPS, TRAIN_EPOCHS * x.shape[0] // BATCH))
     for _ in range(steps):
-        idx = torch.randint(0, x.shape[0], (min(BATCH, x.shape[0]),), device=device, generator=gen)
-        loss = nn.functional.cross_entropy(net(_batches(x[idx], src.key["binary"], gen)), y[idx])
+        idx = torch.randint(0, x.shape[0], (min(BATCH, x.shape[0]),), generator=gen)  # (B,)
+        loss = nn.functional.cross_entropy(net(_batches(x[idx], src.binary, gen)), y[idx])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
     net.eval()
     with torch.no_grad():
-        xt = _batches(src.x_test.to(device).float(), src.key["binary"], gen)
-        acc = float((net(xt).argmax(1) == src.y_test.to(device)).float().mean())
+        xt = _batches(src.x_test.float(), src.binary, gen)  # (N_test, *event)
+        acc = float((net(xt).argmax(1) == src.y_test.long()).float().mean())
     return net, acc
 
 
-def cache_key(src: FeatureSource) -> str:
-    return hashlib.sha256(json.dumps(src.key, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-def n_classes_of(src: FeatureSource) -> int:
-    """Classes of the feature net's head: the largest label of either split, plus one."""
-    return int(max(int(src.y_train.max()), int(src.y_test.max()))) + 1
-
-
-def load_or_train(src: FeatureSource, device: torch.device) -> tuple[FeatureNet, dict]:
-    """The cached net for ``src`` (``$VAELAB_CACHE/feature-nets/<key>``), trained and saved on first use.
-
-    The folder is named by a hash of everything the net depends on (:func:`cache_key`),
-    so a changed source trains a new net. It is published whole (a folder of a unique
-    name renamed into place, :meth:`~vaelab.rundir.fits.FitFolder.publish`), so two
-    processes filling the cache at once both succeed and one net is kept. The
-    net is built first, like any module (its initial weights are drawn from the global
-    RNG), then loaded or trained without touching the global RNG again: the draws that
-    follow (the IW NLL) are the same whether the net was cached or not.
-    """
-    net = FeatureNet(src.key["n_in"], n_classes_of(src))
-    with torch.random.fork_rng(devices=[]):
-        return _load_or_train(src, device, net)
-
-
-def _load_or_train(src: FeatureSource, device: torch.device, net: FeatureNet) -> tuple[FeatureNet, dict]:
-    folder = default_cache_dir() / "feature-nets" / cache_key(src)
-    store = FitFolder(folder, "info.json", "the FD feature net", f"delete {folder} to train it again")
-    if store.read_record(needs=None) is None:
-        _train_and_publish(src, device, store)
-    info = store.read_record(needs=None)  # ours, or the same net another process published first
-    net.load_state_dict(store.load_arrays(WEIGHTS))
-    return net.to(device).eval(), info
-
-
-def _train_and_publish(src: FeatureSource, device: torch.device, store: FitFolder) -> None:
-    """Train the net for ``src`` and publish it in the cache whole (two processes may fill it at once)."""
-    trained, acc = train_feature_net(src, device)
-    n_classes = trained.head.out_features
-    info = {"name": "FD (feature net)", "trained_on": src.description,
-            "architecture": f"MLP {src.key['n_in']}-{HIDDEN}-{FEATURES}-{n_classes}, ReLU; "
+def net_record(src: FeatureSource, acc: float, n_classes: int) -> dict:
+    """What a trained net's record says about it (shipped JSON and cache ``info.json`` alike)."""
+    return {"name": "FD (feature net)", "recipe_version": RECIPE_VERSION, "trained_on": src.description,
+            "architecture": f"MLP {src.n_in}-{HIDDEN}-{FEATURES}-{n_classes}, ReLU; "
                             f"features = the {FEATURES}-d penultimate layer",
-            "test_accuracy": acc, "n_train": int(len(src.x_train)), "n_in": src.key["n_in"],
-            "n_classes": n_classes, "cache_key": cache_key(src),
-            "note": "not Inception FID: compare only between runs scored with the same feature net"}
-    store.publish({WEIGHTS: trained.state_dict()}, info)
+            "test_accuracy": acc, "chance_accuracy": chance_accuracy(src.y_test),
+            "n_train": int(len(src.x_train)), "n_test": int(len(src.x_test)), "n_in": src.n_in,
+            "n_classes": n_classes, "binary": src.binary, "note": NOTE}
 
 
 @torch.no_grad()
 def features(net: FeatureNet, x: torch.Tensor, batch_size: int = 2000) -> torch.Tensor:
-    """Penultimate features of ``x`` (N, *event) in batches: (N, 64) on the host."""
+    """Penultimate features of ``x`` (N, *event) in batches: (N, 64) on the host.
+
+    On the CPU they are computed with one thread, so they are the same bits whatever
+    the caller's thread count (10,000 MNIST images take about 0.15 s).
+    """
     dev = net.shift.device
-    return torch.cat([net.features(x[s : s + batch_size].to(dev)).cpu() for s in range(0, x.shape[0], batch_size)])
+    with one_cpu_thread() if dev.type == "cpu" else nullcontext():
+        return torch.cat([net.features(x[s : s + batch_size].to(dev)).cpu() for s in range(0, x.shape[0], batch_size)])

@@ -1,7 +1,7 @@
 """The fit store: everything fitted to a run after training and cached in its directory.
 
 Samplers (``samplers/<name>/``), LSO property predictors with the statistics of their
-codes (``lso/<property>/``) and, outside any run, the FD feature nets
+codes (``lso/<property>/``) and, outside any run, the FD feature nets trained on user data
 (``$VAELAB_CACHE/feature-nets/<key>/``) are all saved the same way: arrays as
 safetensors files (no pickle), then a JSON record, written last, so a folder without its
 record is an interrupted fit and is fitted afresh.

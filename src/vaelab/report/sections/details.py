@@ -38,8 +38,9 @@ def feature_net_table(runs: list[RunData]) -> Markup:
                                      for n in nets] for k in keys]
     return join([
         el("h3", "Feature net for the FD rows"),
-        el("p", "The classifier whose penultimate-layer features the FD rows compare (not Inception).",
-           class_="note"),
+        el("p", "The classifier whose penultimate-layer features the FD rows compare (not Inception): shipped "
+                "with vaelab for MNIST-like data and digits, else trained on the run's data. FD values are "
+                "comparable only between runs scored with the same net (hash), split and data.", class_="note"),
         el("div", table(["item"] + names, rows, class_="featnet"), class_="scroll"),
     ])
 

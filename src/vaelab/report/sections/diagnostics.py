@@ -1,5 +1,8 @@
 """The diagnostics section: one row per catalogue metric, one column per run, the best value marked.
 
+FD rows mark a best value only between runs scored with the same feature net, split and
+data (:mod:`vaelab.report.sections.fd_compare`); otherwise a note under the table says why.
+
 Rows, labels, directions, formats and the glossary come from
 :mod:`vaelab.diagnostics.catalogue`; this module only lays them out.
 """
@@ -13,6 +16,7 @@ from vaelab.diagnostics.catalogue import FD_NOTE, MISSING, Metric, context_text,
 from vaelab.report.html import Markup, el, esc, is_number, join, table
 from vaelab.report.load import RunData
 from vaelab.report.sections.details import bubbles_tables, feature_net_table, skipped_list
+from vaelab.report.sections.fd_compare import fd_mismatch
 
 _ARROWS = {"lower": ("\u2193", "lower is better"), "higher": ("\u2191", "higher is better")}
 
@@ -54,12 +58,33 @@ def _cell(m: Metric, diag: dict | None, value, best: bool) -> tuple:
     return text, {"class": "num" if is_number(value) else "txt"}
 
 
-def _row(m: Metric, diags: list) -> list:
+def _fd_best(m: Metric, runs: list[RunData], values: list, best: set[int]) -> tuple[set[int], str | None]:
+    """``best``, or none with the reason when an FD row's runs differ in feature net, split or data."""
+    if not best or not m.key.startswith("fd."):
+        return best, None
+    ranked = [r for r, v in zip(runs, values) if is_number(v) and math.isfinite(v)]
+    why = fd_mismatch(ranked)
+    return (set(), why) if why else (best, None)
+
+
+def _row(m: Metric, runs: list[RunData]) -> tuple[list, str | None]:
+    """The row's cells, and why no best value is marked when an FD row cannot rank its runs."""
+    diags = [r.diagnostics for r in runs]
     values = [lookup(d, m.key) if d else None for d in diags]
-    best = best_indices(values, m.direction)
+    best, why = _fd_best(m, runs, values, best_indices(values, m.direction))
     arrow = _ARROWS.get(m.direction)
     label = join([m.heading, el("span", arrow[0], class_="dir", title=arrow[1]) if arrow else ""])
-    return [(label, {"title": m.glossary})] + [_cell(m, d, v, i in best) for i, (d, v) in enumerate(zip(diags, values))]
+    cells = [_cell(m, d, v, i in best) for i, (d, v) in enumerate(zip(diags, values))]
+    return [(label, {"title": m.glossary})] + cells, why
+
+
+def _fd_note(reasons: list[str | None]) -> Markup:
+    """The note under the table when FD rows mark no best value, with each reason once."""
+    unique = list(dict.fromkeys(r for r in reasons if r))
+    if not unique:
+        return Markup("")
+    return el("p", "FD rows: no best value is marked, because " + "; ".join(unique) + ". FD values are comparable "
+                   "only between runs scored with the same feature net (hash), split and data.", class_="note fd-note")
 
 
 def _glossary(shown: list[Metric]) -> Markup:
@@ -87,8 +112,10 @@ def diagnostics_section(runs: list[RunData]) -> Markup:
     attrs = [{"class": "info" if m.role == "info" else None, "data_key": m.key} for m in shown]
     parts.append(el("p", "Nats are per example. \u2193 lower is better, \u2191 higher is better; rows without an "
                          "arrow are neutral. Hover a row name for its definition.", class_="note"))
-    parts.append(el("div", table(["metric"] + [r.name for r in runs], [_row(m, diags) for m in shown], class_="diag",
+    built = [_row(m, runs) for m in shown]
+    parts.append(el("div", table(["metric"] + [r.name for r in runs], [cells for cells, _ in built], class_="diag",
                                  row_attrs=attrs), class_="scroll"))
+    parts.append(_fd_note([why for _, why in built]))
     parts.append(_glossary([m for m in shown if m.role == "metric"]))
     parts += [feature_net_table(runs), skipped_list(runs), bubbles_tables(runs)]
     return join(parts)
