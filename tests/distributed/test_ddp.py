@@ -112,6 +112,10 @@ def test_killed_ddp_run_resumes_like_an_uninterrupted_one(tmp_path):
     (["--set", "train.device=cuda:0,cuda:1"], "CUDA devices were listed but CUDA is not available"),
     (["--set", "model.batch_norm=true"], "model.batch_norm=true with data-parallel training"),
     (["--set", "train.step=aggressive"], "train.step=aggressive draws its own inner-loop batches"),
+    (["--model", "bn-vae"], "model.posterior=bn-gaussian (BN-VAE) with data-parallel training"),
+    (["--model", "free-bits-vae"], "model free-bits-vae: its free-bits term max(lambda, batch-mean KL_j) is a "
+                                   "statistic of the whole batch, not a mean over examples"),
+    (["--model", "wae-mmd"], "model wae-mmd: its MMD penalty is a statistic of the whole batch, not a mean"),
 ])
 def test_refusals_before_any_process_starts(tmp_path, capsys, extra, expected):
     if "cuda:0" in " ".join(extra) and torch.cuda.is_available():

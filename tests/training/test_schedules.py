@@ -45,3 +45,36 @@ def test_burda_schedule_stages_and_rates():
     assert learning_rate(cfg, 0, 3280) == 1e-3
     assert abs(learning_rate(cfg, 1, 3280) - 1e-3 * 10 ** (-1 / 7)) < 1e-15  # epochs 1..3: stage 1
     assert abs(learning_rate(cfg, 3279, 3280) - 1e-4) < 1e-15  # stage 7: 10**(-7/7)
+
+
+@pytest.mark.parametrize("total,cycles,ratio,expected", [
+    # T = 8, M = 2: cycles of 4 epochs, rising over the first R * 4 = 2 (tau = 0, 0.25, 0.5, 0.75)
+    (8, 2, 0.5, [0.0, 0.5, 1.0, 1.0, 0.0, 0.5, 1.0, 1.0]),
+    # R = 1: the whole cycle rises (Fu et al.'s fig. 1 with R = 1 is a sawtooth)
+    (8, 2, 1.0, [0.0, 0.25, 0.5, 0.75, 0.0, 0.25, 0.5, 0.75]),
+    # T = 10, M = 4: T / M = 2.5, cycles ceil(2.5) = 3 epochs, tau = 0, 0.4, 0.8; the fourth cycle is cut short
+    (10, 4, 0.5, [0.0, 0.8, 1.0, 0.0, 0.8, 1.0, 0.0, 0.8, 1.0, 0.0]),
+])
+def test_cyclical_schedule_exact_values(total, cycles, ratio, expected):
+    """Fu et al. 2019: beta_t = f(tau) = tau / R for tau <= R, else 1; tau = mod(t - 1, ceil(T / M)) / (T / M)."""
+    cfg = KLScheduleConfig(kind="cyclical", cycles=cycles, ratio=ratio)
+    assert [kl_weight(cfg, e, total) for e in range(total)] == pytest.approx(expected)
+
+
+def test_cyclical_schedule_between_start_and_end_and_capped():
+    cfg = KLScheduleConfig(kind="cyclical", start=0.2, end=0.6, cycles=2, ratio=0.5)
+    assert [kl_weight(cfg, e, 8) for e in range(4)] == pytest.approx([0.2, 0.4, 0.6, 0.6])
+    capped = KLScheduleConfig(kind="cyclical", cycles=2, ratio=0.5, cap=0.3)
+    assert [kl_weight(capped, e, 8) for e in range(4)] == pytest.approx([0.0, 0.3, 0.3, 0.3])
+    with pytest.raises(ValueError, match="needs the run's length"):
+        kl_weight(cfg, 0)
+
+
+def test_a_cycle_shorter_than_an_epoch_is_warned_about():
+    from vaelab.training.schedules import cyclical_warning
+
+    assert cyclical_warning(KLScheduleConfig(kind="cyclical"), 10) is None  # 4 cycles over 10: rises of 1.25 epochs
+    assert cyclical_warning(KLScheduleConfig(kind="linear"), 2) is None
+    text = cyclical_warning(KLScheduleConfig(kind="cyclical"), 2)
+    assert "4 cycles over train.epochs=2" in text and "stays at kl_schedule.start" in text
+    assert [kl_weight(KLScheduleConfig(kind="cyclical"), e, 2) for e in range(2)] == [0.0, 0.0]

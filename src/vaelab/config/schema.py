@@ -54,8 +54,13 @@ class ModelConfig(Section):
     resnet_blocks: PositiveInt = Field(1, description="residual blocks per ResNet stage")
     activation: Literal["softplus", "tanh", "relu", "elu", "leaky_relu", "gelu", "silu"] = "softplus"
     batch_norm: bool = False
-    posterior: Literal["gaussian", "bounded-gaussian", "constant-variance", "deterministic"] = "gaussian"
+    posterior: Literal["gaussian", "bounded-gaussian", "bn-gaussian", "delta-gaussian", "constant-variance",
+                       "deterministic"] = "gaussian"
     posterior_std: PositiveFloat = Field(0.1, description="constant-variance posterior (CV-VAE): the fixed sigma")
+    bn_gamma: PositiveFloat = Field(0.6, description="bn-gaussian posterior (BN-VAE): the fixed scale gamma of the "
+                                                     "batch-normalised means (Zhu et al. 2020)")
+    committed_rate: PositiveFloat = Field(0.1, description="delta-gaussian posterior (delta-VAE): delta, the least "
+                                                           "KL per latent dimension in nats (Razavi et al. 2019)")
     bound: Literal["both", "mean", "logvar"] = Field("both", description="bounded posterior: which parameter is bounded")
     bound_m: PositiveFloat = Field(3.0, description="bounded posterior: mean = m*tanh(.)")
     bound_s: float = Field(1.0, ge=0.0, description="bounded posterior: log-variance = s*tanh(.) - v")
@@ -96,13 +101,18 @@ class ModelConfig(Section):
 
 
 class KLScheduleConfig(Section):
-    """beta(epoch), the KL weight: constant ``end``, or linear from ``start`` to ``end`` over ``epochs`` epochs."""
+    """beta(epoch), the KL weight: constant ``end``; linear from ``start`` to ``end`` over ``epochs`` epochs;
+    or cyclical: ``cycles`` rises from ``start`` to ``end`` over train.epochs (Fu et al. 2019)."""
 
-    kind: Literal["constant", "linear"] = "constant"
+    kind: Literal["constant", "linear", "cyclical"] = "constant"
     start: float = Field(0.0, ge=0.0)
     end: float = Field(1.0, ge=0.0)
-    epochs: int = Field(0, ge=0, description="warm-up length N_T in epochs")
+    epochs: int = Field(0, ge=0, description="linear: warm-up length N_T in epochs")
     cap: Optional[float] = Field(None, ge=0.0, description="beta never exceeds this (beta-VAE: anneal, then stay at beta)")
+    cycles: PositiveInt = Field(4, description="cyclical: M, the cycles over train.epochs (Fu et al. 2019: 4)")
+    ratio: float = Field(0.5, gt=0.0, le=1.0, description="cyclical: R, the part of each cycle in which beta rises "
+                                                           "from start to end; it stays at end for the rest "
+                                                           "(Fu et al. 2019: 0.5)")
 
 
 class OptimConfig(Section):

@@ -49,6 +49,9 @@ class LatentVariableModel(nn.Module):
     #: the sampler of the FD "N" column (RAE paper, Table 1): "prior" for VAEs and WAEs, "gaussian"
     #: (one full-covariance Gaussian fitted to the training codes) for CV-VAEs, RAEs and AEs
     n_sampler: str = "prior"
+    #: what makes the loss a statistic of the whole batch rather than a mean over examples (None: it is a mean);
+    #: data-parallel training, where each process sees a shard of the batch, refuses such a model
+    batch_loss: str | None = None
 
     def __init__(self, encoder: nn.Module, posterior_head: nn.Module, decoder: nn.Module,
                  likelihood_head: nn.Module, prior: nn.Module, options: VariantOptions | None = None):

@@ -177,7 +177,7 @@ def _assemble(cfg, event_shape, kind, n_classes, vocab_size):
         encoder, decoder = _backbones(cfg, event_shape, n_classes if conditional else 0, lik)
     posterior = build_posterior_head(cfg.posterior, encoder.out_features, cfg.latent_dim,
                                      m=cfg.bound_m, s=cfg.bound_s, v=cfg.bound_v, bound=cfg.bound,
-                                     std=cfg.posterior_std)
+                                     std=cfg.posterior_std, gamma=cfg.bn_gamma, delta=cfg.committed_rate)
     mean_act = "identity" if kind == "real" else "sigmoid"
     if lik == "pixelcnn":
         likelihood = _pixelcnn_head(cfg, decoder.out_features, event_shape, kind)

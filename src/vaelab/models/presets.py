@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vaelab.models import anchored, cvae, cvvae, iwae, nevae, rae, vae, wae  # noqa: F401  (register the variants first)
+from vaelab.models import anchored, cvae, cvvae, free_bits, iwae, nevae, rae, vae, wae  # noqa: F401  (register the variants first)
 from vaelab.models.registry import register_preset
 
 ANNEAL = {"kl_schedule.kind": "linear", "kl_schedule.start": 0.1, "kl_schedule.end": 1.0, "kl_schedule.epochs": 10}
@@ -37,6 +37,21 @@ register_preset("ne-vae-lp", "ne-vae", {**ANNEAL, "model.options.reencode": "lp"
 register_preset("aggressive-vae", "vae", {**ANNEAL, "train.step": "aggressive", "optim.grad_clip": 5.0},
                 "VAE trained with aggressive encoder updates until validation MI stops improving",
                 "He et al. 2019, 'Lagging inference networks', Algorithm 1")
+# -- posterior-collapse remedies (issue #15, study 2; docs/remedies.md); free-bits-vae is a variant (models/free_bits.py)
+register_preset("cyclical-vae", "vae",
+                {"kl_schedule.kind": "cyclical", "kl_schedule.start": 0.0, "kl_schedule.end": 1.0,
+                 "kl_schedule.cycles": 4, "kl_schedule.ratio": 0.5},
+                "VAE with cyclical KL annealing: M = 4 cycles over train.epochs, beta rising 0 -> 1 over the first "
+                "half (R = 0.5) of each, then held at 1; beta is set per epoch",
+                "Fu et al. 2019, 'Cyclical annealing schedule: a simple approach to mitigating KL vanishing', sec. 3")
+register_preset("bn-vae", "vae", {"model.posterior": "bn-gaussian", "model.bn_gamma": 0.6},
+                "BN-VAE: posterior means batch-normalised with a fixed scale gamma and a learned shift, so each "
+                "dimension's batch-mean KL is at least gamma^2 / 2 (running statistics at evaluation)",
+                "Zhu et al. 2020, 'A batch normalized inference network keeps the KL vanishing away', sec. 4")
+register_preset("delta-vae", "vae", {"model.posterior": "delta-gaussian", "model.committed_rate": 0.1},
+                "delta-VAE, independent Gaussian case: posterior variance <= sigma_u^2 < 1, so every dimension's KL "
+                "is at least delta (model.committed_rate, nats) for every input",
+                "Razavi et al. 2019, 'Preventing posterior collapse with delta-VAEs', sec. 2")
 register_preset("pixelcnn-vae", "vae",
                 {"model.architecture": "resnet", "model.likelihood": "pixelcnn", "model.latent_dim": 32},
                 "VAE with a ResNet encoder and a gated PixelCNN decoder: the posterior-collapse setting",

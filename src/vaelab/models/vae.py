@@ -18,7 +18,7 @@ class VAEOptions(VariantOptions):
 @register_model("vae", "VAE: the ELBO (k samples of z, default 1) with KL weight beta from kl_schedule",
                 "Kingma & Welling 2013, 'Auto-encoding variational Bayes'", options=VAEOptions)
 class VAE(LatentVariableModel):
-    supported_posteriors = ("gaussian", "bounded-gaussian")
+    supported_posteriors = ("gaussian", "bounded-gaussian", "bn-gaussian", "delta-gaussian")
 
     def objective(self, x, beta, **side):
         k = getattr(self.options, "k", 1)  # subclasses with other options use one sample

@@ -37,6 +37,8 @@ class WAEMMD(DeterministicAutoencoder):
     sampler here (the FD "N" column uses it, as in the RAE paper's Table 1).
     """
 
+    batch_loss = "its MMD penalty is a statistic of the whole batch"
+
     def kernel_scales(self, device) -> torch.Tensor:
         """The kernel constants C_s = s * C: (S,)."""
         c = self.options.kernel_c

@@ -37,6 +37,7 @@ import torch
 
 from vaelab.device import device_list, resolve_device
 from vaelab.errors import ConfigError
+from vaelab.models.registry import get_model_class
 
 #: the environment torchrun gives every worker
 ENV = ("WORLD_SIZE", "RANK", "LOCAL_RANK")
@@ -113,9 +114,13 @@ def check_supported(cfg, world: int | None = None) -> None:
         raise ConfigError("model.batch_norm=true with data-parallel training: each process would normalise with "
                           "its own shard's statistics and keep its own running statistics; set "
                           "model.batch_norm=false or train in one process")
-    if cfg.model.name == "wae-mmd":
-        raise ConfigError("model wae-mmd: its MMD penalty is a statistic of the whole batch, not a mean over "
-                          "examples, so a sharded batch changes the objective; train it in one process")
+    if cfg.model.posterior == "bn-gaussian":
+        raise ConfigError("model.posterior=bn-gaussian (BN-VAE) with data-parallel training: each process would "
+                          "normalise the posterior means with its own shard's statistics; train it in one process")
+    batch_loss = get_model_class(cfg.model.name).batch_loss
+    if batch_loss:
+        raise ConfigError(f"model {cfg.model.name}: {batch_loss}, not a mean over examples, so a sharded batch "
+                          "changes the objective; train it in one process")
 
 
 def _die_with_parent() -> None:

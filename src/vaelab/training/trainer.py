@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from vaelab.training import distributed as dist
 from vaelab.training.callbacks import Callbacks
 from vaelab.training.optim import make_adam, set_lr
 from vaelab.training.progress import ProgressReporter
-from vaelab.training.schedules import kl_weight, learning_rate
+from vaelab.training.schedules import cyclical_warning, kl_weight, learning_rate
 from vaelab.training.step import TrainStep
 
 #: ``train.compile=auto`` compiles runs with at least this many steps (about 0.2 ms/step saved on CPU).
@@ -250,12 +251,15 @@ class Trainer:
     def fit(self) -> TrainState:
         cfg, st = self.cfg, self.state
         metrics_path = RunLayout(self.run_dir).metrics
+        coarse = cyclical_warning(cfg.kl_schedule, cfg.train.epochs)
+        if coarse and self.ctx.is_main:
+            warnings.warn(coarse, stacklevel=2)
         with ProgressReporter(cfg.train.progress, cfg.train.epochs) as progress:
             for epoch in range(st.epoch, cfg.train.epochs):
                 if st.stopped_early:
                     break
                 t0 = time.perf_counter()
-                beta = kl_weight(cfg.kl_schedule, epoch)
+                beta = kl_weight(cfg.kl_schedule, epoch, cfg.train.epochs)
                 lr = learning_rate(cfg.optim, epoch, cfg.train.epochs)
                 set_lr(self.optimizer, lr)
                 torch.manual_seed(epoch_seed(cfg.train.seed, epoch, self.ctx.rank))  # sampling noise, binarisation
