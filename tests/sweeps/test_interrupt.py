@@ -59,3 +59,24 @@ def test_sigterm_stops_every_trial_cleanly_and_the_same_command_resumes(tmp_path
         epochs = [json.loads(line)["epoch"] for line in (runs / f"seed-{s}" / "metrics.jsonl").read_text().splitlines()]
         assert epochs == list(range(1, 61))  # nothing trained twice, nothing lost
         assert json.loads((runs / f"seed-{s}" / "summary.json").read_text())["status"] == "completed"
+
+
+def test_a_stopped_worker_starts_no_queued_trial(tmp_path):
+    """One worker, three trials: the executor hands the worker seed-1 before seed-0 ends; after SIGTERM it must
+    not start it (it would run with SIGTERM ignored until the grace period killed it mid-epoch)."""
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump({**SWEEP, "seeds": 3}))
+    cmd = [sys.executable, "-m", "vaelab", "sweep", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "out"),
+           "--workers", "1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    runs = tmp_path / "out" / "runs"
+    deadline = time.monotonic() + 120
+    while not _checkpointed(runs / "seed-0"):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    start = time.monotonic()
+    _, err = proc.communicate(timeout=90)
+    assert proc.returncode == 143, err
+    assert time.monotonic() - start < 40  # not the 60 s grace period
+    assert json.loads((runs / "seed-0" / "summary.json").read_text())["status"] == "interrupted"
+    assert not (runs / "seed-1").exists() and not (runs / "seed-2").exists()

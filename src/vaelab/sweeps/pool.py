@@ -41,9 +41,26 @@ def threads_per_trial(workers: int, cores: int | None = None) -> int:
     return max(1, (cores or usable_cores()) // max(1, workers))
 
 
+_stopping = False  # in a worker: a SIGTERM came, so no further task may start
+
+
 def _on_sigterm(signum, frame):
+    global _stopping
+    _stopping = True
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: a second signal must not cut the saving short
     raise Terminated()
+
+
+def _run_task(fn: Callable, *args):
+    """``fn(*args)`` in a worker, unless the worker was told to stop.
+
+    The executor hands a worker its next task before the current one ends, so cancelling the
+    futures does not reach that one; without this check a stopped worker would start it, with
+    SIGTERM now ignored, and run until the grace period kills it mid-epoch.
+    """
+    if _stopping:
+        raise Terminated()
+    return fn(*args)
 
 
 def _worker_init(threads: int) -> None:
@@ -79,7 +96,7 @@ def run_pool(fn: Callable, jobs: dict[str, tuple], workers: int | None = None,
     pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_worker_init,
                                initargs=(threads_per_trial(workers, cores),))
     try:
-        futures = {pool.submit(fn, *args): name for name, args in jobs.items()}
+        futures = {pool.submit(_run_task, fn, *args): name for name, args in jobs.items()}
         for future in as_completed(futures):
             results[futures[future]] = future.result()
             if on_done is not None:
