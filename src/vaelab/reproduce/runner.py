@@ -62,7 +62,7 @@ def reproduce(name: str, budget: str = "short", out=None, *, executor: str | Non
             run_sweep(sweep, out / part, workers=workers, executor=executor, progress=progress)
     collected = collect_parts(out, parts)
     if study.extra is not None:
-        for arm, values in study.extra(collected).items():
+        for arm, values in study.extra(collected, budget).items():
             collected.table.setdefault(arm, {}).update(values)
     figures = [str(Path(p).relative_to(out)) for p in (study.figures(collected, out / "figures") if study.figures
                                                        else [])]

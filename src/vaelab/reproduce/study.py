@@ -79,7 +79,7 @@ class Study:
     claims: tuple[Claim, ...] = ()
     differs: dict[str, str] = field(default_factory=dict)  # arm (or "*", every arm) -> what differs from the paper
     figures: Callable[[Any, Any], list] | None = None  # (collected, out_dir) -> written figure paths
-    extra: Callable[[Any], dict] | None = None  # collected -> extra measured figures per arm (merged in)
+    extra: Callable[[Any, str], dict] | None = None  # (collected, budget) -> extra measured figures per arm (merged in)
     extra_rows: tuple[str, ...] = ()  # rows made by ``extra`` rather than trained (e.g. a run sampled another way)
 
 

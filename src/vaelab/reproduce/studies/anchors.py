@@ -33,7 +33,7 @@ FULL = _sweep(200, 5)
 SMOKE = smoke(_sweep(1, 2), **{"model.hidden": [32, 16]})
 
 
-def _placement(collected) -> dict:
+def _placement(collected, budget: str) -> dict:
     """Per arm: the mean codes of 0s and 1s (averaged over seeds) and the share of seeds with 0s at (-, -) and
     1s at (+, +), the corners the article describes."""
     out: dict[str, dict] = {}

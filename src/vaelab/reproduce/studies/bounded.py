@@ -35,7 +35,7 @@ SMOKE["evaluate"]["limit"] = 500  # every digit's bubble (all of mnist5k's 500 t
 DIGITS = tuple(str(d) for d in range(10))
 
 
-def _max_abs_mean(collected) -> dict:
+def _max_abs_mean(collected, budget: str) -> dict:
     """Per arm, the largest |mu| over the test split and seeds (the bound of the mean is 3)."""
     out: dict[str, dict] = {}
     for t in collected.trials:

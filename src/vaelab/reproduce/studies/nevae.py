@@ -11,6 +11,7 @@ batches of 50, ceiling log 50 = 3.9), the scale of the paper's MI column.
 from __future__ import annotations
 
 from vaelab.reproduce import figures as fig
+from vaelab.reproduce.lso import match_columns
 from vaelab.reproduce.studies.common import smoke, sweep_of
 from vaelab.reproduce.study import Budget, Claim, Column, Study, fmt, get
 
@@ -109,18 +110,30 @@ SMOKE = {"qm9-gru": smoke(_part(QM9, 1, None, _smoke_arms(), QM9_EVAL),
                                     "model.pixelcnn_channels": 8, "model.resnet_channels": [8, 8, 8],
                                     "model.latent_dim": 8})}
 
+#: the toy LSO task (sec. 5.4) on the image part's rows the paper compares; Adam steps of the match task
+LSO_ROWS = ("vae", "aggressive", "beta-0.9", "ne-vae-se")
+LSO = {"smoke": {"targets": 4, "starts": 2, "steps": 20},
+       "short": {"targets": 50, "starts": 5, "steps": 500},
+       "full": {"targets": 50, "starts": 10, "steps": 2000}}
+
+
+def _lso(collected, budget: str) -> dict:
+    """The match task's columns for :data:`LSO_ROWS` of the MNIST PixelCNN part (the paper used 50 Omniglot images)."""
+    return match_columns(collected, [f"mnist-pixelcnn/{r}" for r in LSO_ROWS], LSO[budget])
+
+
 #: Table 1 and Table 2 of the paper (Omniglot, ResNet + 13-layer gated PixelCNN, d = 32)
 PUBLISHED = {
     "vae-no-anneal": {"neg_elbo": 88.79, "kl": 1.10, "mi_batch": 1.08, "au": 2},
-    "vae": {"neg_elbo": 88.91, "kl": 2.12, "mi_batch": 1.83, "au": 6},
-    "aggressive": {"neg_elbo": 88.71, "kl": 1.80, "mi_batch": 1.64, "au": 5},
+    "vae": {"neg_elbo": 88.91, "kl": 2.12, "mi_batch": 1.83, "au": 6, "lso_steps": 26900},
+    "aggressive": {"neg_elbo": 88.71, "kl": 1.80, "mi_batch": 1.64, "au": 5, "lso_steps": 35900},
     "aggr-no-anneal": {"neg_elbo": 88.84, "kl": 2.38, "mi_batch": 2.28, "au": 6},
-    "beta-0.9": {"neg_elbo": 89.42, "kl": 5.48, "mi_batch": 3.32, "au": 27},
+    "beta-0.9": {"neg_elbo": 89.42, "kl": 5.48, "mi_batch": 3.32, "au": 27, "lso_steps": 21600},
     "beta-0.8": {"neg_elbo": 90.92, "kl": 16.25, "mi_batch": 3.86, "au": 32},
     "beta-0.7": {"neg_elbo": 93.65, "kl": 27.56, "mi_batch": 3.87, "au": 32},
     "beta-0.6": {"neg_elbo": 96.77, "kl": 37.12, "mi_batch": 3.87, "au": 32},
     "beta-0.5": {"neg_elbo": 100.62, "kl": 46.37, "mi_batch": 3.87, "au": 32},
-    "ne-vae-se": {"neg_elbo": 89.57, "kl": 2.55, "mi_batch": 2.39, "au": 26},
+    "ne-vae-se": {"neg_elbo": 89.57, "kl": 2.55, "mi_batch": 2.39, "au": 26, "lso_steps": 16200},
     "ne-vae-lp-c5": {"neg_elbo": 88.93, "kl": 2.01, "mi_batch": 1.33, "au": 6},
     "ne-vae-lp-c3": {"neg_elbo": 88.89, "kl": 1.75, "mi_batch": 1.19, "au": 6},
     "ne-vae-lp-c1": {"neg_elbo": 88.96, "kl": 1.69, "mi_batch": 0.47, "au": 6},
@@ -189,6 +202,18 @@ def _remedies_beat_vae(t):
                                      f"the least -ELBO among those above the VAE: {cheapest}")
 
 
+def _lso_fastest(t):
+    steps = {r: get(t, r, "lso_steps") for r in LSO_ROWS}
+    fastest = min(steps, key=steps.get)
+    return fastest == "ne-vae-se", "steps to converge: " + ", ".join(f"{r} {v:.0f}" for r, v in steps.items())
+
+
+def _lso_closest(t):
+    dist = {r: get(t, r, "lso_code_dist") for r in ("vae", "aggressive", "ne-vae-se")}
+    return min(dist, key=dist.get) == "ne-vae-se", ("sq. distance between the codes of different starts: "
+                                                    + ", ".join(f"{r} {fmt(v, 3)}" for r, v in dist.items()))
+
+
 def raise_missing(what: str):
     from vaelab.reproduce.study import Missing
 
@@ -203,8 +228,12 @@ TESTS = (("NE-VAE se keeps most latent units active (AU >= d/2)", _se_keeps_unit
          ("Table 2: NE-VAE se's active units grow with d while the VAE's do not", _table2),
          ("Remedies (not in the paper): free bits, cyclical annealing, BN-VAE and delta-VAE each keep more units "
           "active than the annealed VAE", _remedies_beat_vae))
-CLAIMS = tuple(Claim(f"[{part}] {text}", lambda t, p=part, f=fn: f(view(t, p)))
-               for part in ("qm9-gru", "mnist-pixelcnn") for text, fn in TESTS)
+LSO_TESTS = (("Toy LSO: codes converge in the fewest steps for NE-VAE se", _lso_fastest),
+             ("Toy LSO: different starts end closest together for NE-VAE se (the paper gives no numbers, only the "
+              "ordering)", _lso_closest))
+CLAIMS = (*(Claim(f"[{part}] {text}", lambda t, p=part, f=fn: f(view(t, p)))
+            for part in ("qm9-gru", "mnist-pixelcnn") for text, fn in TESTS),
+          *(Claim(f"[mnist-pixelcnn] {text}", lambda t, f=fn: f(view(t, "mnist-pixelcnn"))) for text, fn in LSO_TESTS))
 
 def _figures(collected, out):
     """Activity per dimension of the collapse-prone rows in each part (the paper's fig. 1), and the latent
@@ -232,8 +261,10 @@ STUDY = Study(
                                         "slower: 11 min on QM9)"),
              "full": Budget(FULL, 1500, "all of QM9 for 50 epochs, all of MNIST for 100 (days on a CPU)")},
     columns=(Column("neg_elbo", "-ELBO", 2, True), Column("kl", "KL", 2), Column("mi_batch", "MI", 2),
-             Column("au", "AU", 0), Column("iw_nll", "IW NLL", 2, True)),
-    published=PUBLISHED, published_source="NE-VAE paper, Table 1 (d = 32) and Table 2 (AU), Omniglot",
-    claims=CLAIMS, figures=_figures,
+             Column("au", "AU", 0), Column("iw_nll", "IW NLL", 2, True), Column("lso_steps", "LSO steps", 0, True),
+             Column("lso_code_dist", "LSO code dist.", 3, True)),
+    published=PUBLISHED, published_source="NE-VAE paper, Table 1 (d = 32), Table 2 (AU) and sec. 5.4 (LSO steps at "
+                                          "stopping threshold 0), Omniglot",
+    claims=CLAIMS, figures=_figures, extra=_lso,
     differs={"*": "data and decoder (QM9 GRU or MNIST PixelCNN, not Omniglot), CPU budget"},
 )

@@ -49,7 +49,7 @@ def spearman(a: list[float], b: list[float]) -> float:
     return float(spearmanr(a, b).statistic)
 
 
-def _two_stage(collected) -> dict:
+def _two_stage(collected, budget: str) -> dict:
     """The 2sVAE row: the vae's reconstructions and interpolations, its samples drawn through the second stage."""
     vae = collected.table.get("vae", {})
     if "fd.fd_two_stage" not in vae:
