@@ -9,6 +9,7 @@ FD uses vaelab's shipped MNIST feature net, not Inception, so only the rankings 
 
 from __future__ import annotations
 
+from vaelab.reproduce import figures as fig
 from vaelab.reproduce.studies.common import smoke, sweep_of
 from vaelab.reproduce.study import Budget, Claim, Column, Study, fmt, get
 
@@ -29,7 +30,7 @@ SHORT = _sweep(20, {**EVALUATE, "limit": 5000})
 FULL = _sweep(100, EVALUATE)
 SMOKE = smoke(_sweep(1, EVALUATE), **{"data.name": "mnist5k", "model.hidden": [32, 32]})
 
-#: Ghosh et al. 2020, Table 1, MNIST (as transcribed in docs/rae-table.md; the 2sVAE row is not transcribed)
+#: Ghosh et al. 2020, Table 1, MNIST (transcribed from the paper's table; the 2sVAE row is not transcribed)
 PUBLISHED = {
     "vae": {"fd.fd_rec": 18.26, "fd.fd_n": 19.21, "fd.fd_gmm": 17.66, "fd.fd_interp": 18.21},
     "cv-vae": {"fd.fd_rec": 15.15, "fd.fd_n": 33.79, "fd.fd_gmm": 17.87, "fd.fd_interp": 25.12},
@@ -89,6 +90,12 @@ CLAIMS = (
       for key, name in COLUMNS.items()),
 )
 
+def _figures(collected, out):
+    """Samples (each model's N sampler) of the VAE, the WAE and the RAE, and interpolations of the VAE and the RAE."""
+    return fig.written(*fig.run_figures(collected, ("vae", "wae-mmd", "rae"), "samples", out, "rae"),
+                       *fig.run_figures(collected, ("vae", "rae"), "interpolations", out, "rae"))
+
+
 STUDY = Study(
     name="rae", title="Regularized autoencoders: the MNIST table",
     source="Ghosh et al. 2020, 'From variational to deterministic autoencoders', Table 1 (MNIST)",
@@ -101,7 +108,7 @@ STUDY = Study(
     columns=tuple(Column(k, h, 1, True) for k, h in COLUMNS.items()),
     published=PUBLISHED, published_source="Ghosh et al. 2020, Table 1, MNIST (Inception FID; transcribed from the "
                                           "paper, whose table the seed text shows only as an image)",
-    claims=CLAIMS, extra=_two_stage, extra_rows=("2-stage",),
+    claims=CLAIMS, figures=_figures, extra=_two_stage, extra_rows=("2-stage",),
     differs={"*": "MLP on binarised digits; FD (feature net), not Inception FID",
              "2-stage": "the vae row sampled through a second-stage VAE (Dai & Wipf 2019)"},
 )
