@@ -79,3 +79,11 @@ def test_collect_ignores_diagnostics_of_an_older_checkpoint(tmp_path):
     got = collect(tmp_path, trials)
     assert got.table["a"]["iw_nll"] == 90.0 and "iw_nll" not in got.table["b"]
     assert got.missing == ["b: evaluated at epoch_0002, not the best checkpoint epoch_0005"]
+
+
+def test_an_unfinished_trial_says_how_far_it_trained():
+    from vaelab.reproduce.collect import _unfinished
+
+    assert _unfinished({"status": "interrupted", "epochs_completed": 742}, 3280) == "interrupted after 742 of 3280 epochs"
+    assert _unfinished({"status": "interrupted", "epochs_completed": 0}, 30) == "interrupted"
+    assert _unfinished({}, 30) == "not run"

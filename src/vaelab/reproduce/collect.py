@@ -71,7 +71,7 @@ def collect(sweep_dir, trials, split: str = "test") -> Collected:
         summary = summary_of(run_dir)
         diagnostics = _read(RunLayout(run_dir).diagnostics_of(split))
         if summary.get("status") not in FINISHED:
-            missing.append(f"{trial.name}: {summary.get('status', 'not run')}")
+            missing.append(f"{trial.name}: {_unfinished(summary, trial.config.train.epochs)}")
             continue
         best = (summary.get("best") or {}).get("checkpoint")
         if diagnostics is not None and diagnostics.get("checkpoint") != best:  # evaluated before training went on
@@ -88,6 +88,13 @@ def collect(sweep_dir, trials, split: str = "test") -> Collected:
         found.append(TrialData(trial.name, str(trial.varied.get(ARM, trial.name)), trial.config.train.seed, run_dir,
                                values, diagnostics or {}))
     return Collected(found, arm_table(found), missing)
+
+
+def _unfinished(summary: dict, epochs: int) -> str:
+    """Why a trial is not in the table: its status, and how far it trained (``interrupted after 742 of 3280 epochs``)."""
+    status = summary.get("status", "not run")
+    done = summary.get("epochs_completed")
+    return f"{status} after {int(done)} of {epochs} epochs" if _number(done) and done else status
 
 
 def collect_parts(out, parts: dict[str, dict]) -> Collected:
