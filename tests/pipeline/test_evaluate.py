@@ -8,6 +8,7 @@ import pytest
 import torch
 
 import vaelab
+from vaelab.rundir.run import SUBSET_RULE, subset_index
 from tests.helpers import tiny_config
 from vaelab.data import load_data
 from vaelab.config.schema import DataConfig
@@ -57,8 +58,22 @@ def test_training_the_feature_net_leaves_the_iw_draws_alone(tiny_run, monkeypatc
 
 def test_evaluate_limit_and_no_fd(tiny_run):
     d = vaelab.evaluate(tiny_run, iw_samples=0, fd=False, limit=40, write=False, progress=False)
-    assert d["n"] == 40 and "fd" not in d and "iw_nll" not in d
+    assert d["n"] == 40 and "fd" not in d and "iw_nll" not in d and d["subset"] == SUBSET_RULE
     assert set(d["skipped"]) == {"fd", "iw_nll"}
+    assert "subset" not in vaelab.evaluate(tiny_run, iw_samples=0, fd=False, write=False, progress=False)
+
+
+def test_a_limit_takes_a_seeded_random_subset_not_the_first_rows(tiny_run):
+    """Binarized MNIST's test split is stored sorted by label: its first 2,000 digits are nearly all 0s and 1s."""
+    labels = torch.arange(1000) // 100  # (1000,) a split sorted by label, 100 per class
+    idx = subset_index(1000, 100)
+    assert torch.equal(idx, subset_index(1000, 100)) and torch.equal(idx, idx.sort().values)
+    assert len(set(idx.tolist())) == 100 and set(labels[idx].tolist()) == set(range(10))  # the first 100: one class
+    assert subset_index(50, 50) is None and subset_index(50, 80) is None
+    run = vaelab.load_run(tiny_run)
+    full = run.eval_data("test")
+    cut = run.limited("test", 40)
+    assert torch.equal(cut.eval_data("test"), full[subset_index(full.shape[0], 40)])
 
 
 def _digits_source(binary=False, labelled=True):

@@ -59,3 +59,19 @@ def test_a_failing_evaluation_keeps_the_trial_and_says_why(tmp_path):
     rows = run_sweep(sweep, tmp_path / "s", workers=1)
     assert rows[0]["status"] == "completed" and rows[0]["error"].startswith("evaluate: ")
     assert "test_iw_nll" not in rows[0]
+
+
+def test_a_limited_evaluation_of_another_subset_rule_is_done_again(tmp_path):
+    """Diagnostics of a split's first N rows (before the seeded subset) do not answer `limit: N`."""
+    from vaelab.rundir.run import SUBSET_RULE
+    from vaelab.sweeps.evaluate import read_diagnostics
+
+    run = tmp_path / "r"
+    run.mkdir()
+    (run / "summary.json").write_text(json.dumps({"best": {"checkpoint": "epoch_0002"}}))
+    diag = {"split": "test", "n": 100, "checkpoint": "epoch_0002", "iw_samples": 0}
+    options = {"split": "test", "limit": 100, "iw_samples": 0, "fd": False}
+    (run / "diagnostics.json").write_text(json.dumps(diag))
+    assert read_diagnostics(run, options) is None
+    (run / "diagnostics.json").write_text(json.dumps({**diag, "subset": SUBSET_RULE}))
+    assert read_diagnostics(run, options)["n"] == 100

@@ -133,7 +133,7 @@ def _add_evaluate(sub) -> None:
                         f"{d.IW_SAMPLES_TOKENS} on SMILES/SELFIES runs, where each sample is a pass of the GRU; "
                         "0 to skip)")
     _checkpoint(p)
-    p.add_argument("--limit", type=count, help="evaluate only the first N examples (default: all)")
+    p.add_argument("--limit", type=count, help="evaluate N examples: the same seeded random subset for every run (default: all)")
     p.add_argument("--batch-size", type=count, default=d.IW_BATCH, help="examples per IW NLL batch")
     p.add_argument("--no-fd", dest="fd", action="store_false",
                    help="skip the FD (feature net); its classifier ships with vaelab for MNIST-like data and "

@@ -107,6 +107,9 @@ METRICS: tuple[Metric, ...] = (
     _info("split", "split", "The data split the diagnostics were computed on."),
     _info("n", "examples", "Number of examples evaluated.", unit="count"),
     _info("checkpoint", "checkpoint", "The checkpoint that was evaluated."),
+    _detail("subset", "subset", "How a limited evaluation picked its examples (seeded-random-v1: the same seeded "
+                                "random subset of the split for every run; not its first rows, which may be "
+                                "sorted by label)."),
     _detail("seed", "seed", "Seed of every random draw of the evaluation (samples, permutations, IW samples)."),
     _detail("skipped", "skipped", "{metric: reason} for the metrics that do not apply to the model or data."),
     # ---- bounds

@@ -33,6 +33,7 @@ from vaelab.pipeline.feature_net import features
 from vaelab.pipeline.molecules import molecule_metrics
 from vaelab.pipeline.writer import writing
 from vaelab.progress import bar, stage
+from vaelab.rundir.run import SUBSET_RULE
 from vaelab.sampling import SamplerMismatch
 from vaelab.views import posterior_arrays, prior_side, sampled_codes, sampler_label
 
@@ -135,7 +136,8 @@ def evaluate_run(run, split: str = "test", iw_samples: int | None = None, batch_
     active units, re-encoding error, KL - MI, posterior bubbles per label (or k-means
     cluster) and the FD (feature net) of reconstructions, samples from the model's
     N-sampler (``fd_n``) and interpolation midpoints. All in nats per example unless named otherwise.
-    ``limit`` evaluates only the first N examples; ``fd=False`` skips the FD.
+    ``limit`` evaluates N examples of the split, the same N for every run (a seeded random
+    subset, recorded as ``subset``: :meth:`vaelab.rundir.Run.limited`); ``fd=False`` skips the FD.
     ``fd_samplers`` names fitted samplers (``vaelab sample``) whose samples also get an
     FD, ``fd_<name>``; they are fitted once on the training codes and saved in the run
     (``refit_samplers=True`` fits them again, e.g. after the checkpoint changed).
@@ -166,7 +168,8 @@ def _diagnostics(run, split: str, *, iw_samples: int | None, batch_size: int, li
     x, side = run.eval_data(split), run.eval_side(split)
     check_eval_split(split, int(x.shape[0]), limit)
     run.model.eval()
-    result = {"split": split, "n": int(x.shape[0]), "checkpoint": run.checkpoint, "seed": seed}
+    result = {"split": split, "n": int(x.shape[0]), "checkpoint": run.checkpoint, "seed": seed,
+              **({"subset": SUBSET_RULE} if limit is not None else {})}
     with stage("evaluate: ELBO terms", progress):
         result.update(elbo_terms_mean(run.model, x, batch_size=max(batch_size, 1000), side=side))
     with stage("evaluate: posterior, KL per dimension, MI, active units, bubbles", progress):

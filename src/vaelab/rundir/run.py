@@ -85,18 +85,21 @@ class Run:
         return side_tensors(self.model, self.data.split(split), self.device)
 
     def limited(self, split: str, limit: int) -> "Run":
-        """The same run whose ``split`` holds only its first ``limit`` examples (shares the model).
+        """The same run whose ``split`` holds ``limit`` of its examples (shares the model): :func:`subset_index`.
 
-        For molecules the split's SMILES are cut too, so the FCD compares with the same molecules.
+        Not the first ``limit``: a split may be stored sorted by label (binarized MNIST's test
+        split is, so its first 2,000 digits are nearly all 0s and 1s). For molecules the split's
+        SMILES are cut the same way, so the FCD compares with the same molecules.
         """
         view = copy.copy(self)
         bundle = copy.copy(self.data)
         s = bundle.split(split)
-        setattr(bundle, split, Split(s.x[:limit], None if s.y is None else s.y[:limit],
-                                     None if s.score is None else s.score[:limit]))
+        idx = subset_index(len(s), limit)  # (limit,) or None for the whole split
+        pick = (lambda t: t) if idx is None else (lambda t: None if t is None else t[idx])  # noqa: E731
+        setattr(bundle, split, Split(pick(s.x), pick(s.y), pick(s.score)))
         smiles = bundle.info.get("smiles")
-        if isinstance(smiles, dict) and split in smiles:  # molecules: the split's SMILES (the FCD's reference) too
-            bundle.info = {**bundle.info, "smiles": {**smiles, split: smiles[split][:limit]}}
+        if isinstance(smiles, dict) and split in smiles and idx is not None:  # molecules: the FCD's reference too
+            bundle.info = {**bundle.info, "smiles": {**smiles, split: [smiles[split][i] for i in idx.tolist()]}}
         view.data, view._means = bundle, {}  # data: the cached_property's slot on the copy
         return view
 
@@ -192,6 +195,21 @@ def _json_object(path: Path) -> dict:
     if not isinstance(value, dict):
         raise damaged_file(path, "not a JSON object")
     return value
+
+
+#: how :meth:`Run.limited` picks its examples; recorded as ``subset`` in a limited evaluation's diagnostics
+SUBSET_RULE = "seeded-random-v1"
+
+
+def subset_index(n: int, limit: int) -> torch.Tensor | None:
+    """``limit`` of ``n`` rows, the same for every run on a split: a permutation seeded 0, its first ``limit`` sorted.
+
+    (limit,) int64, or None when ``limit >= n`` (the whole split, in its order).
+    """
+    if limit >= n:
+        return None
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(0))  # (n,)
+    return perm[:limit].sort().values  # (limit,)
 
 
 def load_run(path, checkpoint: str = "best", device: str = "auto") -> Run:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from vaelab.errors import ConfigError, did_you_mean
 from vaelab.rundir.layout import RunLayout
+from vaelab.rundir.run import SUBSET_RULE
 
 #: what ``evaluate:`` may hold, with the type each value must have
 OPTIONS = {"split": str, "iw_samples": int, "fd": bool, "limit": int, "seed": int, "batch_size": int,
@@ -73,8 +74,8 @@ def read_diagnostics(run_dir: Path, options: dict) -> dict | None:
         return None
     if "iw_samples" in options and found.get("iw_samples", 0) != options["iw_samples"]:
         return None
-    if "limit" in options and found.get("n") != options["limit"]:
-        return None
+    if "limit" in options and (found.get("n") != options["limit"] or found.get("subset") != SUBSET_RULE):
+        return None  # a subset picked another way (before SUBSET_RULE: the split's first rows) is evaluated again
     if options.get("fd", True) is not False and "fd" not in found and "molecules" not in found:
         return None
     fd = found.get("fd") if isinstance(found.get("fd"), dict) else {}
