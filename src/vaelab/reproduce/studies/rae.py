@@ -110,5 +110,8 @@ STUDY = Study(
                                           "paper, whose table the seed text shows only as an image)",
     claims=CLAIMS, figures=_figures, extra=_two_stage, extra_rows=("2-stage",),
     differs={"*": "MLP on binarised digits; FD (feature net), not Inception FID",
-             "2-stage": "the vae row sampled through a second-stage VAE (Dai & Wipf 2019)"},
+             "2-stage": "the vae row sampled through a second-stage VAE (Dai & Wipf 2019)",
+             "rae-sn": "MLP on binarised digits, spectral norm on every decoder layer before a sigmoid output: "
+                       "the decoder's gain is at most 1/4, so small codes barely move its output (the paper: "
+                       "convolutional decoder); FD (feature net)"},
 )
