@@ -1,0 +1,75 @@
+"""Serve a session on 127.0.0.1 until Ctrl-C: a free port by default, the URL printed, the browser opened."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import threading
+import webbrowser
+
+from vaelab.errors import VaelabError
+
+HOST = "127.0.0.1"  # never another interface: the page can decode anything and reads the runs
+
+
+def bind(port: int = 0) -> socket.socket:
+    """A listening socket on 127.0.0.1:port (0: a free port the system picks); a one-line error when taken."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind((HOST, port))
+    except OSError as err:
+        sock.close()
+        raise VaelabError(f"cannot listen on {HOST}:{port} ({err.strerror or err}); choose another --port, or "
+                          "--port 0 for a free one") from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _has_display() -> bool:
+    """Whether a graphical browser can open: always on macOS and Windows, with X11 or Wayland elsewhere.
+
+    Without one, Python's ``webbrowser`` would start a text browser in this terminal.
+    """
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def open_browser(url: str) -> bool:
+    """Open ``url`` in a graphical browser, in the background; False when there is no display."""
+    if not _has_display():
+        return False
+    threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+    return True
+
+
+def serve(session, port: int = 0, browser: bool = True, say=print) -> str:
+    """Serve ``session`` at http://127.0.0.1:PORT/ until Ctrl-C or SIGTERM; returns how it stopped.
+
+    ``say`` prints the URL and the stop line (the CLI's ``say``). uvicorn stops the server
+    gracefully on the first signal and re-raises it afterwards; it is caught here, so a
+    stop is a normal return (``"stopped"``), never a traceback.
+    """
+    import uvicorn
+
+    from vaelab.explore.server import create_app
+
+    sock = bind(port)
+    port = sock.getsockname()[1]
+    url = f"http://{HOST}:{port}/"
+    config = uvicorn.Config(create_app(session, port), log_level="warning", access_log=False, lifespan="off",
+                            proxy_headers=False, server_header=False, timeout_graceful_shutdown=2)
+    server = uvicorn.Server(config)
+    say(f"vaelab explore: serving {len(session.runs)} run(s) at {url} (Ctrl-C to stop)")
+    if browser and not open_browser(url):
+        say("vaelab explore: no display found; open the URL above in a browser")
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises the SIGINT (or SIGTERM, as vaelab's Terminated) it shut down on
+        pass
+    finally:
+        sock.close()
+    say("vaelab explore: stopped")
+    return "stopped"
