@@ -264,6 +264,7 @@ def explore(run_dirs, *, split: str = "test", port: int = 0, browser: bool = Tru
     """
     from vaelab.explore import load_session, require_explore, serve
     from vaelab.explore.defaults import MAX_POINTS
+    from vaelab.explore.serving import bind
     from vaelab.progress import stage
     from vaelab.rundir.layout import require_run
 
@@ -276,10 +277,15 @@ def explore(run_dirs, *, split: str = "test", port: int = 0, browser: bool = Tru
     for path in run_dirs:  # every folder checked before any model loads
         require_run(path)
     folder = None if export_dir is None else _export_folder(export_dir)
-    with stage(f"explore: loading {len(run_dirs)} run(s) and encoding the {split} split", enabled=progress):
-        session = load_session(run_dirs, split, max_points=max_points or MAX_POINTS, checkpoint=checkpoint,
-                               device=device, export_dir=folder)
-    return serve(session, port=port, browser=browser, say=say)
+    sock = bind(port)  # a taken port is refused before the runs load
+    try:
+        with stage(f"explore: loading {len(run_dirs)} run(s) and encoding the {split} split", enabled=progress):
+            session = load_session(run_dirs, split, max_points=max_points or MAX_POINTS, checkpoint=checkpoint,
+                                   device=device, export_dir=folder)
+    except BaseException:
+        sock.close()
+        raise
+    return serve(session, port=sock, browser=browser, say=say)
 
 
 def _export_folder(path) -> Path:

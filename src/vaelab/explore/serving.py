@@ -45,10 +45,12 @@ def open_browser(url: str) -> bool:
     return True
 
 
-def serve(session, port: int = 0, browser: bool = True, say=print) -> str:
+def serve(session, port: int | socket.socket = 0, browser: bool = True, say=print) -> str:
     """Serve ``session`` at http://127.0.0.1:PORT/ until Ctrl-C or SIGTERM; returns how it stopped.
 
-    ``say`` prints the URL and the stop line (the CLI's ``say``). uvicorn stops the server
+    ``port`` is a port number (0: a free one) or a socket :func:`bind` made (so a taken
+    port is refused before the runs load); it is closed when the server stops. ``say``
+    prints the URL and the stop line (the CLI's ``say``). uvicorn stops the server
     gracefully on the first signal and re-raises it afterwards; it is caught here, so a
     stop is a normal return (``"stopped"``), never a traceback.
     """
@@ -56,7 +58,7 @@ def serve(session, port: int = 0, browser: bool = True, say=print) -> str:
 
     from vaelab.explore.server import create_app
 
-    sock = bind(port)
+    sock = port if isinstance(port, socket.socket) else bind(port)
     port = sock.getsockname()[1]
     url = f"http://{HOST}:{port}/"
     config = uvicorn.Config(create_app(session, port), log_level="warning", access_log=False, lifespan="off",

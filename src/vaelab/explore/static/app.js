@@ -15,7 +15,7 @@
     info: null,
     runs: [],               // one record per run (see makeRun)
     picks: [],              // the last two picks: {run, at: {example} | {point}, text}
-    stats: {decodeRequests: 0, decodeResponses: 0, errors: 0},
+    stats: {decodeRequests: 0, decodeSent: 0, decodeResponses: 0, errors: 0},
   };
   window.explore = page;    // for the browser tests and the curious
 
@@ -59,6 +59,7 @@
       while (this.next !== null) {
         const payload = this.next;
         this.next = null;
+        page.stats.decodeSent += 1;
         try {
           const answer = await this.send(payload);
           this.apply(answer, this.next === null);
@@ -581,6 +582,9 @@
   function stamp() {
     return new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   }
+
+  page.snapshot = snapshot;      // for the browser tests: the PNG export's canvas
+  page.codeRecord = codeRecord;  // and the JSON export's record
 
   function exportPng() {
     snapshot().toBlob(blob => download(`explore-${stamp()}.png`, blob), "image/png");
