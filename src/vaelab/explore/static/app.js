@@ -255,18 +255,25 @@
     $(".map-method", R.el).textContent = R.map.joint ? `${what}, one map for both runs` : what;
   }
 
+  // Each map's extent: its examples, and the paths and samples drawn on it (one extent for a joint map).
+  function fitViews() {
+    const drawn = R => [R.map.xy, ...(R.path ? [R.path.linear, R.path.spherical] : []), ...(R.samples ? [R.samples] : [])];
+    const shared = page.info.joint && page.runs.length > 1 ? bounds(page.runs.flatMap(drawn)) : null;
+    for (const R of page.runs) {
+      setView(R, shared || bounds(drawn(R)));
+      drawMap(R);
+    }
+  }
+
   async function loadMaps() {
     status($("#projection").value === "tsne" ? "computing the t-SNE map (may take a while)…" : "loading maps…");
     for (const R of page.runs) await loadMap(R);
-    const joint = page.info.joint && page.runs.length > 1;
-    const shared = joint ? bounds(page.runs.map(R => R.map.xy)) : null;
     for (const R of page.runs) {
-      setView(R, shared || bounds([R.map.xy]));
       drawLegend(R);
       R.path = null;
       R.samples = null;
-      drawMap(R);
     }
+    fitViews();
     page.picks = [];
     showPicks();
     status("");
@@ -488,8 +495,8 @@
           strip.replaceChildren(...answer[kind].items.map((item, k) => tile(R, item, `t=${fmt(answer.t[k])}`)));
         }
         $(".path-strips", R.el).hidden = false;
-        drawMap(R);
       }
+      fitViews();
       status("");
     } catch (err) {
       status(err.message, true);
@@ -505,8 +512,8 @@
     for (const R of page.runs) {
       R.path = null;
       $(".path-strips", R.el).hidden = true;
-      drawMap(R);
     }
+    fitViews();
   }
 
   async function drawSamples(R) {
@@ -520,7 +527,7 @@
       const strip = $(".strip.samples", R.el);
       strip.replaceChildren(...answer.items.map((item, k) =>
         tile(R, item, `${sampler} ${k}`, () => decodeAt(R, {code: answer.codes[k]}))));
-      drawMap(R);
+      fitViews();
       status(`${n} samples from ${answer.sampler}${answer.note ? ` (${answer.note})` : ""}; click one to decode it`);
     } catch (err) {
       status(err.message, true);
@@ -621,7 +628,7 @@
       try {
         await loadMap(R);
         drawLegend(R);
-        drawMap(R);
+        fitViews();
       } catch (err) {
         status(err.message, true);
       }
@@ -633,7 +640,7 @@
     $(".clear-samples", el).addEventListener("click", () => {
       R.samples = null;
       $(".strip.samples", el).replaceChildren();
-      drawMap(R);
+      fitViews();
     });
     $(".reset", el).addEventListener("click", () => {
       if (R.example !== null) decodeAt(R, {example: R.example});
