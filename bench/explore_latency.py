@@ -176,9 +176,9 @@ def measure_http(run: Path, args, rng) -> tuple[dict, list[dict], list[dict]]:
 
 def measure_direct(run: Path, bodies: list[dict], warmup: int) -> dict:
     """The same codes decoded in this process: the session's decode (model + picture), no HTTP, on one torch
-    thread as the server does (vaelab.explore.serving.one_thread)."""
-    from vaelab.explore import load_session
-    from vaelab.explore.serving import one_thread
+    thread as the server does (vaelab.explorer.serving.one_thread)."""
+    from vaelab.explorer import load_session
+    from vaelab.explorer.serving import one_thread
 
     state = load_session([run], "test", device="cpu").runs[0]
     with one_thread():

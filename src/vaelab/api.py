@@ -258,13 +258,13 @@ def explore(run_dirs, *, split: str = "test", port: int = 0, browser: bool = Tru
     activity, linear and spherical paths, samples (prior, gaussian, gmm), two runs side by
     side, PNG and JSON exports. ``port`` 0 picks a free port; ``browser`` opens the page.
     At most ``max_points`` examples are shown (default
-    :data:`vaelab.explore.defaults.MAX_POINTS`). The run directories are only read; exports
+    :data:`vaelab.explorer.defaults.MAX_POINTS`). The run directories are only read; exports
     are downloads, or files in ``export_dir`` when one is given (never a run directory).
     Needs the explore extra (``pip install 'vaelab[explore]'``). Returns ``"stopped"``.
     """
-    from vaelab.explore import load_session, require_explore, serve
-    from vaelab.explore.defaults import MAX_POINTS
-    from vaelab.explore.serving import bind
+    from vaelab.explorer import load_session, require_explore, serve
+    from vaelab.explorer.defaults import MAX_POINTS
+    from vaelab.explorer.serving import bind
     from vaelab.progress import stage
     from vaelab.rundir.layout import require_run
 

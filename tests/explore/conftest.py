@@ -39,14 +39,14 @@ def run_rae(tmp_path_factory):
 @pytest.fixture(scope="session")
 def session_4d(trained_run):
     """The shared tiny 4-D VAE (tests/conftest.py), loaded for explore."""
-    from vaelab.explore import load_session
+    from vaelab.explorer import load_session
 
     return load_session([trained_run], "test", device="cpu")
 
 
 @pytest.fixture(scope="session")
 def session_2d(run_2d):
-    from vaelab.explore import load_session
+    from vaelab.explorer import load_session
 
     return load_session([run_2d], "test", device="cpu")
 
@@ -54,14 +54,14 @@ def session_2d(run_2d):
 @pytest.fixture(scope="session")
 def session_pair(trained_run, run_rae):
     """Two runs of the same data and latent dimension: linked examples, one joint map."""
-    from vaelab.explore import load_session
+    from vaelab.explorer import load_session
 
     return load_session([trained_run, run_rae], "test", device="cpu")
 
 
 @pytest.fixture(scope="session")
 def session_tokens(token_run):
-    from vaelab.explore import load_session
+    from vaelab.explorer import load_session
 
     return load_session([token_run.path], "test", device="cpu")
 
@@ -69,7 +69,7 @@ def session_tokens(token_run):
 def client_for(session):
     from starlette.testclient import TestClient
 
-    from vaelab.explore import create_app
+    from vaelab.explorer import create_app
 
     return TestClient(create_app(session, PORT), base_url=f"http://127.0.0.1:{PORT}")
 
@@ -85,8 +85,8 @@ class Served:
     def __init__(self, session):
         import uvicorn
 
-        from vaelab.explore.server import create_app
-        from vaelab.explore.serving import bind
+        from vaelab.explorer.server import create_app
+        from vaelab.explorer.serving import bind
 
         self.sock = bind(0)
         port = self.sock.getsockname()[1]

@@ -161,7 +161,7 @@ def test_two_runs_of_one_latent_dimension_share_examples_and_one_map(session_pai
 
 
 def test_runs_of_different_dimensions_each_get_their_own_map(trained_run, run_2d):
-    from vaelab.explore import load_session
+    from vaelab.explorer import load_session
 
     c = client_for(load_session([trained_run, run_2d], "test", device="cpu"))
     info = c.get("/api/info").json()
@@ -196,7 +196,7 @@ def test_without_an_export_folder_the_server_saves_nothing(client):
 
 
 def test_exports_go_to_the_folder_under_names_the_server_makes(session_4d, tmp_path):
-    from vaelab.explore.state import ExploreSession
+    from vaelab.explorer.state import ExploreSession
 
     session = ExploreSession(session_4d.runs, export_dir=tmp_path)
     c = client_for(session)
@@ -337,7 +337,7 @@ def test_unknown_routes_and_methods_answer_json(client):
 
 def test_the_run_directory_is_never_written(trained_run, run_rae):
     """Every endpoint on a fresh session of two runs leaves both run directories as they were."""
-    from vaelab.explore import load_session
+    from vaelab.explorer import load_session
 
     before = {p: snapshot(p) for p in (trained_run, run_rae)}
     c = client_for(load_session([trained_run, run_rae], "test", device="cpu"))

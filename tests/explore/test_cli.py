@@ -56,7 +56,7 @@ def test_serves_on_a_free_local_port_and_stops_cleanly(trained_run, sig):
 
 
 def test_a_taken_port_is_one_line(trained_run):
-    from vaelab.explore.serving import bind
+    from vaelab.explorer.serving import bind
 
     sock = bind(0)
     try:
@@ -104,3 +104,11 @@ def test_help_says_what_it_does():
     assert r.returncode == 0
     text = " ".join(r.stdout.split())
     assert "127.0.0.1" in text and "--no-browser" in text and "--export-dir" in text and "0: a free one" in text
+
+
+def test_the_api_function_survives_importing_the_package():
+    """The package is vaelab.explorer, so vaelab.explore stays the API function (docs/architecture.md)."""
+    import vaelab
+    import vaelab.explorer  # noqa: F401
+
+    assert callable(vaelab.explore)

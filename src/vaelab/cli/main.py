@@ -368,7 +368,7 @@ def _port(text: str) -> int:
 
 
 def _add_explore(sub) -> None:
-    from vaelab.explore import defaults as d
+    from vaelab.explorer import defaults as d
 
     p = _parser(sub, "explore", help="a local web page to explore one or two runs' latent spaces",
                 description="Serves a page on 127.0.0.1 (printed; opened in the browser): the map of a split's codes "

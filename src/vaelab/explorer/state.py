@@ -4,7 +4,7 @@
 there), encodes up to ``max_points`` examples of the chosen split once, and keeps per
 run what the panels need: the codes, their labels or molecule properties, the activity
 and KL of each latent dimension (for the sliders), and a renderer. Maps are fitted on
-first use and kept (:mod:`vaelab.explore.projection`). The model stays in eval mode
+first use and kept (:mod:`vaelab.explorer.projection`). The model stays in eval mode
 and every call runs under ``torch.no_grad`` (inside :class:`~vaelab.rundir.Run`).
 """
 
@@ -20,10 +20,10 @@ import torch
 from vaelab.data.groups import group_labels
 from vaelab.diagnostics.activity import active_units
 from vaelab.errors import DataError
-from vaelab.explore.defaults import MAX_POINTS
-from vaelab.explore.projection import MapProjection, fit_projection
-from vaelab.explore.render import ImageRenderer, MoleculeRenderer
-from vaelab.explore.samplers import available, explore_sampler, sampler_note
+from vaelab.explorer.defaults import MAX_POINTS
+from vaelab.explorer.projection import MapProjection, fit_projection
+from vaelab.explorer.render import ImageRenderer, MoleculeRenderer
+from vaelab.explorer.samplers import available, explore_sampler, sampler_note
 from vaelab.rundir import load_run
 
 MOLECULE_PROPERTIES = ("logp", "qed", "sa")  # RDKit properties a molecule map can be coloured by
@@ -132,7 +132,7 @@ class RunState:
         return {**item, "example": i, "split_row": row, "values": values}
 
     def sample(self, name: str, n: int, seed: int) -> tuple[np.ndarray, str]:
-        """n codes (n, d) from the sampler ``name`` (see :mod:`vaelab.explore.samplers`), and where its fit is."""
+        """n codes (n, d) from the sampler ``name`` (see :mod:`vaelab.explorer.samplers`), and where its fit is."""
         if name not in self._fitted:
             self._fitted[name] = explore_sampler(self.run, name, seed=0)
         sampler = self._fitted[name]

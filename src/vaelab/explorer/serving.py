@@ -73,7 +73,7 @@ def serve(session, port: int | socket.socket = 0, browser: bool = True, say=prin
     """
     import uvicorn
 
-    from vaelab.explore.server import create_app
+    from vaelab.explorer.server import create_app
 
     sock = port if isinstance(port, socket.socket) else bind(port)
     port = sock.getsockname()[1]

@@ -1,4 +1,4 @@
-"""The web app of ``vaelab explore``: a Starlette application over an :class:`~vaelab.explore.state.ExploreSession`.
+"""The web app of ``vaelab explore``: a Starlette application over an :class:`~vaelab.explorer.state.ExploreSession`.
 
 Routes (all JSON but the page and its three static files):
 
@@ -16,7 +16,7 @@ Routes (all JSON but the page and its three static files):
 Safety: :class:`Guard` refuses any request whose ``Host`` is not the bound address
 (DNS rebinding), any ``Origin`` other than the page's own and any cross-site fetch
 (CSRF), POST bodies that are not JSON or are too large; every value a request carries is
-checked by :mod:`vaelab.explore.validate` (4xx with a one-line message). The client
+checked by :mod:`vaelab.explorer.validate` (4xx with a one-line message). The client
 never names a file: the page and static files are fixed, and an export's file name is
 made here. Answers carry a Content-Security-Policy that lets the page reach nothing but
 this server.
@@ -35,8 +35,8 @@ from pathlib import Path
 import numpy as np
 
 from vaelab.errors import VaelabError
-from vaelab.explore.projection import FILLS, METHODS
-from vaelab.explore.validate import (BadRequest, anchor, choice, integer, json_body, only_keys, query_integer,
+from vaelab.explorer.projection import FILLS, METHODS
+from vaelab.explorer.validate import (BadRequest, anchor, choice, integer, json_body, only_keys, query_integer,
                                      shown)
 
 STATIC = Path(__file__).resolve().parent / "static"
