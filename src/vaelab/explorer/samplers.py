@@ -52,4 +52,4 @@ def sampler_note(sampler) -> str:
         return "no fit needed"
     if info.get("saved") is False:
         return f"fitted in memory to {info.get('n_codes')} training codes, not saved"
-    return f"the fit saved in the run ({info.get('n_codes')} training codes)"
+    return f"saved in the run, fitted to {info.get('n_codes')} training codes"

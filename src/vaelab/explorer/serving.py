@@ -17,6 +17,8 @@ HOST = "127.0.0.1"  # never another interface: the page can decode anything and 
 def bind(port: int = 0) -> socket.socket:
     """A listening socket on 127.0.0.1:port (0: a free port the system picks); a one-line error when taken."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if os.name != "nt":  # a restart may reuse the port of connections still in TIME_WAIT (never a live listener's)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((HOST, port))
     except OSError as err:

@@ -669,6 +669,7 @@
     }
     const info = page.info;
     document.documentElement.style.setProperty("--runs", String(info.runs.length));
+    $("#runs").classList.toggle("pair", info.runs.length > 1);
     $("#runs-title").textContent = info.runs.map(r => r.name).join("  vs  ") +
       (info.runs.length > 1 ? (info.linked ? " (same examples)" : " (different data: examples not linked)") : "");
     document.title = `vaelab explore: ${info.runs.map(r => r.name).join(" vs ")}`;
