@@ -81,8 +81,10 @@ class Guard:
         origin = headers.get("origin")
         if origin is not None and origin not in self.origins:
             return 403, f"cross-origin request from {shown(origin)} refused: only this server's own page may call it"
-        if headers.get("sec-fetch-site") == "cross-site":
-            return 403, "cross-site request refused: only this server's own page may call it"
+        fetch_site = headers.get("sec-fetch-site")  # browsers say where a request comes from
+        if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+            return 403, (f"request from another site or page (Sec-Fetch-Site: {shown(fetch_site)}) refused: only "
+                         "this server's own page may call it")
         if scope["method"] == "POST":
             if headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
                 return 415, "POST bodies must be JSON (Content-Type: application/json)"
