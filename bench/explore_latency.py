@@ -30,7 +30,6 @@ import json
 import os
 import platform
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from common import REPO, write_result  # noqa: E402  (bench/ is on sys.path)
 
 TARGET_MS = {"image": 30.0, "molecule": 100.0}  # decode p95 per request (issue #16)

@@ -272,6 +272,9 @@ def explore(run_dirs, *, split: str = "test", port: int = 0, browser: bool = Tru
     run_dirs = [Path(p) for p in ([run_dirs] if isinstance(run_dirs, (str, os.PathLike)) else run_dirs)]
     if not 1 <= len(run_dirs) <= 2:
         raise ConfigError(f"explore shows one or two runs side by side, got {len(run_dirs)}")
+    if max_points is not None and (isinstance(max_points, bool) or not isinstance(max_points, int) or max_points < 2):
+        raise ConfigError(f"--max-points must be a whole number of at least 2 (a map needs two examples), got "
+                          f"{max_points!r}")
     if split not in ("train", "valid", "test"):
         raise ConfigError(f"split must be train, valid or test, got {split!r}")
     for path in run_dirs:  # every folder checked before any model loads

@@ -100,7 +100,7 @@ def test_tsne_map_has_no_inverse_and_says_so(client):
 def test_example_is_a_picture_with_its_label(client):
     e = client.get("/api/example?run=0&example=4").json()
     assert e["example"] == 4 and _png(e["image"]).shape == (8, 8, 3)
-    assert len(e["values"]) == 1 and list(e["values"].values())[0] in ("0", "1", "2", "3", 0, 1, 2, 3)
+    assert len(e["values"]) == 1 and next(iter(e["values"].values())) in ("0", "1", "2", "3", 0, 1, 2, 3)
 
 
 # ------------------------------------------------------------------ decode, path, samples
@@ -352,3 +352,14 @@ def test_the_run_directory_is_never_written(trained_run, run_rae):
         c.post("/api/path", json={"run": r, "a": {"example": 0}, "b": {"example": 3}})
         c.post("/api/samples", json={"run": r, "sampler": "gmm", "n": 3})
     assert {p: snapshot(p) for p in (trained_run, run_rae)} == before
+
+
+
+
+def test_a_t_sne_too_large_is_a_user_error_that_the_server_answers_422(trained_run, monkeypatch):
+    from vaelab.explorer import load_session, projection
+
+    monkeypatch.setattr(projection, "TSNE_MAX_POINTS", 10)  # the 60 test examples are then too many
+    c = client_for(load_session([trained_run], "test", device="cpu"))
+    _refused(c.get("/api/map?run=0&projection=tsne"), 422, "t-SNE of 60 codes", "at most 10")
+    assert c.get("/api/map?run=0&projection=pca").status_code == 200

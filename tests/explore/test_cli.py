@@ -71,6 +71,7 @@ def test_a_taken_port_is_one_line(trained_run):
     (["RUN", "RUN", "RUN"], "one or two runs"),
     (["RUN", "--port", "70000"], "port number"),
     (["RUN", "--max-points", "0"], "whole number >= 1"),
+    (["RUN", "--max-points", "1"], "at least 2"),
     (["RUN", "--split", "nope"], "invalid choice"),
     (["RUN", "--export-dir", "RUN/exports"], "never writes a run"),
 ])
@@ -93,7 +94,7 @@ def test_without_the_extra_the_command_names_the_install(trained_run):
     code = ("import sys\nsys.modules['uvicorn'] = None\n"
             "from vaelab.cli.main import main\n"
             f"sys.exit(main(['explore', {str(trained_run)!r}, '--no-browser']))\n")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert r.returncode == 2
     line = one_error_line(r.stderr)
     assert "pip install 'vaelab[explore]'" in line and "uvicorn" in line

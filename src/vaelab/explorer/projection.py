@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vaelab.errors import ConfigError
 from vaelab.plots.projection import TSNE_MAX_POINTS, pca_basis, tsne
 from vaelab.plots.style import dim_name
 
@@ -50,14 +51,14 @@ class MapProjection:
         z = np.atleast_2d(np.asarray(z, dtype=np.float64))  # (m, d)
         if self.linear:
             return (z - self.centre) @ self.basis  # (m, 2)
-        nearest = _nearest(self.codes[r], z)  # (m,)
+        nearest = nearest_rows(self.codes[r], z)  # (m,)
         return self.coords[r][nearest]
 
     def lift(self, r: int, p: np.ndarray, fill: str = "mean") -> tuple[np.ndarray, int | None]:
         """A code (d,) for the map position p (2,) of run r, and the row of the example it took its other
         coordinates from (None with ``fill="mean"`` on a linear map)."""
         p = np.asarray(p, dtype=np.float64)  # (2,)
-        row = int(_nearest(self.coords[r], p[None])[0])
+        row = int(nearest_rows(self.coords[r], p[None])[0])
         if not self.linear:
             return self.codes[r][row].copy(), row
         base = self.codes[r][row] if fill == "nearest" else self.codes[r].mean(axis=0)  # (d,)
@@ -65,7 +66,7 @@ class MapProjection:
         return z, (row if fill == "nearest" else None)
 
 
-def _nearest(points: np.ndarray, queries: np.ndarray) -> np.ndarray:
+def nearest_rows(points: np.ndarray, queries: np.ndarray) -> np.ndarray:
     """Index of the nearest row of ``points`` (n, k) for each row of ``queries`` (m, k): (m,)."""
     d2 = ((queries[:, None, :] - points[None, :, :]) ** 2).sum(-1)  # (m, n)
     return d2.argmin(axis=1)
@@ -102,7 +103,8 @@ def _tsne(codes: list[np.ndarray], seed: int) -> MapProjection:
     """A joint t-SNE embedding (at most TSNE_MAX_POINTS codes in all; the callers show fewer)."""
     total = sum(len(c) for c in codes)
     if total > TSNE_MAX_POINTS:
-        raise ValueError(f"t-SNE of {total} codes: at most {TSNE_MAX_POINTS}; show fewer examples (--max-points)")
+        raise ConfigError(f"t-SNE of {total} codes: at most {TSNE_MAX_POINTS}; show fewer examples (--max-points) "
+                          "or use PCA")
     flat = tsne(np.concatenate(codes), seed)  # (total, 2)
     cuts = np.cumsum([len(c) for c in codes])[:-1]
     return MapProjection("t-SNE", codes, list(np.split(np.asarray(flat, dtype=np.float64), cuts)),

@@ -36,8 +36,7 @@ import numpy as np
 
 from vaelab.errors import VaelabError
 from vaelab.explorer.projection import FILLS, METHODS
-from vaelab.explorer.validate import (BadRequest, anchor, choice, integer, json_body, only_keys, query_integer,
-                                     shown)
+from vaelab.explorer.validate import BadRequest, anchor, choice, integer, json_body, only_keys, query_integer, shown
 
 STATIC = Path(__file__).resolve().parent / "static"
 BODY_LIMIT = 64 * 1024  # bytes of an API request body (a 1,000-dimensional code is about 20 kB)
@@ -76,7 +75,7 @@ class Guard:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         host = headers.get("host", "")
         if host not in self.hosts:
-            return 403, (f"Host {shown(host)} is not this server ({sorted(self.hosts)[0]}): refused, as a page of "
+            return 403, (f"Host {shown(host)} is not this server ({min(self.hosts)}): refused, as a page of "
                          "another site reaching it by DNS rebinding would be")
         origin = headers.get("origin")
         if origin is not None and origin not in self.origins:
@@ -291,7 +290,7 @@ def create_app(session, port: int):
             return JSONResponse({"error": err.message}, status_code=err.status)
         except VaelabError as err:  # e.g. a sampler that cannot be fitted to these codes
             return JSONResponse({"error": str(err)}, status_code=422)
-        except Exception as err:  # a bug: one line in the terminal, no traceback to the page
+        except Exception as err:  # noqa: BLE001  (a bug: one line in the terminal, no traceback to the page)
             print(f"vaelab explore: internal error ({type(err).__name__}: {str(err)[:200]})", file=sys.stderr)
             return JSONResponse({"error": f"internal error ({type(err).__name__}); see the terminal"},
                                 status_code=500)

@@ -21,7 +21,7 @@ from vaelab.data.groups import group_labels
 from vaelab.diagnostics.activity import active_units
 from vaelab.errors import DataError
 from vaelab.explorer.defaults import MAX_POINTS
-from vaelab.explorer.projection import MapProjection, fit_projection
+from vaelab.explorer.projection import MapProjection, fit_projection, nearest_rows
 from vaelab.explorer.render import ImageRenderer, MoleculeRenderer
 from vaelab.explorer.samplers import available, explore_sampler, sampler_note
 from vaelab.rundir import load_run
@@ -41,7 +41,7 @@ class Colouring:
     names: list[str] | None = None  # category names, when the data has them
 
     def as_json(self) -> dict:
-        values = [None if v != v else round(float(v), 4) for v in self.values] if self.kind == "continuous" \
+        values = [None if np.isnan(v) else round(float(v), 4) for v in self.values] if self.kind == "continuous" \
             else [int(v) for v in self.values]
         return {"key": self.key, "label": self.label, "kind": self.kind, "values": values, "names": self.names}
 
@@ -104,8 +104,7 @@ class RunState:
         """Side inputs of a conditional model (labels): those of the example whose code is nearest each code."""
         if not self.conditional:
             return None
-        d2 = ((z[:, None, :] - self.codes[None, :, :]) ** 2).sum(-1)  # (m, n)
-        idx = torch.as_tensor(self.rows[d2.argmin(axis=1)], device=self.run.device)
+        idx = torch.as_tensor(self.rows[nearest_rows(self.codes, z)], device=self.run.device)  # (m,)
         return {k: v[idx] for k, v in self.run.eval_side(self.split).items()}
 
     def decode(self, z: np.ndarray) -> list[dict]:
@@ -128,7 +127,7 @@ class RunState:
         for c in self.colourings.values():
             v = c.values[i]
             values[c.label] = (c.names[int(v)] if c.names and 0 <= int(v) < len(c.names) else int(v)) \
-                if c.kind == "categorical" else (None if v != v else round(float(v), 4))
+                if c.kind == "categorical" else (None if np.isnan(v) else round(float(v), 4))
         return {**item, "example": i, "split_row": row, "values": values}
 
     def sample(self, name: str, n: int, seed: int) -> tuple[np.ndarray, str]:
