@@ -6,7 +6,7 @@ MOLSETS ?= molsets==0.3.1
 PY      = $(VENV)/bin/python
 PIP     = $(PY) -m pip
 
-.PHONY: demo test install install-dev install-chem install-scale bench bench-iw clean
+.PHONY: demo test install install-dev install-chem install-scale install-explore bench bench-iw clean
 
 $(VENV)/.torch:
 	$(PYTHON) -m venv $(VENV)
@@ -35,16 +35,22 @@ $(VENV)/.installed-scale: $(VENV)/.installed pyproject.toml
 	$(PIP) install --quiet -e ".[scale]" "$(TORCH)"
 	touch $@
 
+# Starlette and uvicorn for `vaelab explore` (docs/explore.md); the torch pin again so pip keeps it.
+$(VENV)/.installed-explore: $(VENV)/.installed pyproject.toml
+	$(PIP) install --quiet -e ".[explore]" "$(TORCH)"
+	touch $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 install-chem: $(VENV)/.installed-chem
 install-scale: $(VENV)/.installed-scale
+install-explore: $(VENV)/.installed-explore
 
 demo: $(VENV)/.installed $(VENV)/.installed-chem
 	$(PY) -m vaelab.demo
 
 # The layer contract (pyproject.toml, [tool.importlinter]) first: an import that goes up a floor fails.
-test: $(VENV)/.installed-dev $(VENV)/.installed-chem $(VENV)/.installed-scale browser
+test: $(VENV)/.installed-dev $(VENV)/.installed-chem $(VENV)/.installed-scale $(VENV)/.installed-explore browser
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 

@@ -1,4 +1,5 @@
-"""The Python API that the CLI wraps: ``train``, ``load_run``, ``evaluate``, ``plot``, ``sample``, ``lso``, ``write_report``.
+"""The Python API that the CLI wraps: ``train``, ``load_run``, ``evaluate``, ``plot``, ``sample``, ``lso``, ``write_report``,
+``explore``.
 
 Each function resolves its arguments and calls one step of :mod:`vaelab.pipeline` (or
 :func:`vaelab.training.train_run`); a run is given as a run directory or a loaded
@@ -245,3 +246,58 @@ def reproduce(study: str, budget: str = "short", out=None, *, executor: str | No
 
     return run(study, budget, out, executor=executor, workers=workers, progress=progress, results_dir=results_dir,
                record_only=record_only)
+
+
+def explore(run_dirs, *, split: str = "test", port: int = 0, browser: bool = True, max_points: int | None = None,
+            export_dir=None, checkpoint: str = "best", device: str = "auto", progress: bool = True,
+            say=print) -> str:
+    """Serve a web page to explore one or two runs' latent spaces at http://127.0.0.1:PORT/ until Ctrl-C.
+
+    Panels (docs/explore.md): the map of the ``split``'s posterior means (identity for 2-D
+    latents, PCA, t-SNE), click to decode, one slider per latent dimension ordered by
+    activity, linear and spherical paths, samples (prior, gaussian, gmm), two runs side by
+    side, PNG and JSON exports. ``port`` 0 picks a free port; ``browser`` opens the page.
+    At most ``max_points`` examples are shown (default
+    :data:`vaelab.explorer.defaults.MAX_POINTS`). The run directories are only read; exports
+    are downloads, or files in ``export_dir`` when one is given (never a run directory).
+    Needs the explore extra (``pip install 'vaelab[explore]'``). Returns ``"stopped"``.
+    """
+    from vaelab.explorer import load_session, require_explore, serve
+    from vaelab.explorer.defaults import MAX_POINTS
+    from vaelab.explorer.serving import bind
+    from vaelab.progress import stage
+    from vaelab.rundir.layout import require_run
+
+    require_explore()
+    run_dirs = [Path(p) for p in ([run_dirs] if isinstance(run_dirs, (str, os.PathLike)) else run_dirs)]
+    if not 1 <= len(run_dirs) <= 2:
+        raise ConfigError(f"explore shows one or two runs side by side, got {len(run_dirs)}")
+    if max_points is not None and (isinstance(max_points, bool) or not isinstance(max_points, int) or max_points < 2):
+        raise ConfigError(f"--max-points must be a whole number of at least 2 (a map needs two examples), got "
+                          f"{max_points!r}")
+    if split not in ("train", "valid", "test"):
+        raise ConfigError(f"split must be train, valid or test, got {split!r}")
+    for path in run_dirs:  # every folder checked before any model loads
+        require_run(path)
+    folder = None if export_dir is None else _export_folder(export_dir)
+    sock = bind(port)  # a taken port is refused before the runs load
+    try:
+        with stage(f"explore: loading {len(run_dirs)} run(s) and encoding the {split} split", enabled=progress):
+            session = load_session(run_dirs, split, max_points=max_points or MAX_POINTS, checkpoint=checkpoint,
+                                   device=device, export_dir=folder)
+    except BaseException:
+        sock.close()
+        raise
+    return serve(session, port=sock, browser=browser, say=say)
+
+
+def _export_folder(path) -> Path:
+    """The --export-dir folder, made ready; never inside a run directory (explore writes no run)."""
+    from vaelab.fileio import out_folder
+    from vaelab.rundir.layout import owning_run
+
+    owner = owning_run(path)
+    if owner is not None:
+        raise ConfigError(f"--export-dir '{path}' lies in the run directory {owner}; explore never writes a run: "
+                          "choose a folder outside it")
+    return out_folder(path, "--export-dir")

@@ -13,7 +13,7 @@ from vaelab.cli.main import build_parser
 #: command -> the arguments it needs, and whether it takes --seed (every computing command takes --device and
 #: --no-progress; report only reads files, datasets and models only list)
 COMPUTING = {"train": ([], True), "evaluate": (["RUN"], True), "plot": (["RUN"], True), "sample": (["RUN"], True),
-             "lso": (["RUN"], True)}
+             "lso": (["RUN"], True), "explore": (["RUN"], False)}
 HEAVY = ("torch", "matplotlib", "rdkit", "sklearn", "scipy")
 
 
@@ -63,7 +63,7 @@ def test_the_package_names_load_on_first_use():
         vaelab.not_a_name  # noqa: B018
 
 
-@pytest.mark.parametrize("command", ["", "train", "evaluate", "plot", "report", "sample", "lso", "datasets",
+@pytest.mark.parametrize("command", ["", "train", "evaluate", "plot", "report", "sample", "lso", "explore", "datasets",
                                      "models"])
 def test_every_help_prints(command):
     r = vaelab(*([command] if command else []), "--help")

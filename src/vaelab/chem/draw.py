@@ -65,6 +65,29 @@ def molecule_tile(smiles: Optional[str], size: int | tuple[int, int] = TILE_PX, 
         return placeholder_tile((width, height), text=smiles or "")
 
 
+def molecule_svg(smiles: Optional[str], size: int | tuple[int, int] = TILE_PX, legend: str = "",
+                 bond_px: float = BOND_PX) -> Optional[str]:
+    """One drawing as SVG text (RDKit's SVG drawer, same scale as :func:`molecule_tile`); None when not a molecule.
+
+    For a page that shows molecules as vectors (``vaelab explore``); the SVG has a white
+    background and no external references.
+    """
+    width, height = (size, size) if isinstance(size, (int, np.integer)) else (int(size[0]), int(size[1]))
+    mol = parse(smiles)
+    if mol is None:
+        return None
+    draw2d = require("rdkit.Chem.Draw.rdMolDraw2D", "rdkit")
+    drawer = draw2d.MolDraw2DSVG(width, height)
+    _options(drawer, height, bond_px)
+    try:
+        with quiet_rdkit():
+            draw2d.PrepareAndDrawMolecule(drawer, mol, legend=legend)
+    except (RuntimeError, ValueError):  # RDKit could not lay the molecule out (rare: odd valences)
+        return None
+    drawer.FinishDrawing()
+    return drawer.GetDrawingText()
+
+
 def parse(smiles: Optional[str]):
     """An RDKit molecule, or None for a string that is not one (RDKit's messages are muted)."""
     if not isinstance(smiles, str) or not smiles.strip():
@@ -80,16 +103,21 @@ def _draw(mol, width: int, height: int, legend: str, bond_px: float) -> np.ndarr
 
     draw2d = require("rdkit.Chem.Draw.rdMolDraw2D", "rdkit")
     drawer = draw2d.MolDraw2DCairo(width, height)
-    opts = drawer.drawOptions()
-    opts.fixedBondLength = bond_px  # same scale for every molecule that fits
-    opts.padding = 0.06
-    opts.legendFontSize = max(9, height // 12)
-    opts.clearBackground = True
+    _options(drawer, height, bond_px)
     with quiet_rdkit():
         draw2d.PrepareAndDrawMolecule(drawer, mol, legend=legend)
     drawer.FinishDrawing()
     with Image.open(io.BytesIO(drawer.GetDrawingText())) as img:
         return np.asarray(img.convert("RGB"), dtype=np.uint8).copy()
+
+
+def _options(drawer, height: int, bond_px: float) -> None:
+    """The drawing options every molecule picture shares (PNG tiles and SVG)."""
+    opts = drawer.drawOptions()
+    opts.fixedBondLength = bond_px  # same scale for every molecule that fits
+    opts.padding = 0.06
+    opts.legendFontSize = max(9, height // 12)
+    opts.clearBackground = True
 
 
 def placeholder_tile(size: int | tuple[int, int] = TILE_PX, text: str = "") -> np.ndarray:

@@ -252,3 +252,18 @@ def cmd_reproduce(args) -> int:
     out = args.out or f"runs/reproduce/{args.study}-{args.budget}"
     say(f"table: {out}/reproduction.md; report: {out}/report.html")
     return 2 if rec["missing"] else 0
+
+
+def cmd_explore(args) -> int:
+    import sys
+
+    from vaelab.api import explore
+
+    def say_now(text: str) -> None:  # flushed: a script waiting for the URL on a pipe gets it at once
+        say(text)
+        sys.stdout.flush()
+
+    explore(args.run_dirs, split=args.split, port=args.port, browser=not args.no_browser, max_points=args.max_points,
+            export_dir=args.export_dir, checkpoint=args.checkpoint, device=args.device,
+            progress=not args.no_progress, say=say_now)
+    return 0

@@ -357,6 +357,39 @@ def _add_lso(sub) -> None:
     p.set_defaults(func=commands.cmd_lso)
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535 (0: a free one), got {text!r}")
+    return value
+
+
+def _add_explore(sub) -> None:
+    from vaelab.explorer import defaults as d
+
+    p = _parser(sub, "explore", help="a local web page to explore one or two runs' latent spaces",
+                description="Serves a page on 127.0.0.1 (printed; opened in the browser): the map of a split's codes "
+                            "(PCA, t-SNE; 2-D latents as they are), click to decode, a slider per latent dimension, "
+                            "paths, samples, two runs side by side, PNG/JSON exports. Reads the runs, writes nothing "
+                            "(unless --export-dir). Ctrl-C stops it. Needs pip install 'vaelab[explore]'; "
+                            "docs/explore.md.")
+    p.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="one run directory, or two to compare side by side")
+    p.add_argument("--split", default=d.SPLIT, choices=["train", "valid", "test"], help="the examples on the map")
+    p.add_argument("--port", type=_port, default=0, help="the port on 127.0.0.1 (0: a free one)")
+    p.add_argument("--no-browser", action="store_true", help="only print the URL (default: open it in the browser)")
+    p.add_argument("--max-points", type=count, default=d.MAX_POINTS,
+                   help="examples shown on each map (a random subset of the split beyond that)")
+    p.add_argument("--export-dir", metavar="DIR",
+                   help="a folder where the page's 'save on server' buttons write PNG and JSON exports (default: "
+                        "none; the page's downloads need no server)")
+    _checkpoint(p)
+    _computing(p)
+    p.set_defaults(func=commands.cmd_explore, resume_hint="explore writes nothing; run the same command again")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from vaelab.version import __version__
 
@@ -374,6 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_lso(sub)
     _add_sweep(sub)
     _add_reproduce(sub)
+    _add_explore(sub)
     p = _parser(sub, "datasets", help="list datasets and whether their data is present")
     p.add_argument("--data-dir", help="data directory to check (default: $VAELAB_DATA)")
     p.set_defaults(func=commands.cmd_datasets)

@@ -23,24 +23,35 @@ class Projection:
     method: str
 
 
+def pca_basis(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The principal axes of ``x`` (N, d): ``(mean (d,), components (r, d), ratio (r,))``, r = min(N, d).
+
+    Computed by SVD of the centred data in float64; components are orthonormal rows
+    ordered by decreasing variance, each with its sign fixed so that its largest loading
+    is positive (deterministic output); ``ratio`` is each one's share of the variance.
+    Scores are ``(x - mean) @ components.T``, and ``mean + scores @ components`` maps
+    them back (exactly, on the span of the components).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    mean = x.mean(axis=0)
+    _, s, vt = np.linalg.svd(x - mean, full_matrices=False)  # vt (r, d), s decreasing
+    signs = np.sign(vt[np.arange(len(vt)), np.abs(vt).argmax(axis=1)])
+    signs[signs == 0] = 1.0
+    var = s**2
+    total = var.sum()
+    return mean, vt * signs[:, None], (var / total if total > 0 else np.zeros_like(var))
+
+
 def pca(x: np.ndarray, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Scores on the first ``k`` principal components and their explained-variance ratios.
 
-    ``x`` is (N, d). Computed by SVD of the centred data in float64; each component's
-    sign is fixed so that its largest loading is positive (deterministic output).
-    Returns ``(scores (N, k), ratio (k,))``, components ordered by decreasing variance.
+    ``x`` is (N, d); the axes are :func:`pca_basis`'s. Returns ``(scores (N, k),
+    ratio (k,))``, components ordered by decreasing variance, zero-padded when x has
+    fewer than ``k`` examples or dimensions.
     """
-    x = np.asarray(x, dtype=np.float64)
-    centred = x - x.mean(axis=0)
-    _, s, vt = np.linalg.svd(centred, full_matrices=False)  # vt (r, d), s decreasing
-    signs = np.sign(vt[np.arange(len(vt)), np.abs(vt).argmax(axis=1)])
-    signs[signs == 0] = 1.0
-    vt = vt * signs[:, None]
-    var = s**2
-    total = var.sum()
-    ratio = var / total if total > 0 else np.zeros_like(var)
+    mean, vt, ratio = pca_basis(x)
     k_eff = min(k, vt.shape[0])
-    scores = centred @ vt[:k_eff].T
+    scores = (np.asarray(x, dtype=np.float64) - mean) @ vt[:k_eff].T
     if k_eff < k:  # fewer examples or dimensions than k: pad with zeros
         scores = np.pad(scores, ((0, 0), (0, k - k_eff)))
         ratio = np.pad(ratio, (0, k - k_eff))

@@ -80,7 +80,7 @@ def _subset(n: int, k: Optional[int], seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n, size=k, replace=False))
 
 
-def _property_table(smiles: list[str], info: dict, split: str, rows: np.ndarray,
+def property_table(smiles: list[str], info: dict, split: str, rows: np.ndarray,
                     rdkit_names: Sequence[str]) -> tuple[np.ndarray, list[str], list[str]]:
     """The dataset's property columns for ``rows`` plus RDKit properties: (N, P) float32, names, units."""
     names = [str(n) for n in info.get("property_names") or []]
@@ -119,7 +119,7 @@ def molecule_map_arrays(run, max_points: int = 3000, seed: int = 0,
         mu = run.encode_means("test", rows).cpu().numpy()
     smiles = [test_smiles[i] for i in rows]
     decoded, decoded_valid = decode_molecules(run, torch.as_tensor(mu))
-    table, names, units = _property_table(smiles, info, "test", rows, rdkit_properties)
+    table, names, units = property_table(smiles, info, "test", rows, rdkit_properties)
     score = info.get("score")
     colour_by = score if score in names else ("logp" if "logp" in names else (names[0] if names else ""))
     return {"mu": mu.astype(np.float32), "index": rows.astype(np.int64), "smiles": str_array(smiles),
