@@ -95,7 +95,7 @@ STUDY = Study(
             "error as the reconstruction term (a Gaussian decoder with sigma^2 = 1/2), anchor rate a = 1 on the "
             "built-in donut/stick maps; 0s and 1s located by the mean of their test codes.",
     budgets={"smoke": Budget({"mnist": SMOKE}, 0.3, "300 digits, 1 epoch, 2 seeds, MLP 32-16"),
-             "short": Budget({"mnist": SHORT}, 8, "50 epochs, 3 seeds"),
+             "short": Budget({"mnist": SHORT}, 4, "50 epochs, 3 seeds"),
              "full": Budget({"mnist": FULL}, 30, "200 epochs, 5 seeds")},
     columns=(Column("neg_elbo", "-ELBO", 2, True), Column("z0.0", "z0 of 0s", 2), Column("z1.0", "z1 of 0s", 2),
              Column("z0.1", "z0 of 1s", 2), Column("z1.1", "z1 of 1s", 2),

@@ -107,7 +107,7 @@ STUDY = Study(
             "Bernoulli decoder; the article does not give its MNIST network. Bubble volume = mean sum log sigma^2 "
             "per digit (larger = bigger), distance = mean ||mu||; means over seeds.",
     budgets={"smoke": Budget({"mnist": SMOKE}, 0.3, "300 digits, 1 epoch, 1 seed"),
-             "short": Budget({"mnist": SHORT}, 10, "100 epochs, 3 seeds"),
+             "short": Budget({"mnist": SHORT}, 5, "100 epochs, 3 seeds"),
              "full": Budget({"mnist": FULL}, 30, "300 epochs, 5 seeds")},
     columns=(Column("neg_elbo", "-ELBO", 2, True), Column("bubbles.volume.0", "vol 0", 2),
              Column("bubbles.volume.1", "vol 1", 2), Column("bubbles.volume.7", "vol 7", 2),

@@ -74,7 +74,7 @@ STUDY = Study(
             "bounded = mean 3 tanh and log-variance tanh; 1,000 prior samples scored against QM9's train and test "
             "molecules. The article reports figures only: no published numbers.",
     budgets={"smoke": Budget({"qm9": SMOKE}, 0.5, "200 molecules, 1 epoch, 50 samples"),
-             "short": Budget({"qm9": SHORT}, 25, "50,000 molecules, 10 epochs, 1,000 samples"),
+             "short": Budget({"qm9": SHORT}, 10, "50,000 molecules, 10 epochs, 1,000 samples"),
              "full": Budget({"qm9": FULL}, 240, "all of QM9, 50 epochs, 10,000 samples")},
     columns=(Column("molecules.reconstruction_accuracy", "recon acc", 3), Column(S + "validity", "valid", 3),
              Column(S + "uniqueness", "unique", 3), Column(S + "novelty", "novel", 3),

@@ -103,7 +103,7 @@ STUDY = Study(
             "networks on grey-level MNIST), the RAE presets with the authors' loss scaling, FD from vaelab's "
             "shipped MNIST feature net instead of Inception FID: compare rankings, not values.",
     budgets={"smoke": Budget({"mnist": SMOKE}, 0.7, "mnist5k, 300 digits, 1 epoch, MLP 32-32"),
-             "short": Budget({"mnist": SHORT}, 20, "20 epochs; FD on 5,000 test digits"),
+             "short": Budget({"mnist": SHORT}, 10, "20 epochs; FD on 5,000 test digits"),
              "full": Budget({"mnist": FULL}, 90, "100 epochs; FD on the 10,000 test digits")},
     columns=tuple(Column(k, h, 1, True) for k, h in COLUMNS.items()),
     published=PUBLISHED, published_source="Ghosh et al. 2020, Table 1, MNIST (Inception FID; transcribed from the "
