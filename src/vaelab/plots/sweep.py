@@ -55,8 +55,9 @@ def draw_sweep(rows: list[dict], varied: list[str], metrics=None, title: str | N
     axes_keys = [k for k in varied if k != SEED] or [k for k in varied if k == SEED]
     if not axes_keys:
         raise FigureNotApplicable("the sweep varies nothing: there is no axis to draw against")
-    fig = new_figure(3.6 * len(axes_keys) + 0.8, 2.8 * len(chosen) + 0.6)
-    grid = np.atleast_2d(fig.subplots(len(chosen), len(axes_keys), squeeze=False))
+    widths = [max(3.6, 0.28 * len({str(r.get(k)) for r in done})) for k in axes_keys]  # room for many categories
+    fig = new_figure(sum(widths) + 0.8, 2.8 * len(chosen) + 0.6)
+    grid = np.atleast_2d(fig.subplots(len(chosen), len(axes_keys), squeeze=False, width_ratios=widths))
     for i, (metric, label) in enumerate(chosen):
         for j, key in enumerate(axes_keys):
             others = [k for k in axes_keys if k != key]
