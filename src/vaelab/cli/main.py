@@ -118,6 +118,10 @@ def _add_train(sub) -> None:
                    help="train data-parallel in N local processes (torchrun's machinery; gloo on CPU, nccl on "
                         "GPUs; train.batch_size is the global batch); docs/distributed.md (default: one process, "
                         "or one per device of a train.device list)")
+    p.add_argument("--ensemble", action="append", metavar="KEY=V1,V2,...",
+                   help="train several members as one stacked model, e.g. --ensemble seeds=0,1,2,3 (repeat to cross "
+                        "keys; only vectorisable keys: seed, beta, lr, schedules, ...); each member is an ordinary "
+                        "run directory OUT/<member>; docs/scaling.md, Ensembles (default: one model)")
     p.set_defaults(func=commands.cmd_train)
 
 
