@@ -79,10 +79,20 @@ def ensemble_members(specs) -> dict[str, list]:
         if not sep or not name or not values.strip():
             raise ConfigError(f"--ensemble takes KEY=V1,V2,... (e.g. seeds=0,1,2,3), got {spec!r}")
         key = SHORTCUTS[name].key if name in SHORTCUTS else name
-        members[key] = [yaml.safe_load(v.strip()) for v in values.split(",")]
+        members[key] = [_scalar(yaml.safe_load(v.strip())) for v in values.split(",")]
     if not members:
         raise ConfigError("--ensemble needs members, e.g. --ensemble seeds=0,1,2,3")
     return members
+
+
+def _scalar(value):
+    """A YAML scalar, with YAML 1.1's strings such as ``1e-3`` read as the numbers they are."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
 
 
 def train_ensemble(config=None, *, members, out=None, resume: bool = False, overrides=(), **shortcuts) -> list[Run]:
