@@ -140,3 +140,18 @@ def test_ensemble_members_parse_shortcuts_and_keys():
     assert ensemble_members(["model.options.gamma=0.5,1"]) == {"model.options.gamma": [0.5, 1]}
     with pytest.raises(ConfigError):
         ensemble_members(["seeds"])
+
+
+def test_vectorized_sweep_groups_trials_and_runs_the_rest_alone(tmp_path):
+    from vaelab.sweeps.local import vector_groups
+    from vaelab.sweeps.results import trial_dir
+    from vaelab.sweeps.spec import expand
+
+    sweep = {"base": tiny_config(epochs=1), "grid": {"model.latent_dim": [2, 3]}, "seeds": 2}
+    trials = expand(sweep)
+    stacked, alone = vector_groups([(t, trial_dir(tmp_path, t), False) for t in trials])
+    assert sorted(len(g) for g in stacked) == [2, 2] and not alone
+    rows = vaelab.sweep({**sweep, "executor": "vectorized"}, tmp_path / "sweep", workers=1)
+    assert [r["status"] for r in rows] == ["completed"] * 4
+    single = train_run(trials[1].config, tmp_path / "single")
+    _assert_close_runs(tmp_path / "sweep" / "runs" / trials[1].name, single)

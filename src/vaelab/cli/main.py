@@ -268,9 +268,11 @@ def _add_sweep(sub) -> None:
     p.add_argument("--workers", type=count, help="trials at once (default: min(trials, cores)); each gets "
                                                  "cores // workers torch threads (ray executor: at most this "
                                                  "many trials at once)")
-    p.add_argument("--executor", choices=["local", "ray"],
+    p.add_argument("--executor", choices=["local", "ray", "vectorized"],
                    help="where trials train: local, a process pool here; ray, Ray Tune (pip install "
-                        "'vaelab[ray]'), with the sweep's ray: options (default: the sweep's executor:, else local)")
+                        "'vaelab[ray]'), with the sweep's ray: options; vectorized, trials differing only in "
+                        "vectorisable keys (seed, beta, lr, ...) as one stacked model, the rest as local "
+                        "(default: the sweep's executor:, else local)")
     p.add_argument("--ray-address", metavar="ADDR",
                    help="the Ray cluster to run on (e.g. auto, or HEAD:6379; OUT must be on a file system every "
                         "node sees) (default: the sweep's ray.address, else a local Ray instance)")
