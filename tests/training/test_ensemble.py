@@ -155,3 +155,21 @@ def test_vectorized_sweep_groups_trials_and_runs_the_rest_alone(tmp_path):
     assert [r["status"] for r in rows] == ["completed"] * 4
     single = train_run(trials[1].config, tmp_path / "single")
     _assert_close_runs(tmp_path / "sweep" / "runs" / trials[1].name, single)
+
+
+def test_thread_rule_leaves_busy_cores_out(monkeypatch):
+    from vaelab.device import apply_thread_policy, free_core_threads
+
+    assert free_core_threads(2, load=1.0) == 2  # only this process runs
+    assert free_core_threads(2, load=2.1) == 1  # one other busy process: one core left
+    assert free_core_threads(8, load=3.0) == 6
+    assert free_core_threads(2, load=9.0) == 1  # never below one
+    assert free_core_threads(4, load=0.0) == 4  # idle (the load average lags): every core
+    monkeypatch.delenv("VAELAB_THREADS", raising=False)
+    assert apply_thread_policy() is None
+    before = torch.get_num_threads()
+    monkeypatch.setenv("VAELAB_THREADS", "1")
+    try:
+        assert apply_thread_policy() == 1 and torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
