@@ -8,7 +8,7 @@ from vaelab.lazy import lazy_exports
 from vaelab.version import __version__
 
 #: public name -> the submodule that defines it, imported on first use
-_NAMES = {"evaluate": "api", "explore": "api", "lso": "api", "plot": "api", "sample": "api", "sweep": "api", "train": "api", "write_report": "api",
+_NAMES = {"evaluate": "api", "explore": "api", "lso": "api", "plot": "api", "sample": "api", "sweep": "api", "train": "api", "train_ensemble": "api", "write_report": "api",
           "RunConfig": "config", "load_config": "config", "make_config": "config", "VaelabError": "errors",
           "Run": "rundir", "load_run": "rundir"}
 

@@ -62,6 +62,74 @@ def train(config=None, *, out=None, resume: bool = False, overrides=(), **shortc
     return load_run(out, device=first_device(cfg.train.device))
 
 
+def ensemble_members(specs) -> dict[str, list]:
+    """``["seeds=0,1,2,3", "lr=1e-3,3e-4"]`` -> {"train.seed": [0, 1, 2, 3], "optim.lr": [0.001, 0.0003]}.
+
+    A name is a dotted config key or a short flag's name (``seed``/``seeds``, ``lr``, ``beta``, ...);
+    values are YAML scalars. Several specs cross (every combination), as a sweep's ``grid:``.
+    """
+    import yaml
+
+    from vaelab.config.shortcuts import SHORTCUTS
+
+    members: dict[str, list] = {}
+    for spec in specs:
+        name, sep, values = str(spec).partition("=")
+        name = "seed" if name.strip() == "seeds" else name.strip()
+        if not sep or not name or not values.strip():
+            raise ConfigError(f"--ensemble takes KEY=V1,V2,... (e.g. seeds=0,1,2,3), got {spec!r}")
+        key = SHORTCUTS[name].key if name in SHORTCUTS else name
+        members[key] = [_scalar(yaml.safe_load(v.strip())) for v in values.split(",")]
+    if not members:
+        raise ConfigError("--ensemble needs members, e.g. --ensemble seeds=0,1,2,3")
+    return members
+
+
+def _scalar(value):
+    """A YAML scalar, with YAML 1.1's strings such as ``1e-3`` read as the numbers they are."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def train_ensemble(config=None, *, members, out=None, resume: bool = False, overrides=(), **shortcuts) -> list[Run]:
+    """Train several runs that differ only in vectorisable keys as one stacked model; return their Runs.
+
+    ``members`` maps config keys to values (``{"train.seed": [0, 1, 2, 3]}``, or the strings
+    of :func:`ensemble_members`); several keys cross. Member ``seed-0`` is written to
+    ``OUT/seed-0``, an ordinary run directory equal (to float rounding) to the single run
+    with that config (docs/scaling.md, "Ensembles"). ``resume=True`` with the same config
+    and members continues the unfinished members and keeps the finished ones.
+
+    >>> runs = vaelab.train_ensemble(data="mnist5k", epochs=5, members={"train.seed": [0, 1, 2, 3]})  # doctest: +SKIP
+    """
+    from vaelab.sweeps.results import state_of
+    from vaelab.sweeps.spec import expand
+    from vaelab.training.group import train_group
+    from vaelab.training.session import default_out
+
+    if not isinstance(members, dict):
+        members = ensemble_members(members)
+    cfg = _resolve_config(config, overrides, shortcuts)
+    trials = expand({"base": cfg.model_dump(mode="json"), "grid": {k: list(v) for k, v in members.items()}})
+    out = Path(out) if out is not None else default_out(cfg).with_name(default_out(cfg).name + "-ensemble")
+    if not resume and out.exists() and any(out.iterdir()):
+        raise ConfigError(f"ensemble folder '{out}' already exists and is not empty; pass --resume to continue it, "
+                          "or choose another --out")
+    dirs = [out / t.name for t in trials]
+    states = [state_of(d) for d in dirs]
+    todo = [i for i, st in enumerate(states) if st != "finished"]
+    if todo:
+        train_group([trials[i].config for i in todo], [dirs[i] for i in todo], [states[i] == "resume" for i in todo],
+                    [trials[i].name for i in todo])
+    from vaelab.device import first_device
+
+    return [load_run(d, device=first_device(cfg.train.device)) for d in dirs]
+
+
 def _train_config(config, out, resume: bool, overrides, shortcuts) -> RunConfig:
     """The config a training (or resumed) run uses."""
     if resume:

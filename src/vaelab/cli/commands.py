@@ -29,6 +29,8 @@ def cmd_train(args) -> int:
     out = args.out
     if isinstance(args.resume, str):
         out = args.resume
+    if getattr(args, "ensemble", None):
+        return _train_ensemble(args, out, resume, overrides)
     code = launch_train(_nproc_args(getattr(args, "argv", [])), args.nproc, args.config, out=out, resume=resume,
                         overrides=overrides, **_train_kwargs(args))
     if code is not None:  # data-parallel workers ran it; rank 0 printed the result
@@ -50,6 +52,25 @@ def cmd_train(args) -> int:
         ("device", s.get("device")),
     ])
     say(f"run directory: {run.path}")
+    return 0
+
+
+def _train_ensemble(args, out, resume: bool, overrides) -> int:
+    """``vaelab train --ensemble KEY=V1,V2,...``: the members as one stacked model, one table row each."""
+    from vaelab.api import train_ensemble
+
+    if args.nproc:
+        raise ConfigError("--ensemble trains in one process; drop --nproc")
+    runs = train_ensemble(args.config, members=args.ensemble, out=out, resume=resume, overrides=overrides,
+                          **_train_kwargs(args))
+    rows = []
+    for run in runs:
+        s = run.summary
+        final = s.get("final", {})
+        rows.append((run.path.name, f"{s.get('status')}, {s.get('epochs_completed')}/{s.get('epochs_planned')} epochs, "
+                                    f"valid -ELBO {final.get('valid_neg_elbo', float('nan')):.2f}"))
+    print_table(f"trained an ensemble of {len(runs)} {runs[0].config.model.name} on {runs[0].config.data.name}", rows)
+    say(f"run directories: {runs[0].path.parent}/<member>")
     return 0
 
 

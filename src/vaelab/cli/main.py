@@ -118,6 +118,10 @@ def _add_train(sub) -> None:
                    help="train data-parallel in N local processes (torchrun's machinery; gloo on CPU, nccl on "
                         "GPUs; train.batch_size is the global batch); docs/distributed.md (default: one process, "
                         "or one per device of a train.device list)")
+    p.add_argument("--ensemble", action="append", metavar="KEY=V1,V2,...",
+                   help="train several members as one stacked model, e.g. --ensemble seeds=0,1,2,3 (repeat to cross "
+                        "keys; only vectorisable keys: seed, beta, lr, schedules, ...); each member is an ordinary "
+                        "run directory OUT/<member>; docs/scaling.md, Ensembles (default: one model)")
     p.set_defaults(func=commands.cmd_train)
 
 
@@ -264,9 +268,11 @@ def _add_sweep(sub) -> None:
     p.add_argument("--workers", type=count, help="trials at once (default: min(trials, cores)); each gets "
                                                  "cores // workers torch threads (ray executor: at most this "
                                                  "many trials at once)")
-    p.add_argument("--executor", choices=["local", "ray"],
+    p.add_argument("--executor", choices=["local", "ray", "vectorized"],
                    help="where trials train: local, a process pool here; ray, Ray Tune (pip install "
-                        "'vaelab[ray]'), with the sweep's ray: options (default: the sweep's executor:, else local)")
+                        "'vaelab[ray]'), with the sweep's ray: options; vectorized, trials differing only in "
+                        "vectorisable keys (seed, beta, lr, ...) as one stacked model, the rest as local "
+                        "(default: the sweep's executor:, else local)")
     p.add_argument("--ray-address", metavar="ADDR",
                    help="the Ray cluster to run on (e.g. auto, or HEAD:6379; OUT must be on a file system every "
                         "node sees) (default: the sweep's ray.address, else a local Ray instance)")

@@ -71,7 +71,7 @@ def execute(plan: Plan, sweep: dict, out: Path, workers: int | None = None, prog
         rows = run_tune(plan, sweep, out)
         write_results(SweepLayout(out).results, rows)
         return rows
-    from vaelab.sweeps.local import run_local
+    from vaelab.sweeps.local import run_local, run_vectorized
 
     jobs = [(t, trial_dir(out, t), state_of(trial_dir(out, t)) == "resume") for t in plan.trials
             if state_of(trial_dir(out, t)) != "finished"]
@@ -79,7 +79,8 @@ def execute(plan: Plan, sweep: dict, out: Path, workers: int | None = None, prog
         f"{sum(resume for _, _, resume in jobs)} to resume, into {out}", progress)
     errors: dict = {}
     try:
-        errors = run_local(jobs, workers, _reporter("trained", len(jobs), progress))
+        run = run_vectorized if plan.executor == "vectorized" else run_local
+        errors = run(jobs, workers, _reporter("trained", len(jobs), progress))
     finally:  # interrupted too: results.csv says which trials finished and which were interrupted
         rows = [row(t, trial_dir(out, t), errors.get(t.name)) for t in plan.trials]
         write_results(SweepLayout(out).results, rows)

@@ -9,7 +9,8 @@ A sweep file is YAML with these top-level keys::
     search: {optim.lr: {loguniform: [1.0e-4, 1.0e-2]}, model.name: {choice: [vae, iwae]}}
     arms: {vae: {model.name: vae}, beta-0.5: {model.name: beta-vae, kl_schedule.end: 0.5}}   # named settings
     num_samples: 4                 # draws of the search space (seeded by search_seed, default 0)
-    executor: local                # or ray (Ray Tune); `vaelab sweep --executor` overrides it
+    executor: local                # or ray (Ray Tune), or vectorized (groups trained as ensembles);
+                                   # `vaelab sweep --executor` overrides it
     ray: {search: optuna, scheduler: asha, metric: valid_loss}   # options of the ray executor (RAY_KEYS)
 
 Every trial's config is validated (:func:`vaelab.config.make_config`) while the sweep is
@@ -37,7 +38,7 @@ SWEEP_KEYS = ("base", "arms", "grid", "zip", "seeds", "search", "num_samples", "
 #: the varied value that names a trial's arm (``arms:``); not a config key
 ARM = "arm"
 #: the executors a sweep can run on
-EXECUTORS = ("local", "ray")
+EXECUTORS = ("local", "ray", "vectorized")
 #: the keys of a sweep's ``ray:`` mapping, with their defaults
 RAY_DEFAULTS = {"search": "random", "scheduler": "fifo", "metric": "valid_loss", "mode": "min", "address": None,
                 "cpus_per_trial": 1, "max_concurrent": None, "grace_period": 1, "reduction_factor": 2}

@@ -39,6 +39,33 @@ def train_trial(config: dict, run_dir: str, resume: bool, threads: int | None = 
     return None
 
 
+def train_group_trials(configs: list[dict], run_dirs: list[str], resume: list[bool], names: list[str],
+                       threads: int | None = None) -> dict[str, str | None]:
+    """Train trials that differ only in vectorisable keys as one ensemble: trial name -> error line or None.
+
+    A failure of the whole group (e.g. a model torch.func.vmap cannot batch) is every member's line.
+    """
+    import torch
+
+    from vaelab.config import make_config
+    from vaelab.errors import VaelabError
+    from vaelab.progress import quiet
+    from vaelab.training.group import train_group
+
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        cfgs = [make_config(c) for c in configs]
+        for cfg in cfgs:
+            cfg.train.progress = False
+        with quiet():
+            return train_group(cfgs, [Path(d) for d in run_dirs], resume, names)
+    except VaelabError as err:
+        return {name: str(err) for name in names}
+    except Exception as err:  # noqa: BLE001 - one group's bug must not stop the sweep
+        return {name: internal_error(err) for name in names}
+
+
 def internal_error(err: BaseException) -> str:
     """An unexpected exception as the one line a results row keeps."""
     first = str(err).splitlines()[0][:200] if str(err) else ""

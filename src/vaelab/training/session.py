@@ -25,7 +25,7 @@ from vaelab.config import RunConfig, save_config
 from vaelab.data import load_data
 from vaelab.data.checks import check_trainable
 from vaelab.data.side import side_tensors
-from vaelab.device import describe_device, device_list, resolve_device
+from vaelab.device import apply_thread_policy, describe_device, device_list, resolve_device
 from vaelab.errors import ConfigError, TrainingDiverged, io_failure
 from vaelab.fileio import check_out_path, fsync_dir, read_jsonl, save_npz, truncate_jsonl, write_json
 from vaelab.models import build_model, vocab_size_of
@@ -125,17 +125,10 @@ def _save_vocabulary(bundle, layout: RunLayout) -> None:
         Vocabulary.from_dict(bundle.info["vocabulary"]).save(layout.vocabulary)
 
 
-def _train_locked(cfg: RunConfig, bundle, model, layout: RunLayout, device, resume: bool, callbacks,
-                  ctx: dist.Context = dist.SINGLE) -> None:
-    if not ctx.is_main:  # data-parallel ranks > 0: train in step with rank 0, write nothing
-        return _train_follower(cfg, bundle, model, layout, device, resume, ctx)
-    if not resume and layout.is_run():  # checked again under the lock: another process may have got here first
-        raise ConfigError(f"run directory '{layout.root}' was filled by another process while this one started; "
-                          "pass --resume to continue it, or choose another --out")
-    _save_vocabulary(bundle, layout)
-    trainer = Trainer(model, bundle, cfg, layout.root, device, callbacks, ctx)
+def start_trainer(trainer: Trainer, cfg: RunConfig, layout: RunLayout, resume: bool) -> None:
+    """Before the first epoch: restore a resumed run (its metrics cut to its checkpoint), write config.yaml, on_start."""
     if resume and not (layout.checkpoints / POINTER).is_file():  # killed before its first epoch ended
-        warnings.warn(f"{layout.root} has no finished epoch yet; training it from the start", stacklevel=2)
+        warnings.warn(f"{layout.root} has no finished epoch yet; training it from the start", stacklevel=3)
         resume = False
     dist.barrier()  # every rank has seen the same checkpoints before any is written
     if resume:
@@ -145,12 +138,31 @@ def _train_locked(cfg: RunConfig, bundle, model, layout: RunLayout, device, resu
         truncate_jsonl(layout.metrics, lambda r: False)
     save_config(cfg, layout.config)
     trainer.callbacks.on_start(cfg, layout.root, trainer.state.epoch)
+
+
+def finish_run(cfg: RunConfig, trainer: Trainer, device, layout: RunLayout, status: str, wall: float,
+               error: str | None = None, **extra) -> dict:
+    """Write summary.json (``extra`` adds keys, e.g. an ensemble member's place) and tell the callbacks."""
+    summary = {**_summary(cfg, trainer, device, status, wall, error), **extra}
+    write_json(layout.summary, summary)
+    trainer.callbacks.on_end(summary)
+    return summary
+
+
+def _train_locked(cfg: RunConfig, bundle, model, layout: RunLayout, device, resume: bool, callbacks,
+                  ctx: dist.Context = dist.SINGLE) -> None:
+    if not ctx.is_main:  # data-parallel ranks > 0: train in step with rank 0, write nothing
+        return _train_follower(cfg, bundle, model, layout, device, resume, ctx)
+    if not resume and layout.is_run():  # checked again under the lock: another process may have got here first
+        raise ConfigError(f"run directory '{layout.root}' was filled by another process while this one started; "
+                          "pass --resume to continue it, or choose another --out")
+    _save_vocabulary(bundle, layout)
+    trainer = Trainer(model, bundle, cfg, layout.root, device, callbacks, ctx)
+    start_trainer(trainer, cfg, layout, resume)
     t0 = time.perf_counter()
 
     def finish(status: str, error: str | None = None) -> None:
-        summary = _summary(cfg, trainer, device, status, time.perf_counter() - t0, error)
-        write_json(layout.summary, summary)
-        trainer.callbacks.on_end(summary)
+        finish_run(cfg, trainer, device, layout, status, time.perf_counter() - t0, error)
 
     try:
         state = trainer.fit()
@@ -270,6 +282,7 @@ def _train_run(cfg: RunConfig, out, resume: bool, arrays, callbacks, ctx: dist.C
         if staged is not None:
             _point_at(cfg, staged)
         device = _device(cfg, ctx)
+        apply_thread_policy()  # VAELAB_THREADS=auto|N; unset: torch's default
         torch.manual_seed(cfg.train.seed)
         bundle = load_data(cfg.data, progress=cfg.train.progress)
         check_trainable(bundle, cfg.data)

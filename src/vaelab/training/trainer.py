@@ -217,12 +217,18 @@ class Trainer:
         return dict(zip(names, means))
 
     def _check_finite(self, losses: torch.Tensor, epoch: int) -> None:
+        message = self.divergence(losses, epoch)
+        if message is not None:
+            raise TrainingDiverged(message)
+
+    def divergence(self, losses: torch.Tensor, epoch: int) -> str | None:
+        """Why training stops if ``losses`` (the epoch's per-step losses so far) hold a NaN or Inf, else None."""
         bad = ~torch.isfinite(losses)
-        if bool(bad.any()):
-            step = int(bad.nonzero()[0, 0]) + 1
-            last = f"epoch {self.state.epoch}" if self.state.epoch else None
-            raise TrainingDiverged(
-                f"training diverged: the loss became NaN or Inf at epoch {epoch + 1}, step {step}. "
+        if not bool(bad.any()):
+            return None
+        step = int(bad.nonzero()[0, 0]) + 1
+        last = f"epoch {self.state.epoch}" if self.state.epoch else None
+        return (f"training diverged: the loss became NaN or Inf at epoch {epoch + 1}, step {step}. "
                 f"The last good checkpoint ({last or 'none: no epoch had finished'}) is kept. "
                 "Lower optim.lr, set optim.grad_clip, or check the data for extreme values.")
 
@@ -250,33 +256,49 @@ class Trainer:
     # -- the loop ----------------------------------------------------------------------
     def fit(self) -> TrainState:
         cfg, st = self.cfg, self.state
-        metrics_path = RunLayout(self.run_dir).metrics
-        coarse = cyclical_warning(cfg.kl_schedule, cfg.train.epochs)
-        if coarse and self.ctx.is_main:
-            warnings.warn(coarse, stacklevel=2)
+        self.warn_schedule()
         with ProgressReporter(cfg.train.progress, cfg.train.epochs) as progress:
             for epoch in range(st.epoch, cfg.train.epochs):
                 if st.stopped_early:
                     break
                 t0 = time.perf_counter()
-                beta = kl_weight(cfg.kl_schedule, epoch, cfg.train.epochs)
-                lr = learning_rate(cfg.optim, epoch, cfg.train.epochs)
+                beta, lr = self.schedule(epoch)
                 set_lr(self.optimizer, lr)
                 torch.manual_seed(epoch_seed(cfg.train.seed, epoch, self.ctx.rank))  # sampling noise, binarisation
                 train = self.train_epoch(epoch, beta, progress)
-                valid = self._validate_once()
-                step_info = self.step.end_epoch()  # e.g. the aggressive phase and its MI
-                dt = time.perf_counter() - t0
-                record = {**self._record(epoch, beta, lr, train, valid, dt), **step_info}
-                self._last_au = {"AU": valid["au"]} if "au" in valid else {}
-                if self.ctx.is_main:
-                    append_jsonl(metrics_path, record)
-                    self.callbacks.on_epoch(record)
-                self._end_epoch(epoch, valid["loss"], dt)
-                every = max(1, cfg.train.epochs // 20)  # about 20 summary lines per run
-                if (epoch + 1) % every == 0 or epoch + 1 == cfg.train.epochs or st.stopped_early:
-                    progress.log(self._line(record))
+                self.close_epoch(epoch, beta, lr, train, t0, progress)
         return st
+
+    def warn_schedule(self) -> None:
+        coarse = cyclical_warning(self.cfg.kl_schedule, self.cfg.train.epochs)
+        if coarse and self.ctx.is_main:
+            warnings.warn(coarse, stacklevel=3)
+
+    def schedule(self, epoch: int) -> tuple[float, float]:
+        """(KL weight beta, learning rate) of (0-based) ``epoch``: stateless, so resume is exact."""
+        cfg = self.cfg
+        return kl_weight(cfg.kl_schedule, epoch, cfg.train.epochs), learning_rate(cfg.optim, epoch, cfg.train.epochs)
+
+    def close_epoch(self, epoch: int, beta: float, lr: float, train: dict, t0: float, progress,
+                    prefix: str = "") -> None:
+        """After an epoch's steps: validate, record, early-stopping state, checkpoint, the summary line.
+
+        ``t0`` is when the epoch started (its time includes validation); ``prefix`` starts the line
+        (an ensemble names its member).
+        """
+        cfg, st = self.cfg, self.state
+        valid = self._validate_once()
+        step_info = self.step.end_epoch()  # e.g. the aggressive phase and its MI
+        dt = time.perf_counter() - t0
+        record = {**self._record(epoch, beta, lr, train, valid, dt), **step_info}
+        self._last_au = {"AU": valid["au"]} if "au" in valid else {}
+        if self.ctx.is_main:
+            append_jsonl(RunLayout(self.run_dir).metrics, record)
+            self.callbacks.on_epoch(record)
+        self._end_epoch(epoch, valid["loss"], dt)
+        every = max(1, cfg.train.epochs // 20)  # about 20 summary lines per run
+        if (epoch + 1) % every == 0 or epoch + 1 == cfg.train.epochs or st.stopped_early:
+            progress.log(prefix + self._line(record))
 
     def _validate_once(self) -> dict:
         """Validation figures; data-parallel, rank 0 computes them and every rank gets the same
