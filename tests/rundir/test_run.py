@@ -44,11 +44,15 @@ def test_decode_means_passes_side_inputs_in_batches(cvae_run):
     torch.testing.assert_close(run.decode_means(z, side={"y": y}, batch_size=4), run.model.decode(z, y=y).mean)
 
 
-def test_limited_is_a_view_of_the_first_examples(cvae_run):
+def test_limited_is_a_view_of_a_seeded_subset(cvae_run):
+    from vaelab.rundir.run import subset_index
+
     small = cvae_run.limited("test", 10)
-    assert len(small.eval_data("test")) == 10 and len(cvae_run.eval_data("test")) > 10
-    torch.testing.assert_close(small.eval_data("test"), cvae_run.eval_data("test")[:10])
-    torch.testing.assert_close(small.encode_means("test"), cvae_run.encode_means("test")[:10])
+    n = len(cvae_run.eval_data("test"))
+    idx = subset_index(n, 10)  # the same rows every time, not the first ten (a split may be sorted by label)
+    assert len(small.eval_data("test")) == 10 and n > 10
+    torch.testing.assert_close(small.eval_data("test"), cvae_run.eval_data("test")[idx])
+    torch.testing.assert_close(small.encode_means("test"), cvae_run.encode_means("test")[idx])
     assert small.model is cvae_run.model
 
 
@@ -77,7 +81,11 @@ def test_limited_cuts_a_molecule_splits_smiles_too(token_run):
     from vaelab.rundir import load_run
 
     run = load_run(token_run)
+    from vaelab.rundir.run import subset_index
+
     small = run.limited("test", 3)
-    assert small.data.info["smiles"]["test"] == run.data.info["smiles"]["test"][:3]
+    idx = subset_index(len(run.data.info["smiles"]["test"]), 3).tolist()
+    assert small.data.info["smiles"]["test"] == [run.data.info["smiles"]["test"][i] for i in idx]
+    assert torch.equal(small.data.test.x, run.data.test.x[idx])  # the same molecules as the tokens evaluated
     assert small.data.info["smiles"]["train"] is run.data.info["smiles"]["train"]
     assert len(run.data.info["smiles"]["test"]) > 3

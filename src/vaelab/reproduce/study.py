@@ -48,6 +48,10 @@ class Column:
     header: str
     digits: int = 2
     lower_is_better: bool | None = None
+    rows: tuple[str, ...] | None = None  # the rows it is measured for (``<part>/<arm>``); None: every row
+
+    def applies(self, arm: str) -> bool:
+        return self.rows is None or arm in self.rows
 
 
 @dataclass(frozen=True)

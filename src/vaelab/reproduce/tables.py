@@ -18,7 +18,7 @@ def side_by_side(study: Study, table: dict, arms: list[str]) -> list[dict]:
         measured = table.get(arm, {})
         published = study.published.get(arm) or study.published.get(arm.split("/")[-1], {})
         rows.append({"arm": arm,
-                     "measured": {c.key: measured.get(c.key) for c in study.columns},
+                     "measured": {c.key: measured.get(c.key) for c in study.columns if c.applies(arm)},
                      "sd": {c.key: measured.get(f"{c.key}.sd") for c in study.columns
                             if measured.get(f"{c.key}.sd") is not None},
                      "seeds": int(measured.get("n_seeds", 0)),
