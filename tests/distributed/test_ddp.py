@@ -85,7 +85,8 @@ def test_killed_ddp_run_resumes_like_an_uninterrupted_one(tmp_path):
     cmd = [sys.executable, "-m", "vaelab", "train", path, "--out", str(out), "--nproc", "2"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 120
-    while not (out / "checkpoints" / "epoch_0001").exists() and time.time() < deadline and proc.poll() is None:
+    # latest.json, not the epoch folder: the folder lands first, and a kill between the two left no latest.json
+    while not (out / "checkpoints" / "latest.json").exists() and time.time() < deadline and proc.poll() is None:
         time.sleep(0.01)
     holder = json.loads((out / ".lock").read_text())["pid"]  # rank 0, a worker in a session of its own
     os.killpg(proc.pid, signal.SIGKILL)
