@@ -433,6 +433,53 @@ def _on_sigterm(signum, frame):
     raise Terminated()
 
 
+# the heavy imports of every working command: torch, the library, every model variant (pydantic schemas)
+_STARTUP_IMPORTS = ("torch", "vaelab.api", "vaelab.models.presets")
+
+
+def _import_holding_signals(args) -> None:
+    """Do the start-up imports with SIGINT and SIGTERM held back, then let a held one through.
+
+    A signal during these imports raises inside C or Rust code that does not expect it, and the one
+    clean line becomes something else: a KeyboardInterrupt that passed through torch's embedded
+    ``PyRun_String`` marks itself unhandled in CPython < 3.12, so the interpreter ends by killing itself
+    with SIGINT (exit -2) after the command printed its line; a half-built torch can abort at exit
+    ("terminate called without an active exception", exit -6); pydantic-core turns it into a
+    SchemaError (an internal error). Held back, the signal arrives the moment the imports end and stops
+    the command like any other Ctrl-C, at most the imports' second or two later.
+    """
+    import importlib
+    import signal
+
+    if args.func in (commands.cmd_datasets, commands.cmd_models) or getattr(args, "list", False):
+        return  # the catalogue commands need none of it
+    held = {signal.SIGINT, signal.SIGTERM}
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        for name in _STARTUP_IMPORTS:
+            importlib.import_module(name)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _forget_unhandled_interrupt() -> None:
+    """Clear CPython's "a KeyboardInterrupt went unhandled" mark: this one was handled.
+
+    CPython 3.11 sets the mark whenever a KeyboardInterrupt passes through ``exec`` of a string, and
+    dataclasses and namedtuples build their methods that way, so a Ctrl-C that lands while torch
+    lazily imports one of its modules sets it even though :func:`main` catches the exception. Under
+    ``python -m vaelab`` the interpreter then ends by killing itself with SIGINT (exit -2) instead of
+    returning the 130 we chose (the ``vaelab`` script, which exits through ``Py_Exit``, is not hit).
+    Where the mark is not a public symbol (other interpreters) there is nothing to clear.
+    """
+    try:
+        import ctypes
+
+        ctypes.c_int.in_dll(ctypes.pythonapi, "_Py_UnhandledKeyboardInterrupt").value = 0
+    except (ImportError, AttributeError, ValueError, OSError):
+        pass
+
+
 def _crash_log(err: BaseException) -> str:
     """Write the traceback of an unexpected error to a temporary file; its path."""
     import tempfile
@@ -476,6 +523,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help()
             return 1
         args.argv = list(sys.argv[1:] if argv is None else argv)  # `train --nproc` hands it to its workers
+        _import_holding_signals(args)
         from vaelab.progress import quiet
 
         with warnings.catch_warnings(), quiet(getattr(args, "no_progress", False) or _follower()):
@@ -494,6 +542,7 @@ def main(argv: list[str] | None = None) -> int:
         print_error(str(failure))
         return failure.exit_code
     except KeyboardInterrupt as err:
+        _forget_unhandled_interrupt()
         what = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
         if not _follower():
             print_error(f"{what}; finished checkpoints are intact: "
