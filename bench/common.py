@@ -19,6 +19,20 @@ def add_data_args(p, out_help: str) -> None:
     p.add_argument("--out", default=None, help=f"JSON output (default {out_help})")
 
 
+def apply_threads(args) -> None:
+    """``--threads N``: torch.set_num_threads(N) before anything runs (default: torch's own choice)."""
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+
+def data_error(err: Exception) -> int:
+    """Say that the data could not be loaded, and how to point at it; the exit code."""
+    import sys
+
+    print(f"error: {err}\n(pass --data-dir, set VAELAB_DATA, or use --synthetic)", file=sys.stderr)
+    return 2
+
+
 def mlp_vae_config(args, activation: str, train: dict):
     """The Kingma-Welling MLP VAE (784-200-200-50) on binarized MNIST, with ``train`` settings."""
     from vaelab.config import make_config

@@ -10,6 +10,10 @@ just before and after the epochs (the machine's speed drifts). Medians over roun
 * ``ratio_to_floor``     = ensemble epoch / floor of the K models' products (target <= 1.2)
 * ``speedup_vs_single``  = K x single epoch / ensemble epoch               (target >= 1.5)
 
+Both sides run as ``vaelab train`` would for a run of ``--epochs`` (10) epochs: ``train.compile=auto``
+compiles the ensemble's step (from 2,000 steps) and the single model's (from its own threshold);
+the first, untimed epoch of each holds the compiling (``warmup_seconds``).
+
 Measure on an idle machine: with other processes running, the numbers say more about them.
 
     python bench/ensemble_speed.py                     # binarized MNIST ($VAELAB_DATA or ../shared/data)
@@ -29,7 +33,10 @@ from pathlib import Path
 
 import torch
 
-from common import REPO, add_data_args, binary_mnist_bundle, mlp_vae_config, write_result  # noqa: E402
+from vaelab.device import keep_freed_memory
+from common import (  # noqa: E402  (bench/ is on sys.path)
+    REPO, add_data_args, apply_threads, binary_mnist_bundle, data_error, mlp_vae_config, write_result,
+)
 from train_speed import GemmFloor, _sync, linear_shapes  # noqa: E402
 
 
@@ -39,6 +46,10 @@ def parse_args(argv=None):
     p.add_argument("--rounds", type=int, default=3, help="measured rounds (ensemble epoch, single epoch, floors)")
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--limit", type=int, default=None, help="train on the first N examples only (quick checks)")
+    p.add_argument("--epochs", type=int, default=10,
+                   help="the run length both sides plan for: train.compile=auto decides by it (default 10 epochs)")
+    p.add_argument("--compile", default="auto", choices=["auto", "true", "false"],
+                   help="train.compile of the ensemble and the single run (auto: each side's own rule)")
     p.add_argument("--device", default="auto")
     add_data_args(p, "bench/results/ensemble_speed-<device>.json")
     return p.parse_args(argv)
@@ -50,8 +61,9 @@ def make_shells(args, root: Path):
     from vaelab.models import build_model
     from vaelab.training import Trainer
 
+    compile = {"auto": "auto", "true": True, "false": False}[args.compile]
     cfg = mlp_vae_config(args, "softplus", {"batch_size": args.batch_size, "device": args.device,
-                                            "epochs": args.rounds + 1, "compile": False})
+                                            "epochs": max(args.epochs, args.rounds + 1), "compile": compile})
     bundle = binary_mnist_bundle(cfg, args.synthetic)
     if args.limit:
         from vaelab.data import DataBundle, Split
@@ -99,14 +111,13 @@ def main(argv=None) -> int:
     from vaelab.training.progress import ProgressReporter
 
     args = parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    apply_threads(args)
+    keep_freed_memory()  # as vaelab train and evaluate do
     with tempfile.TemporaryDirectory() as tmp:
         try:
             shells, single, bundle, device = make_shells(args, Path(tmp))
         except Exception as err:  # the data is the usual culprit
-            print(f"error: {err}\n(pass --data-dir, set VAELAB_DATA, or use --synthetic)", file=sys.stderr)
-            return 2
+            return data_error(err)
         k = args.members
         ens = EnsembleTrainer(shells, [f"seed-{i}" for i in range(k)])
         quiet = ProgressReporter(False, 1)
@@ -137,6 +148,8 @@ def main(argv=None) -> int:
         "speedup_vs_single": med([k * s / e for s, e in zip(single_s, ens_s)]),
         "targets": {"ratio_to_floor": "<= 1.2", "speedup_vs_single": ">= 1.5"},
         "warmup_seconds": {"ensemble": warm[0], "single": warm[1]},
+        "compiled": {"ensemble": ens.step.compiled, "single": bool(single.step.compiled)},
+        "planned_epochs": max(args.epochs, args.rounds + 1),
         "ratio_method": "median over rounds; the floor of each round is the mean of K x the single model's products "
                         "measured just before and after",
         "device": str(device), "device_name": describe_device(device), "threads": torch.get_num_threads(),

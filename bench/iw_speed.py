@@ -42,7 +42,10 @@ from pathlib import Path
 
 import torch
 
-from common import REPO, add_data_args, binary_mnist_bundle, mlp_vae_config, write_result  # noqa: E402  (bench/ is on sys.path)
+from vaelab.device import keep_freed_memory
+from common import (  # noqa: E402  (bench/ is on sys.path)
+    REPO, add_data_args, apply_threads, binary_mnist_bundle, data_error, mlp_vae_config, write_result,
+)
 
 
 def parse_args(argv=None):
@@ -187,15 +190,14 @@ def main(argv=None) -> int:
     from vaelab.diagnostics.iw_fast import FastPlan, IWKernel
 
     args = parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    apply_threads(args)
+    keep_freed_memory()  # as vaelab train and evaluate do
     load_start = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         try:
             model, x, data_name, train_s = make_model_and_data(args, Path(tmp))
         except Exception as err:  # the data is the usual culprit
-            print(f"error: {err}\n(pass --data-dir, set VAELAB_DATA, or use --synthetic)", file=sys.stderr)
-            return 2
+            return data_error(err)
     n, k, bs = x.shape[0], args.k, args.batch_size
     batch = min(bs, n)
     chunk = _sample_chunk(model, batch, k, 2**21)

@@ -28,7 +28,10 @@ from pathlib import Path
 
 import torch
 
-from common import REPO, add_data_args, binary_mnist_bundle, mlp_vae_config, write_result  # noqa: E402  (bench/ is on sys.path)
+from vaelab.device import keep_freed_memory
+from common import (  # noqa: E402  (bench/ is on sys.path)
+    REPO, add_data_args, apply_threads, binary_mnist_bundle, data_error, mlp_vae_config, write_result,
+)
 
 
 def parse_args(argv=None):
@@ -97,14 +100,13 @@ def main(argv=None) -> int:
     from vaelab.training.progress import ProgressReporter
 
     args = parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    apply_threads(args)
+    keep_freed_memory()  # as vaelab train and evaluate do
     with tempfile.TemporaryDirectory() as tmp:
         try:
             trainer, bundle = make_trainer(args, Path(tmp))
         except Exception as err:  # the data is the usual culprit
-            print(f"error: {err}\n(pass --data-dir, set VAELAB_DATA, or use --synthetic)", file=sys.stderr)
-            return 2
+            return data_error(err)
         device = trainer.device
         n, bs = trainer.x_train.shape[0], args.batch_size
         steps = -(-n // bs)

@@ -122,3 +122,33 @@ def apply_thread_policy() -> int | None:
     threads = adaptive_threads() if value == "auto" else max(1, int(value))
     torch.set_num_threads(threads)
     return threads
+
+
+#: glibc mallopt parameters (malloc.h)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+
+
+def keep_freed_memory(mmap_threshold: int = 32 << 20, trim_threshold: int = 1 << 30) -> bool:
+    """Have glibc's malloc keep freed blocks for reuse instead of handing them back to the kernel.
+
+    A training step frees and allocates the same few MB of tensors every time. By default
+    glibc serves blocks above its (dynamic) mmap threshold with fresh ``mmap`` pages and
+    returns the heap's free top to the kernel past the trim threshold, so the next step
+    takes a page fault for every 4 KB it touches again: an ensemble of 8 MLP VAEs took
+    2.2 million minor faults an epoch and ran 8.9 s instead of 6.5 s (``bench/ensemble_speed.py``,
+    2-core Xeon). Blocks up to ``mmap_threshold`` now come from the heap, and up to
+    ``trim_threshold`` bytes of freed heap stay mapped. Peak memory is unchanged (freed memory is
+    reused, not added); what is kept after the peak is not handed back until the process ends.
+    Linux with glibc only; elsewhere nothing happens. Returns whether both settings took.
+    """
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+        return False
+    mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
+    return bool(mallopt(_M_MMAP_THRESHOLD, mmap_threshold)) & bool(mallopt(_M_TRIM_THRESHOLD, trim_threshold))

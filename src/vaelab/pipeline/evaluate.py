@@ -17,6 +17,7 @@ import time
 import torch
 
 from vaelab.data.checks import check_eval_split
+from vaelab.device import keep_freed_memory
 from vaelab.diagnostics.activity import active_units
 from vaelab.diagnostics.bubbles import posterior_bubbles
 from vaelab.diagnostics.frechet import frechet_distance
@@ -146,6 +147,7 @@ def evaluate_run(run, split: str = "test", iw_samples: int | None = None, batch_
     With ``write``, the result goes to ``diagnostics.json`` (test) or ``diagnostics-<split>.json``.
     """
     check_counts(batch_size=batch_size, limit=limit, iw_samples=iw_samples, molecule_samples=molecule_samples)
+    keep_freed_memory()  # the IW bound's chunks are fresh tensors every time: no page faults on each
     samplers = (run.model.n_sampler, *fd_samplers)
     targets = [run.layout.diagnostics_of(split), run.layout.arrays(f"posterior_{split}")]
     with writing(run, *targets, *(run.layout.sampler(name) for name in samplers)):

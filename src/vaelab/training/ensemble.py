@@ -22,6 +22,13 @@ What makes member k equal to the single run with its config (to float rounding):
 Not bit-exact: the batched matrix products (bmm) sum in another order than a single
 model's mm, so figures agree to about 1e-5 relative after a few hundred steps, not to the bit.
 
+Compiled: ``train.compile=auto`` compiles the vectorised step (``torch.compile`` of the
+vmapped ``grad_and_value``) once the group has :data:`ENSEMBLE_COMPILE_AUTO_STEPS` steps.
+Eager, every elementwise operation of the loss is a separate pass over a (K, B, 784)
+tensor; compiled, they fuse. Measured on a 2-core CPU with K = 8 MLP VAEs: 20 ms a step
+eager, 11.6 ms compiled, after about 8 s of compiling (``bench/ensemble_speed.py``), so it
+pays back within a thousand steps. A step that fails to compile trains eagerly, with a warning.
+
 A member that stops early, finishes its epochs or diverges leaves the stack at the next
 epoch start; a diverged member is written off with the single run's message and summary.
 Members whose checkpoints stand at different epochs (a group killed while writing them)
@@ -32,6 +39,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from contextlib import contextmanager
 
 import torch
@@ -45,6 +53,9 @@ from vaelab.training.progress import ProgressReporter
 from vaelab.training.stacked_adam import StackedAdam, clip_per_member
 from vaelab.training.step import loss_and_terms
 from vaelab.training.trainer import Trainer, epoch_seed
+
+#: train.compile=auto compiles the ensemble's step from this many steps (its compiling, ~8 s, pays back by then)
+ENSEMBLE_COMPILE_AUTO_STEPS = 2_000
 
 
 class _OptionsView:
@@ -133,9 +144,15 @@ def _adam_state(shell: Trainer) -> tuple[int, tuple[list, list]]:
 class StackedStep:
     """One update of every stacked member: a vmapped ``grad_and_value`` of the shared model's loss."""
 
-    def __init__(self, template: torch.nn.Module, option_names: list[str]):
+    def __init__(self, template: torch.nn.Module, option_names: list[str], compile: bool = False):
         self.template, self.option_names = template, option_names
-        self._grad_fn = vmap(grad_and_value(self._loss, has_aux=True), randomness="error")
+        self._eager = vmap(grad_and_value(self._loss, has_aux=True), randomness="error")
+        self._grad_fn = self._eager
+        self.compiled, self._warm_shape = False, None
+        if compile:
+            # fallback_random: ATen's RNG (the step draws nothing: its noise is replayed); one graph per batch shape
+            self._grad_fn = torch.compile(self._eager, options={"fallback_random": True}, dynamic=False)
+            self.compiled = True
         self._draws: dict[int, list] = {}  # batch size -> the forward's recorded draws
 
     def _loss(self, params, buffers, xb, beta, side, noise, options):
@@ -156,9 +173,28 @@ class StackedStep:
             self._draws[b] = rec.draws
         return self._draws[b]
 
+    def _gradients(self, stack: Stack, xb, betas, side, noise, options):
+        args = (stack.params, stack.buffers, xb, betas, side, noise, options)
+        if not self.compiled:
+            return self._eager(*args)
+        try:
+            if xb.shape == self._warm_shape:  # the steady state: nothing dynamo's guards check can change
+                with torch.compiler.set_stance(skip_guard_eval_unsafe=True):
+                    return self._grad_fn(*args)
+            out = self._grad_fn(*args)
+            self._warm_shape = self._warm_shape or xb.shape  # other shapes (a last partial batch) stay guarded
+            return out
+        except NoiseMismatch:
+            raise
+        except Exception as err:  # compile support varies by model and platform; eager always works
+            self._grad_fn, self.compiled = self._eager, False
+            warnings.warn(f"torch.compile failed on the ensemble step ({type(err).__name__}: "
+                          f"{str(err).splitlines()[0][:160] if str(err) else ''}); training eagerly", stacklevel=3)
+            return self._eager(*args)
+
     def __call__(self, stack: Stack, xb, betas, side, noise, options, lrs, clips) -> torch.Tensor:
         """One update; returns the (K, n_terms) figures of the step (loss, rec, kl, extras)."""
-        grads, (_, terms) = self._grad_fn(stack.params, stack.buffers, xb, betas, side, noise, options)
+        grads, (_, terms) = self._gradients(stack, xb, betas, side, noise, options)
         glist = [grads[n] for n in stack.names]  # (K, ...) each
         if clips is not None:
             clip_per_member(glist, clips)
@@ -175,7 +211,8 @@ class EnsembleTrainer:
         self.errors: dict[int, str] = {}  # member index -> why it diverged
         check_same_shapes(shells)
         self.option_names = differing_options(shells)
-        self.step = StackedStep(shells[0].model, self.option_names)
+        self.step = StackedStep(shells[0].model, self.option_names,
+                                compile=shells[0].want_compile(ENSEMBLE_COMPILE_AUTO_STEPS))
 
     # -- which members train ----------------------------------------------------------------
     def done(self, k: int) -> bool:

@@ -19,7 +19,7 @@ from vaelab.config import RunConfig
 from vaelab.data import load_data
 from vaelab.data.checks import check_trainable
 from vaelab.data.side import side_tensors
-from vaelab.device import apply_thread_policy
+from vaelab.device import apply_thread_policy, keep_freed_memory
 from vaelab.errors import ConfigError
 from vaelab.models import build_model, vocab_size_of
 from vaelab.rundir.layout import RunLayout
@@ -147,6 +147,7 @@ def train_group(cfgs: list[RunConfig], outs: list, resume: list[bool], names: li
         check_run_dir(out, res)
     device = _device(cfgs[0], dist.SINGLE)
     apply_thread_policy()
+    keep_freed_memory()  # no page faults on every step's fresh tensors
     bundle, models = _load_once(cfgs)
     with ExitStack() as locks:
         layouts = []

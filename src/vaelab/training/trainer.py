@@ -127,7 +127,7 @@ class Trainer:
                                   (self.x_valid, self.side_valid))
             return opt, step
         opt = make_adam(self.model.parameters(), cfg.optim, self.device)
-        step = TrainStep(self.model, opt, cfg.optim.grad_clip, compile=self._want_compile(),
+        step = TrainStep(self.model, opt, cfg.optim.grad_clip, compile=self.want_compile(),
                          precision=cfg.train.precision)
         if self.ctx.enabled:
             step.reducer = dist.GradReducer(list(step.params.values()))
@@ -138,8 +138,8 @@ class Trainer:
         idx = torch.randint(0, self.x_train.shape[0], (self.cfg.train.batch_size,), device=self.device)
         return self._batch(idx)
 
-    def _want_compile(self) -> bool:
-        """``train.compile=auto``: compile when the run is long enough to repay ~20 s of compiling."""
+    def want_compile(self, auto_steps: int = COMPILE_AUTO_STEPS) -> bool:
+        """``train.compile=auto``: compile when the run has ``auto_steps`` steps or more, enough to repay compiling."""
         if not getattr(self.model, "compilable", True):
             return False
         if self.cfg.train.compile != "auto":
@@ -147,7 +147,7 @@ class Trainer:
         if self.likelihood == "categorical":  # GRUs and per-batch trimming gain nothing from compiling
             return False
         steps = self.cfg.train.epochs * math.ceil(self.x_train.shape[0] / self.cfg.train.batch_size)
-        return steps >= COMPILE_AUTO_STEPS
+        return steps >= auto_steps
 
     def _train_tensor(self, x: torch.Tensor) -> torch.Tensor:
         if self.binarize == "threshold":
