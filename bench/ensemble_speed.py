@@ -11,7 +11,7 @@ just before and after the epochs (the machine's speed drifts). Medians over roun
 * ``speedup_vs_single``  = K x single epoch / ensemble epoch               (target >= 1.5)
 
 Both sides run as ``vaelab train`` would for a run of ``--epochs`` (10) epochs: ``train.compile=auto``
-compiles the ensemble's step (from 2,000 steps) and the single model's (from its own threshold);
+compiles the ensemble's step (K = 8: from 2,000 steps) and the single model's (from its own threshold);
 the first, untimed epoch of each holds the compiling (``warmup_seconds``).
 
 Measure on an idle machine: with other processes running, the numbers say more about them.

@@ -83,47 +83,6 @@ def one_cpu_thread():
         torch.use_deterministic_algorithms(strict, warn_only=warn_only)
 
 
-def free_core_threads(cores: int, load: float, running: int = 1) -> int:
-    """Threads for a CPU computation on a shared machine: the cores that are free, at least 1.
-
-    ``cores`` is what the process may run on (its affinity), ``load`` the 1-minute load
-    average, ``running`` the runnable processes that are this one (they count in the load).
-    Rule: threads = clamp(cores - round(load - running), 1, cores). A torch run with more
-    threads than free cores waits at every parallel region for the thread whose core is
-    taken (measured in bench/contention.py), so a busy core is better left out.
-    """
-    busy = max(0, round(load - running))
-    return max(1, min(cores, cores - busy))
-
-
-def adaptive_threads() -> int:
-    """:func:`free_core_threads` of this machine now (affinity and ``os.getloadavg``); all usable cores if unknown."""
-    import os
-
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return cores
-    return free_core_threads(cores, load)
-
-
-def apply_thread_policy() -> int | None:
-    """With ``VAELAB_THREADS=auto``, set torch's threads to :func:`adaptive_threads`; ``=N`` sets N. Returns what
-    was set, or None (the variable unset: torch's default, one thread per physical core)."""
-    import os
-
-    value = os.environ.get("VAELAB_THREADS", "").strip()
-    if not value:
-        return None
-    threads = adaptive_threads() if value == "auto" else max(1, int(value))
-    torch.set_num_threads(threads)
-    return threads
-
-
 #: glibc mallopt parameters (malloc.h)
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 

@@ -158,26 +158,8 @@ def test_vectorized_sweep_groups_trials_and_runs_the_rest_alone(tmp_path):
     _assert_close_runs(tmp_path / "sweep" / "runs" / trials[1].name, single)
 
 
-def test_thread_rule_leaves_busy_cores_out(monkeypatch):
-    from vaelab.device import apply_thread_policy, free_core_threads
-
-    assert free_core_threads(2, load=1.0) == 2  # only this process runs
-    assert free_core_threads(2, load=2.1) == 1  # one other busy process: one core left
-    assert free_core_threads(8, load=3.0) == 6
-    assert free_core_threads(2, load=9.0) == 1  # never below one
-    assert free_core_threads(4, load=0.0) == 4  # idle (the load average lags): every core
-    monkeypatch.delenv("VAELAB_THREADS", raising=False)
-    assert apply_thread_policy() is None
-    before = torch.get_num_threads()
-    monkeypatch.setenv("VAELAB_THREADS", "1")
-    try:
-        assert apply_thread_policy() == 1 and torch.get_num_threads() == 1
-    finally:
-        torch.set_num_threads(before)
-
-
 def test_compiled_ensemble_step_matches_the_eager_one(tmp_path):
-    # train.compile=true compiles the vmapped step (auto does from ENSEMBLE_COMPILE_AUTO_STEPS); fused kernels round
+    # train.compile=true compiles the vmapped step (auto does from ENSEMBLE_COMPILE_AUTO_MEMBER_STEPS); fused kernels round
     # differently, so the figures agree to float tolerance with the eager group, which equals the single runs
     cfgs = {c: [_cfg(seed=s, train={"compile": c}) for s in (0, 1)] for c in (False, True)}
     for c, group in cfgs.items():

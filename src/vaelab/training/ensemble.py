@@ -23,11 +23,12 @@ Not bit-exact: the batched matrix products (bmm) sum in another order than a sin
 model's mm, so figures agree to about 1e-5 relative after a few hundred steps, not to the bit.
 
 Compiled: ``train.compile=auto`` compiles the vectorised step (``torch.compile`` of the
-vmapped ``grad_and_value``) once the group has :data:`ENSEMBLE_COMPILE_AUTO_STEPS` steps.
+vmapped ``grad_and_value``) once steps x members reach :data:`ENSEMBLE_COMPILE_AUTO_MEMBER_STEPS`.
 Eager, every elementwise operation of the loss is a separate pass over a (K, B, 784)
 tensor; compiled, they fuse. Measured on a 2-core CPU with K = 8 MLP VAEs: 20 ms a step
-eager, 11.6 ms compiled, after about 8 s of compiling (``bench/ensemble_speed.py``), so it
-pays back within a thousand steps. A step that fails to compile trains eagerly, with a warning.
+eager, 11 ms compiled, after 8-20 s of compiling (``bench/ensemble_speed.py``; the longer
+with an empty inductor cache), so at K = 8 it pays back within about 2,000 steps. A step
+that fails to compile trains eagerly, with a warning.
 
 A member that stops early, finishes its epochs or diverges leaves the stack at the next
 epoch start; a diverged member is written off with the single run's message and summary.
@@ -47,6 +48,7 @@ from torch.func import functional_call, grad_and_value, vmap
 
 from vaelab.data import dynamic_binarize
 from vaelab.errors import ConfigError
+from vaelab.threads import update_threads
 from vaelab.training.noise import NoiseMismatch, NoiseRecorder, NoiseReplay, load_generator_state, stacked_noise
 from vaelab.training.optim import set_lr
 from vaelab.training.progress import ProgressReporter
@@ -54,8 +56,9 @@ from vaelab.training.stacked_adam import StackedAdam, clip_per_member
 from vaelab.training.step import loss_and_terms
 from vaelab.training.trainer import Trainer, epoch_seed
 
-#: train.compile=auto compiles the ensemble's step from this many steps (its compiling, ~8 s, pays back by then)
-ENSEMBLE_COMPILE_AUTO_STEPS = 2_000
+#: train.compile=auto compiles the ensemble's step once steps x members reach this: compiling takes 8-20 s, and
+#: the time it saves per step grows with the members (~9 ms a step at K = 8 on a 2-core CPU), so K = 8 from 2,000 steps
+ENSEMBLE_COMPILE_AUTO_MEMBER_STEPS = 16_000
 
 
 class _OptionsView:
@@ -212,7 +215,7 @@ class EnsembleTrainer:
         check_same_shapes(shells)
         self.option_names = differing_options(shells)
         self.step = StackedStep(shells[0].model, self.option_names,
-                                compile=shells[0].want_compile(ENSEMBLE_COMPILE_AUTO_STEPS))
+                                compile=shells[0].want_compile(-(-ENSEMBLE_COMPILE_AUTO_MEMBER_STEPS // len(shells))))
 
     # -- which members train ----------------------------------------------------------------
     def done(self, k: int) -> bool:
@@ -236,6 +239,7 @@ class EnsembleTrainer:
             for epoch in range(first, last):
                 members = self.active(epoch)
                 if members:
+                    update_threads()  # the cores other processes left free over the last epoch (vaelab.threads)
                     self._epoch(epoch, members, progress)
         return self.errors
 

@@ -19,11 +19,12 @@ from vaelab.config import RunConfig
 from vaelab.data import load_data
 from vaelab.data.checks import check_trainable
 from vaelab.data.side import side_tensors
-from vaelab.device import apply_thread_policy, keep_freed_memory
+from vaelab.device import keep_freed_memory
 from vaelab.errors import ConfigError
 from vaelab.models import build_model, vocab_size_of
 from vaelab.rundir.layout import RunLayout
 from vaelab.rundir.lock import run_lock
+from vaelab.threads import apply_thread_policy
 from vaelab.tracking.build import make_loggers
 from vaelab.training import distributed as dist
 from vaelab.training.ensemble import EnsembleTrainer

@@ -25,13 +25,14 @@ from vaelab.config import RunConfig, save_config
 from vaelab.data import load_data
 from vaelab.data.checks import check_trainable
 from vaelab.data.side import side_tensors
-from vaelab.device import apply_thread_policy, describe_device, device_list, keep_freed_memory, resolve_device
+from vaelab.device import describe_device, device_list, keep_freed_memory, resolve_device
 from vaelab.errors import ConfigError, TrainingDiverged, io_failure
 from vaelab.fileio import check_out_path, fsync_dir, read_jsonl, save_npz, truncate_jsonl, write_json
 from vaelab.models import build_model, vocab_size_of
 from vaelab.rundir.checkpoint import POINTER
 from vaelab.rundir.layout import INPUTS, RunLayout
 from vaelab.rundir.lock import run_lock
+from vaelab.threads import apply_thread_policy
 from vaelab.tracking.build import make_loggers
 from vaelab.training import distributed as dist
 from vaelab.training.trainer import Trainer
@@ -282,7 +283,7 @@ def _train_run(cfg: RunConfig, out, resume: bool, arrays, callbacks, ctx: dist.C
         if staged is not None:
             _point_at(cfg, staged)
         device = _device(cfg, ctx)
-        apply_thread_policy()  # VAELAB_THREADS=auto|N; unset: torch's default
+        apply_thread_policy()  # VAELAB_THREADS: auto (default: the cores others leave free), N, or torch
         keep_freed_memory()  # no page faults on every step's fresh tensors
         torch.manual_seed(cfg.train.seed)
         bundle = load_data(cfg.data, progress=cfg.train.progress)

@@ -28,6 +28,7 @@ from vaelab.models import resolve_likelihood, vocab_size_of
 from vaelab.nn.batching import take
 from vaelab.rundir import checkpoint as ckpt
 from vaelab.rundir.layout import RunLayout
+from vaelab.threads import update_threads
 from vaelab.training.aggressive import AggressiveStep, decoder_parameters, encoder_parameters
 from vaelab.training import distributed as dist
 from vaelab.training.callbacks import Callbacks
@@ -261,6 +262,7 @@ class Trainer:
             for epoch in range(st.epoch, cfg.train.epochs):
                 if st.stopped_early:
                     break
+                update_threads()  # the cores other processes left free over the last epoch (vaelab.threads)
                 t0 = time.perf_counter()
                 beta, lr = self.schedule(epoch)
                 set_lr(self.optimizer, lr)

@@ -1,0 +1,84 @@
+"""The default thread policy (vaelab.threads): threads = the cores other processes leave free."""
+
+import json
+import multiprocessing as mp
+import time
+
+import pytest
+import torch
+
+from vaelab.errors import ConfigError
+from vaelab.threads import ThreadPolicy, apply_thread_policy, free_core_threads
+
+
+def test_rule_counts_the_cores_left_free():
+    assert free_core_threads(2, others=0.0) == 2
+    assert free_core_threads(2, others=0.67) == 1  # a busy loop beside two spinning threads gets 2/3 of a core
+    assert free_core_threads(2, others=0.3) == 2  # a little background work does not cost a core
+    assert free_core_threads(8, others=3.0) == 5
+    assert free_core_threads(2, others=9.0) == 1  # never below one
+
+
+@pytest.fixture
+def keep_threads():
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("env,expected", [({"VAELAB_THREADS": "1"}, 1), ({"VAELAB_THREADS": "torch"}, None),
+                                          ({"OMP_NUM_THREADS": "1"}, None)])
+def test_settings(monkeypatch, keep_threads, env, expected):
+    for key in ("VAELAB_THREADS", "OMP_NUM_THREADS"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert apply_thread_policy() == expected
+    if expected:
+        assert torch.get_num_threads() == expected
+
+
+def test_a_bad_setting_is_one_clear_error(monkeypatch):
+    monkeypatch.setenv("VAELAB_THREADS", "many")
+    with pytest.raises(ConfigError, match="VAELAB_THREADS='many'"):
+        apply_thread_policy()
+
+
+def _busy(seconds):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
+def test_a_busy_neighbour_is_measured_as_one_core():
+    policy = ThreadPolicy()
+    cores, idle = policy.others(wait=0.5)
+    if cores < 2 or idle > 0.3:
+        pytest.skip(f"needs two idle cores to measure a neighbour (cores {cores}, others already using {idle:.2f})")
+    proc = mp.get_context("spawn").Process(target=_busy, args=(3.0,), daemon=True)
+    proc.start()
+    try:
+        time.sleep(0.8)  # past the child's start-up
+        policy.others(wait=0.0)  # a new window from here
+        _, busy = policy.others(wait=0.5)
+    finally:
+        proc.terminate()
+        proc.join()
+    assert 0.7 < busy < 1.3, busy
+    assert free_core_threads(cores, busy) == cores - 1
+
+
+def test_training_losses_do_not_depend_on_the_thread_count(tmp_path, monkeypatch, keep_threads):
+    from tests.helpers import tiny_config
+    from vaelab.config import make_config
+    from vaelab.training import train_run
+
+    raw = tiny_config(epochs=2, seed=0, batch_size=100)
+    raw["data"]["options"] = {"n": 1000, "dim": 784}  # MNIST's width: products big enough for torch to split
+    raw["model"]["hidden"] = [200, 200]
+    losses = {}
+    for threads in ("1", "2"):
+        monkeypatch.setenv("VAELAB_THREADS", threads)
+        run = train_run(make_config(raw), tmp_path / threads)
+        losses[threads] = [json.loads(line)["train_loss"] for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert losses["1"] == losses["2"]
