@@ -62,3 +62,23 @@ def test_eager_steps_use_autograd_and_compiled_steps_the_functional_path():
     model, _ = _pair(False)
     assert not TrainStep(model, torch.optim.Adam(model.parameters()), None).functional
     assert TrainStep(model, torch.optim.Adam(model.parameters()), None, compile=True).functional
+
+
+def test_a_warm_compiled_step_survives_a_new_thread_count():
+    # dynamo recompiles when the thread count changes; the thread policy may change it between epochs, and a call
+    # with guards skipped would raise instead of recompiling. WarmCalls sends a new count through the guards once.
+    from vaelab.training.step import WarmCalls
+
+    before = torch.get_num_threads()
+    fn = torch.compile(lambda x: (x.sin() * 2).sum(1))
+    x = torch.randn(100, 784)
+    warm = WarmCalls()
+    try:
+        first = warm(fn, x.shape, x)
+        assert torch.equal(warm(fn, x.shape, x), first)  # warm: guards skipped
+        torch.set_num_threads(1 if before > 1 else 2)
+        torch.testing.assert_close(warm(fn, x.shape, x), first)
+        torch.testing.assert_close(warm(fn, x.shape, x), first)
+        assert warm.threads == {before, torch.get_num_threads()}
+    finally:
+        torch.set_num_threads(before)

@@ -10,6 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def _fix_threads(threads: int) -> None:
+    """This worker's share of the cores, kept by the training's thread policy (vaelab.threads) too."""
+    import os
+
+    import torch
+
+    os.environ["VAELAB_THREADS"] = str(threads)
+    torch.set_num_threads(threads)
+
+
 def train_trial(config: dict, run_dir: str, resume: bool, threads: int | None = None, callbacks=()) -> str | None:
     """Train one trial (with ``threads`` torch threads, when given); its error as one line, or None when it finished.
 
@@ -18,7 +28,6 @@ def train_trial(config: dict, run_dir: str, resume: bool, threads: int | None = 
     exceptions are turned into a line: a stop request (SystemExit, KeyboardInterrupt)
     passes through, as the executor that sent it expects.
     """
-    import torch
 
     from vaelab.config import make_config
     from vaelab.errors import VaelabError
@@ -26,7 +35,7 @@ def train_trial(config: dict, run_dir: str, resume: bool, threads: int | None = 
     from vaelab.training.session import train_run
 
     if threads is not None:
-        torch.set_num_threads(threads)
+        _fix_threads(threads)
     try:
         cfg = make_config(config)
         cfg.train.progress = False  # trials run side by side: their epoch lines would interleave
@@ -45,7 +54,6 @@ def train_group_trials(configs: list[dict], run_dirs: list[str], resume: list[bo
 
     A failure of the whole group (e.g. a model torch.func.vmap cannot batch) is every member's line.
     """
-    import torch
 
     from vaelab.config import make_config
     from vaelab.errors import VaelabError
@@ -53,7 +61,7 @@ def train_group_trials(configs: list[dict], run_dirs: list[str], resume: list[bo
     from vaelab.training.group import train_group
 
     if threads is not None:
-        torch.set_num_threads(threads)
+        _fix_threads(threads)
     try:
         cfgs = [make_config(c) for c in configs]
         for cfg in cfgs:

@@ -53,7 +53,7 @@ from vaelab.training.noise import NoiseMismatch, NoiseRecorder, NoiseReplay, loa
 from vaelab.training.optim import set_lr
 from vaelab.training.progress import ProgressReporter
 from vaelab.training.stacked_adam import StackedAdam, clip_per_member
-from vaelab.training.step import loss_and_terms
+from vaelab.training.step import WarmCalls, loss_and_terms
 from vaelab.training.trainer import Trainer, epoch_seed
 
 #: train.compile=auto compiles the ensemble's step once steps x members reach this: compiling takes 8-20 s, and
@@ -151,7 +151,7 @@ class StackedStep:
         self.template, self.option_names = template, option_names
         self._eager = vmap(grad_and_value(self._loss, has_aux=True), randomness="error")
         self._grad_fn = self._eager
-        self.compiled, self._warm_shape = False, None
+        self.compiled, self._warm = False, WarmCalls()
         if compile:
             # fallback_random: ATen's RNG (the step draws nothing: its noise is replayed); one graph per batch shape
             self._grad_fn = torch.compile(self._eager, options={"fallback_random": True}, dynamic=False)
@@ -181,12 +181,7 @@ class StackedStep:
         if not self.compiled:
             return self._eager(*args)
         try:
-            if xb.shape == self._warm_shape:  # the steady state: nothing dynamo's guards check can change
-                with torch.compiler.set_stance(skip_guard_eval_unsafe=True):
-                    return self._grad_fn(*args)
-            out = self._grad_fn(*args)
-            self._warm_shape = self._warm_shape or xb.shape  # other shapes (a last partial batch) stay guarded
-            return out
+            return self._warm(self._grad_fn, xb.shape, *args)  # guards skipped in the steady state
         except NoiseMismatch:
             raise
         except Exception as err:  # compile support varies by model and platform; eager always works

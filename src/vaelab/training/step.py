@@ -30,6 +30,34 @@ def loss_and_terms(out) -> tuple[torch.Tensor, torch.Tensor]:
     return out.loss, torch.stack(parts)
 
 
+class WarmCalls:
+    """Calls a compiled function with dynamo's guard checks skipped once it is warm for the call.
+
+    Warm means: the batch shape of the first call (other shapes, such as a last partial batch,
+    stay guarded) at a torch thread count it has already run with. The thread count is part
+    of what a compiled graph was made for (dynamo recompiles when it changes, and the thread
+    policy may change it between epochs: :mod:`vaelab.threads`), so a new count takes the
+    guarded path once, which compiles for it. Torch raises rather than reusing a graph if a
+    recompilation would be needed.
+    """
+
+    def __init__(self):
+        self.shape: torch.Size | None = None
+        self.threads: set[int] = set()
+
+    def __call__(self, fn, shape: torch.Size, *args):
+        threads = torch.get_num_threads()
+        if shape == self.shape and threads in self.threads:
+            with torch.compiler.set_stance(skip_guard_eval_unsafe=True):
+                return fn(*args)
+        out = fn(*args)
+        if self.shape is None:
+            self.shape = shape
+        if shape == self.shape:
+            self.threads.add(threads)
+        return out
+
+
 class TrainStep:
     """Callable ``step(x_batch, beta) -> figures``; updates the model in place."""
 
@@ -49,7 +77,7 @@ class TrainStep:
         self._grad_fn = grad_and_value(self._functional_loss, has_aux=True)
         self._forward = self._autograd_loss
         self.compiled = False
-        self._warm_shape = None
+        self._warm = WarmCalls()
         if compile:
             self._compile()
 
@@ -83,17 +111,12 @@ class TrainStep:
         Guards re-verify every parameter and buffer on every call (~60 us here). In the
         steady state nothing they check can change: the same tensors, training mode,
         grad mode, and the batch shape that compiled the graph (other shapes, such as a
-        last partial batch, take the guarded path). Torch raises rather than reusing a
-        graph if a recompilation would be needed.
+        last partial batch, take the guarded path; see :class:`WarmCalls`).
         """
         args = (self._detached, self._buffers, xb, beta, side)
-        if self.compiled and xb.shape == self._warm_shape:
-            with torch.compiler.set_stance(skip_guard_eval_unsafe=True):
-                return self._grad_fn(*args)
-        out = self._grad_fn(*args)
-        if self.compiled and self._warm_shape is None:
-            self._warm_shape = xb.shape
-        return out
+        if not self.compiled:
+            return self._grad_fn(*args)
+        return self._warm(self._grad_fn, xb.shape, *args)
 
     def _gradients(self, xb: torch.Tensor, beta: torch.Tensor, side: dict) -> torch.Tensor:
         if self.functional:
