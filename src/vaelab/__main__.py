@@ -1,5 +1,3 @@
-import sys
+from vaelab.cli.main import exit_process, main
 
-from vaelab.cli.main import main
-
-sys.exit(main())
+exit_process(main())

@@ -11,7 +11,8 @@ leave free and uses that many threads:
 
 where ``cores`` is the CPU affinity of the process and ``others`` the cores' worth of CPU
 time that other processes used in a recent window: the busy time of those CPUs in
-``/proc/stat`` minus this process's own (``getrusage``), divided by the window's length.
+``/proc/stat`` minus this process's own (``getrusage``) and its children's (torch.compile's
+workers, from ``/proc/<pid>/stat``), divided by the window's length.
 The rule is applied when a run starts (a 50 ms window, or the time since the last
 measurement) and again at every epoch start (the last epoch as the window), so a run
 takes the second core back when its neighbour ends. Without ``/proc/stat`` (macOS,
@@ -74,11 +75,35 @@ def _own_seconds() -> float:
     return use.ru_utime + use.ru_stime
 
 
+def _descendant_seconds() -> dict[int, float]:
+    """CPU seconds of each living descendant of this process (torch.compile's workers, ...), from /proc."""
+    parent, cpu = {}, {}
+    try:
+        names = [n for n in os.listdir("/proc") if n.isdigit()]
+    except OSError:
+        return {}
+    hz = os.sysconf("SC_CLK_TCK")
+    for name in names:
+        try:
+            with open(f"/proc/{name}/stat") as fh:
+                stat = fh.read()
+        except OSError:  # ended meanwhile
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # after the command name, which may hold spaces
+        parent[int(name)], cpu[int(name)] = int(fields[1]), (int(fields[11]) + int(fields[12])) / hz
+    family, grew = {os.getpid()}, True
+    while grew:
+        kids = {pid for pid, pp in parent.items() if pp in family} - family
+        family |= kids
+        grew = bool(kids)
+    return {pid: cpu[pid] for pid in family if pid != os.getpid()}
+
+
 class ThreadPolicy:
     """Measures the other processes' CPU use between calls and sets torch's threads to what is free."""
 
     def __init__(self):
-        self._mark: tuple[float, float, float] | None = None  # (wall, busy of our CPUs, own CPU time)
+        self._mark: tuple | None = None  # (wall, busy of our CPUs, own CPU time, {descendant pid: CPU time})
 
     @staticmethod
     def setting() -> str:
@@ -88,9 +113,9 @@ class ThreadPolicy:
             return value
         return "fixed-env" if os.environ.get("OMP_NUM_THREADS") else "auto"
 
-    def _snapshot(self, cpus) -> tuple[float, float, float] | None:
+    def _snapshot(self, cpus) -> tuple | None:
         busy = _busy_seconds(cpus)
-        return None if busy is None else (time.monotonic(), busy, _own_seconds())
+        return None if busy is None else (time.monotonic(), busy, _own_seconds(), _descendant_seconds())
 
     def others(self, wait: float = FIRST_WINDOW_S) -> tuple[int, float]:
         """(cores, cores' worth of CPU the other processes used since the last call); waits ``wait`` s if none."""
@@ -107,9 +132,10 @@ class ThreadPolicy:
         if now[0] - self._mark[0] < wait:  # jiffies are 10 ms: measure over at least ``wait``
             time.sleep(wait - (now[0] - self._mark[0]))
             now = self._snapshot(cpus)
-        wall, busy, own = (b - a for a, b in zip(self._mark, now))
+        (wall0, busy0, own0, kids0), (wall1, busy1, own1, kids1) = self._mark, now
+        own = own1 - own0 + sum(t - kids0.get(pid, 0.0) for pid, t in kids1.items())  # this process and its children
         self._mark = now
-        return cores, max(0.0, busy - own) / max(wall, 1e-9)
+        return cores, max(0.0, busy1 - busy0 - own) / max(wall1 - wall0, 1e-9)
 
     def apply(self, at_start: bool = True) -> int | None:
         """Set torch's threads by the policy; returns the count set, or None where the policy leaves it alone."""
