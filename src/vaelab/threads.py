@@ -13,7 +13,7 @@ where ``cores`` is the CPU affinity of the process and ``others`` the cores' wor
 time that other processes used in a recent window: the busy time of those CPUs in
 ``/proc/stat`` minus this process's own (``getrusage``) and its children's (torch.compile's
 workers, from ``/proc/<pid>/stat``), divided by the window's length.
-The rule is applied when a run starts (a 50 ms window, or the time since the last
+The rule is applied when a run or an evaluation starts (a 50 ms window, or the time since the last
 measurement) and again at every epoch start (the last epoch as the window), so a run
 takes the second core back when its neighbour ends. Without ``/proc/stat`` (macOS,
 Windows) ``others`` is the 1-minute load average minus this process.

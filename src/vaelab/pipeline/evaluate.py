@@ -36,6 +36,7 @@ from vaelab.pipeline.writer import writing
 from vaelab.progress import bar, stage
 from vaelab.rundir.run import SUBSET_RULE
 from vaelab.sampling import SamplerMismatch
+from vaelab.threads import apply_thread_policy
 from vaelab.views import posterior_arrays, prior_side, sampled_codes, sampler_label
 
 
@@ -148,6 +149,7 @@ def evaluate_run(run, split: str = "test", iw_samples: int | None = None, batch_
     """
     check_counts(batch_size=batch_size, limit=limit, iw_samples=iw_samples, molecule_samples=molecule_samples)
     keep_freed_memory()  # the IW bound's chunks are fresh tensors every time: no page faults on each
+    apply_thread_policy()  # the cores other processes leave free (vaelab.threads), as training does
     samplers = (run.model.n_sampler, *fd_samplers)
     targets = [run.layout.diagnostics_of(split), run.layout.arrays(f"posterior_{split}")]
     with writing(run, *targets, *(run.layout.sampler(name) for name in samplers)):
