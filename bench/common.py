@@ -19,10 +19,14 @@ def add_data_args(p, out_help: str) -> None:
     p.add_argument("--out", default=None, help=f"JSON output (default {out_help})")
 
 
-def apply_threads(args) -> None:
-    """``--threads N``: torch.set_num_threads(N) before anything runs (default: torch's own choice)."""
+def prepare_process(args) -> None:
+    """Before anything runs: ``--threads N`` (torch.set_num_threads; default torch's own choice), and glibc
+    keeping freed blocks for reuse, as ``vaelab train`` and ``evaluate`` ask it to (:func:`vaelab.device.keep_freed_memory`)."""
+    from vaelab.device import keep_freed_memory
+
     if args.threads:
         torch.set_num_threads(args.threads)
+    keep_freed_memory()
 
 
 def data_error(err: Exception) -> int:

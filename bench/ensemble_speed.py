@@ -33,9 +33,8 @@ from pathlib import Path
 
 import torch
 
-from vaelab.device import keep_freed_memory
 from common import (  # noqa: E402  (bench/ is on sys.path)
-    REPO, add_data_args, apply_threads, binary_mnist_bundle, data_error, mlp_vae_config, write_result,
+    REPO, add_data_args, binary_mnist_bundle, data_error, mlp_vae_config, prepare_process, write_result,
 )
 from train_speed import GemmFloor, _sync, linear_shapes  # noqa: E402
 
@@ -111,8 +110,7 @@ def main(argv=None) -> int:
     from vaelab.training.progress import ProgressReporter
 
     args = parse_args(argv)
-    apply_threads(args)
-    keep_freed_memory()  # as vaelab train and evaluate do
+    prepare_process(args)
     with tempfile.TemporaryDirectory() as tmp:
         try:
             shells, single, bundle, device = make_shells(args, Path(tmp))
