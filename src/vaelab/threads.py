@@ -163,6 +163,12 @@ class ThreadPolicy:
 POLICY = ThreadPolicy()
 
 
+def fix_threads(threads: int) -> None:
+    """Use ``threads`` threads in this process from now on, the policy included (a sweep worker's share of the cores)."""
+    os.environ["VAELAB_THREADS"] = str(threads)
+    torch.set_num_threads(threads)
+
+
 def apply_thread_policy() -> int | None:
     """At a run's start: set torch's threads by ``VAELAB_THREADS`` (auto by default); the count set, or None."""
     return POLICY.apply(at_start=True)

@@ -69,12 +69,9 @@ def _worker_init(threads: int) -> None:
     A Ctrl-C on a terminal reaches every process of the group: the sweep alone handles it, and
     stops its workers with one SIGTERM each, so a worker never gets two interrupts at once.
     """
-    import os
+    from vaelab.threads import fix_threads
 
-    import torch
-
-    os.environ["VAELAB_THREADS"] = str(threads)  # the training's thread policy keeps the share (vaelab.threads)
-    torch.set_num_threads(threads)
+    fix_threads(threads)  # the training's thread policy keeps the share
     signal.signal(signal.SIGTERM, _on_sigterm)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 

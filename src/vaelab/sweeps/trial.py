@@ -10,16 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def _fix_threads(threads: int) -> None:
-    """This worker's share of the cores, kept by the training's thread policy (vaelab.threads) too."""
-    import os
-
-    import torch
-
-    os.environ["VAELAB_THREADS"] = str(threads)
-    torch.set_num_threads(threads)
-
-
 def train_trial(config: dict, run_dir: str, resume: bool, threads: int | None = None, callbacks=()) -> str | None:
     """Train one trial (with ``threads`` torch threads, when given); its error as one line, or None when it finished.
 
@@ -32,10 +22,11 @@ def train_trial(config: dict, run_dir: str, resume: bool, threads: int | None = 
     from vaelab.config import make_config
     from vaelab.errors import VaelabError
     from vaelab.progress import quiet
+    from vaelab.threads import fix_threads
     from vaelab.training.session import train_run
 
     if threads is not None:
-        _fix_threads(threads)
+        fix_threads(threads)  # this worker's share of the cores, kept by the thread policy
     try:
         cfg = make_config(config)
         cfg.train.progress = False  # trials run side by side: their epoch lines would interleave
@@ -58,10 +49,11 @@ def train_group_trials(configs: list[dict], run_dirs: list[str], resume: list[bo
     from vaelab.config import make_config
     from vaelab.errors import VaelabError
     from vaelab.progress import quiet
+    from vaelab.threads import fix_threads
     from vaelab.training.group import train_group
 
     if threads is not None:
-        _fix_threads(threads)
+        fix_threads(threads)  # this worker's share of the cores, kept by the thread policy
     try:
         cfgs = [make_config(c) for c in configs]
         for cfg in cfgs:
