@@ -52,3 +52,49 @@ def test_resuming_a_run_killed_before_its_first_epoch_starts_it_afresh(tmp_path)
         again = vaelab.train(out=out, resume=True)
     assert [r["epoch"] for r in again.metrics()] == [1]
     assert again.summary["status"] == "completed" and first.config.train.seed == again.config.train.seed
+
+
+def test_a_holder_that_has_not_written_its_name_yet_is_still_named(tmp_path):
+    """The CI failure: the second writer read the lock file between its creation and its content."""
+    import fcntl
+    import threading
+
+    fd = os.open(tmp_path / LOCK, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # taken, name not written yet
+    late = threading.Timer(0.2, lambda: os.pwrite(fd, json.dumps({"pid": 4242, "host": "h"}).encode(), 0))
+    late.start()
+    try:
+        with pytest.raises(CheckpointError, match="in use by process 4242 on h"):
+            with run_lock(tmp_path):
+                pass
+    finally:
+        late.join()
+        os.close(fd)
+
+
+_RACER = """
+import sys, time
+from vaelab.errors import CheckpointError
+from vaelab.rundir.lock import run_lock
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
+try:
+    with run_lock(sys.argv[1]):
+        print("took", flush=True)
+        time.sleep(3.0)
+except CheckpointError as err:
+    print(err, flush=True)
+"""
+
+
+def test_processes_racing_for_a_stale_lock_leave_exactly_one_writer(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (tmp_path / LOCK).write_text(json.dumps({"pid": int(dead.stdout), "host": socket.gethostname()}))
+    import time
+
+    start = time.time() + 3.0
+    procs = [subprocess.Popen([sys.executable, "-W", "ignore", "-c", _RACER, str(tmp_path), str(start)],
+                              stdout=subprocess.PIPE, text=True) for _ in range(6)]
+    outs = [p.communicate(timeout=60)[0].strip() for p in procs]
+    assert sum(out == "took" for out in outs) == 1, outs
+    assert all(out == "took" or "in use by process" in out for out in outs), outs
+    assert not (tmp_path / LOCK).exists()

@@ -1,17 +1,25 @@
-"""One writer per run directory: an exclusive lock file holding the writer's pid and host.
+"""One writer per run directory: ``RUN_DIR/.lock``, held with ``flock`` and naming its holder.
 
 Two processes training into one run directory (two resumes, or two runs given the same
-``--out``) would interleave epochs and checkpoints. The first takes ``RUN_DIR/.lock``
-(created with O_EXCL, so exactly one process can); the second gets one line naming the
-holder. A lock left by a process that no longer exists on this host is stale: it is
-taken over, with a warning.
+``--out``) would interleave epochs and checkpoints. The writer holds an exclusive
+``flock`` on ``RUN_DIR/.lock`` and writes its pid and host into it; a second writer
+fails to take the lock and gets one line naming the holder. The kernel drops the lock
+when its holder dies, however it dies (SIGKILL included), so a lock file left by a
+process that has ended is taken over, with a warning naming it; no pid is guessed at.
+
+Why ``flock`` and not a file created with ``O_EXCL``: with ``O_EXCL`` the lock is the
+file's existence, so a second process could see the file before its holder had written
+its pid (and named "another process"), and two processes taking over one stale file
+could both delete it and both go on.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import socket
+import time
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +28,7 @@ from typing import Iterator
 from vaelab.errors import CheckpointError
 
 LOCK = ".lock"
+_HOLDER_WAIT_S = 1.0  # a holder writes its name right after it takes the lock
 
 
 def _alive(pid: int) -> bool:
@@ -32,39 +41,72 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _holder(path: Path) -> dict:
+def _parse(text: str) -> dict:
     try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
+        holder = json.loads(text)
+    except ValueError:
         return {}
+    return holder if isinstance(holder, dict) else {}
 
 
-def _take(path: Path) -> bool:
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
-        return False
-    with os.fdopen(fd, "w") as fh:
-        json.dump({"pid": os.getpid(), "host": socket.gethostname()}, fh)
-    return True
+def _holder(path: Path) -> dict:
+    """The holder named in the lock file, waiting briefly for one that has just taken it."""
+    deadline = time.monotonic() + _HOLDER_WAIT_S
+    while True:
+        try:
+            holder = _parse(path.read_text())
+        except OSError:
+            holder = {}
+        if holder or time.monotonic() > deadline:
+            return holder
+        time.sleep(0.01)
+
+
+def _flock(path: Path) -> int | None:
+    """An open descriptor of ``path`` holding its exclusive lock, or None when another process holds it."""
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        try:
+            current = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            current = False
+        if current:
+            return fd
+        os.close(fd)  # the previous holder removed this file as we locked it: lock the new one
+
+
+def _claim(fd: int, path: Path) -> None:
+    """Write our name into the lock we hold, warning about the process that left the file."""
+    left = _parse(os.pread(fd, 4096, 0).decode("utf-8", "replace"))
+    pid = left.get("pid")
+    if isinstance(pid, int) and pid != os.getpid():
+        why = "which has ended" if not _alive(pid) or left.get("host") != socket.gethostname() else \
+            "which no longer holds it"
+        warnings.warn(f"{path} was left by process {pid}, {why}; taking it over", stacklevel=4)
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname()}).encode(), 0)
 
 
 @contextmanager
 def run_lock(run_dir) -> Iterator[None]:
-    """Hold ``RUN_DIR/.lock`` while the block runs; CheckpointError when another live process holds it."""
+    """Hold ``RUN_DIR/.lock`` while the block runs; CheckpointError when another process holds it."""
     path = Path(run_dir) / LOCK
-    if not _take(path):
+    fd = _flock(path)
+    if fd is None:
         holder = _holder(path)
-        same_host = holder.get("host") == socket.gethostname()
-        if same_host and isinstance(holder.get("pid"), int) and not _alive(holder["pid"]):
-            warnings.warn(f"{path} was left by process {holder['pid']}, which has ended; taking it over", stacklevel=3)
-            path.unlink(missing_ok=True)
-        if not _take(path):
-            who = f"process {holder.get('pid')} on {holder.get('host')}" if holder else "another process"
-            raise CheckpointError(f"run directory '{run_dir}' is in use by {who}; wait for it to finish (or, if "
-                                  f"that process is gone, delete {path})")
+        who = f"process {holder.get('pid')} on {holder.get('host')}" if holder else "another process"
+        raise CheckpointError(f"run directory '{run_dir}' is in use by {who}; wait for it to finish (or stop "
+                              "it), then run again")
     try:
+        _claim(fd, path)
         yield
     finally:
-        if _holder(path).get("pid") == os.getpid():
-            path.unlink(missing_ok=True)
+        try:
+            path.unlink(missing_ok=True)  # while still locked, so nobody takes a file about to vanish
+        finally:
+            os.close(fd)
