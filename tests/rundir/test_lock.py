@@ -73,9 +73,20 @@ def test_a_holder_that_has_not_written_its_name_yet_is_still_named(tmp_path):
 
 
 _RACER = """
-import sys, time
+import fcntl, os, sys, time
 from vaelab.errors import CheckpointError
+from vaelab.rundir import lock
 from vaelab.rundir.lock import run_lock
+
+class ByteRangeLocks:  # msvcrt.locking's contract, from POSIX byte-range locks, to run the Windows path here
+    LK_NBLCK = 2
+
+    @staticmethod
+    def locking(fd, mode, nbytes):
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, nbytes, os.lseek(fd, 0, os.SEEK_CUR))
+
+if sys.argv[3] == "windows":
+    lock.fcntl, lock.msvcrt = None, ByteRangeLocks
 time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
 try:
     with run_lock(sys.argv[1]):
@@ -86,13 +97,14 @@ except CheckpointError as err:
 """
 
 
-def test_processes_racing_for_a_stale_lock_leave_exactly_one_writer(tmp_path):
+@pytest.mark.parametrize("backend", ["flock", "windows"])
+def test_processes_racing_for_a_stale_lock_leave_exactly_one_writer(tmp_path, backend):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     (tmp_path / LOCK).write_text(json.dumps({"pid": int(dead.stdout), "host": socket.gethostname()}))
     import time
 
     start = time.time() + 3.0
-    procs = [subprocess.Popen([sys.executable, "-W", "ignore", "-c", _RACER, str(tmp_path), str(start)],
+    procs = [subprocess.Popen([sys.executable, "-W", "ignore", "-c", _RACER, str(tmp_path), str(start), backend],
                               stdout=subprocess.PIPE, text=True) for _ in range(6)]
     outs = [p.communicate(timeout=60)[0].strip() for p in procs]
     assert sum(out == "took" for out in outs) == 1, outs

@@ -453,6 +453,10 @@ def _import_holding_signals(args) -> None:
 
     if args.func in (commands.cmd_datasets, commands.cmd_models) or getattr(args, "list", False):
         return  # the catalogue commands need none of it
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
+        for name in _STARTUP_IMPORTS:
+            importlib.import_module(name)
+        return
     held = {signal.SIGINT, signal.SIGTERM}
     before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:

@@ -7,6 +7,9 @@ fails to take the lock and gets one line naming the holder. The kernel drops the
 when its holder dies, however it dies (SIGKILL included), so a lock file left by a
 process that has ended is taken over, with a warning naming it; no pid is guessed at.
 
+On Windows (no ``fcntl``) the same lock is ``msvcrt.locking`` on one byte past the holder's
+name, which Windows likewise drops when its holder dies.
+
 Why ``flock`` and not a file created with ``O_EXCL``: with ``O_EXCL`` the lock is the
 file's existence, so a second process could see the file before its holder had written
 its pid (and named "another process"), and two processes taking over one stale file
@@ -15,7 +18,6 @@ could both delete it and both go on.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import socket
@@ -27,8 +29,15 @@ from typing import Iterator
 
 from vaelab.errors import CheckpointError
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+    import msvcrt
+
 LOCK = ".lock"
 _HOLDER_WAIT_S = 1.0  # a holder writes its name right after it takes the lock
+_WINDOWS_LOCK_BYTE = 1 << 16  # locked instead of the file on Windows, so the name before it stays readable
 
 
 def _alive(pid: int) -> bool:
@@ -62,13 +71,26 @@ def _holder(path: Path) -> dict:
         time.sleep(0.01)
 
 
+def _try_lock(fd: int) -> bool:
+    if fcntl is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+    os.lseek(fd, _WINDOWS_LOCK_BYTE, os.SEEK_SET)
+    try:
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    except OSError:
+        return False
+    return True
+
+
 def _flock(path: Path) -> int | None:
     """An open descriptor of ``path`` holding its exclusive lock, or None when another process holds it."""
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _try_lock(fd):
             os.close(fd)
             return None
         try:
@@ -82,14 +104,16 @@ def _flock(path: Path) -> int | None:
 
 def _claim(fd: int, path: Path) -> None:
     """Write our name into the lock we hold, warning about the process that left the file."""
-    left = _parse(os.pread(fd, 4096, 0).decode("utf-8", "replace"))
+    os.lseek(fd, 0, os.SEEK_SET)
+    left = _parse(os.read(fd, 4096).decode("utf-8", "replace"))
     pid = left.get("pid")
     if isinstance(pid, int) and pid != os.getpid():
         why = "which has ended" if not _alive(pid) or left.get("host") != socket.gethostname() else \
             "which no longer holds it"
         warnings.warn(f"{path} was left by process {pid}, {why}; taking it over", stacklevel=4)
     os.ftruncate(fd, 0)
-    os.pwrite(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname()}).encode(), 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname()}).encode())
 
 
 @contextmanager
@@ -106,7 +130,18 @@ def run_lock(run_dir) -> Iterator[None]:
         _claim(fd, path)
         yield
     finally:
+        _release(fd, path)
+
+
+def _release(fd: int, path: Path) -> None:
+    if fcntl is None:  # Windows cannot remove an open file: close, then remove (a newcomer may keep it)
+        os.close(fd)
         try:
-            path.unlink(missing_ok=True)  # while still locked, so nobody takes a file about to vanish
-        finally:
-            os.close(fd)
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
+        return
+    try:
+        path.unlink(missing_ok=True)  # while still locked, so nobody takes a file about to vanish
+    finally:
+        os.close(fd)
