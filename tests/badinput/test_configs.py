@@ -56,6 +56,7 @@ CASES = [
     Case("epochs-zero", _sets("train.epochs=0"), "train.epochs"),
     Case("epochs-negative", _sets("train.epochs=-1"), "train.epochs"),
     Case("batch-size-zero", _sets("train.batch_size=0"), "train.batch_size"),
+    Case("batch-norm-batches-of-one", _sets("model.batch_norm=true", "train.batch_size=1"), "needs two"),
     Case("lr-negative", _sets("optim.lr=-0.1"), "optim.lr"),
     Case("lr-nan", _sets("optim.lr=.nan"), "optim.lr"),
     Case("valid-fraction-zero", _sets("data.valid_fraction=0"), "valid_fraction"),

@@ -72,6 +72,8 @@ class BatchNormMeanHead(GaussianPosteriorHead):
     small, which is exactly where the floor must hold.
     """
 
+    uses_batch_statistics = True  # a training batch needs two examples (vaelab.nn.batching)
+
     def __init__(self, in_features: int, latent_dim: int, gamma: float = 0.6, momentum: float = 0.1,
                  eps: float = 1e-8):
         super().__init__(in_features, latent_dim)

@@ -24,3 +24,10 @@ def batches(fn: Callable, x: torch.Tensor, side: dict | None = None, batch_size:
     for start in range(0, n, batch_size):
         index = slice(start, start + batch_size) if rows is None else rows[start : start + batch_size]
         yield fn(x[index], **take(side, index))
+
+
+def uses_batch_statistics(model: torch.nn.Module) -> bool:
+    """Whether training ``model`` normalises over the batch (batch norm, or a module that says so by
+    ``uses_batch_statistics = True``), so that a batch of one example cannot train it."""
+    return any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) or getattr(m, "uses_batch_statistics", False)
+               for m in model.modules())

@@ -226,6 +226,7 @@ class EnsembleTrainer:
         """Train every member to its end; returns member index -> divergence message for those that diverged."""
         for s in self.shells:
             s.warn_schedule()
+            s.warn_dropped_batch()
         first = min((s.state.epoch for k, s in enumerate(self.shells) if not self.done(k)), default=None)
         last = max(s.cfg.train.epochs for s in self.shells)
         if first is None:
@@ -279,9 +280,9 @@ class EnsembleTrainer:
         """The epoch's steps for the stacked members: (per-member epoch means, {i: divergence message})."""
         shells = [self.shells[k] for k in members]
         lead = shells[0]
-        n, bs = lead.x_train.shape[0], lead.cfg.train.batch_size
-        steps = math.ceil(n / bs)
-        perms = torch.stack([torch.randperm(n, device=self.device, generator=torch.Generator(
+        n_all, bs = lead.x_train.shape[0], lead.cfg.train.batch_size
+        steps, n = lead._steps()  # (steps, examples used): a last batch batch norm cannot use is left out
+        perms = torch.stack([torch.randperm(n_all, device=self.device, generator=torch.Generator(
             device=self.device).manual_seed(epoch_seed(s.cfg.train.seed, epoch))) for s in shells])  # (K, N)
         betas = torch.tensor([b for b, _ in schedules], device=self.device)  # (K,)
         lrs = [lr for _, lr in schedules]

@@ -30,7 +30,7 @@ from vaelab.training import distributed as dist
 from vaelab.training.ensemble import EnsembleTrainer
 from vaelab.training.session import (_device, _make_dir, _save_vocabulary, check_run_dir, finish_run, resolve_paths,
                                      start_trainer)
-from vaelab.training.trainer import Trainer
+from vaelab.training.trainer import Trainer, check_batch_size
 
 #: config keys whose values may differ inside one ensemble, and why each can: it is a number that
 #: enters the step as a per-member value (seed: data order, init and noise; schedules: beta and lr
@@ -125,6 +125,7 @@ def _load_once(cfgs: list[RunConfig]):
             load_data(cfg.data, progress=False)
         model = build_model(cfg.model, bundle.event_shape, bundle.kind, bundle.n_classes, vocab_size_of(bundle))
         side_tensors(model, bundle.train, "cpu")  # a model needing labels the data lacks: refused here
+        check_batch_size(model, cfg.train.batch_size)  # and batch norm on batches of one
         models.append(model)
     return bundle, models
 

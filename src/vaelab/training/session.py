@@ -35,7 +35,7 @@ from vaelab.rundir.lock import run_lock
 from vaelab.threads import apply_thread_policy
 from vaelab.tracking.build import make_loggers
 from vaelab.training import distributed as dist
-from vaelab.training.trainer import Trainer
+from vaelab.training.trainer import Trainer, check_batch_size
 
 
 def default_out(cfg: RunConfig) -> Path:
@@ -290,6 +290,7 @@ def _train_run(cfg: RunConfig, out, resume: bool, arrays, callbacks, ctx: dist.C
         check_trainable(bundle, cfg.data)
         model = build_model(cfg.model, bundle.event_shape, bundle.kind, bundle.n_classes, vocab_size_of(bundle))
         side_tensors(model, bundle.train, "cpu")  # a model needing labels the data lacks: refused before the folder
+        check_batch_size(model, cfg.train.batch_size, ctx.world_size)  # batch norm on batches of one: likewise
         dist.barrier()  # data-parallel: every rank has checked --out before rank 0 fills it
         if ctx.is_main:
             out = _make_dir(out, named or resume)  # only now: bad config or data leaves no folder behind

@@ -22,10 +22,10 @@ from vaelab.data.transforms import prepare_eval, resolve_binarize, threshold_bin
 from vaelab.diagnostics.activity import active_units
 from vaelab.diagnostics.likelihood import elbo_terms_mean
 from vaelab.distributions import kl_divergence
-from vaelab.errors import CheckpointError, TrainingDiverged
+from vaelab.errors import CheckpointError, ConfigError, TrainingDiverged
 from vaelab.fileio import append_jsonl
 from vaelab.models import resolve_likelihood, vocab_size_of
-from vaelab.nn.batching import take
+from vaelab.nn.batching import take, uses_batch_statistics
 from vaelab.rundir import checkpoint as ckpt
 from vaelab.rundir.layout import RunLayout
 from vaelab.threads import update_threads
@@ -39,6 +39,14 @@ from vaelab.training.step import TrainStep
 
 #: ``train.compile=auto`` compiles runs with at least this many steps (about 0.2 ms/step saved on CPU).
 COMPILE_AUTO_STEPS = 20_000
+
+
+def check_batch_size(model, batch_size: int, world_size: int = 1) -> None:
+    """ConfigError when every batch of a process would hold one example and the model normalises over the batch."""
+    if uses_batch_statistics(model) and batch_size < 2 * world_size:
+        raise ConfigError(f"train.batch_size={batch_size} gives each process batches of one example, and this model "
+                          "normalises over the batch (batch norm), which needs two; "
+                          f"use train.batch_size >= {2 * world_size}")
 
 
 def epoch_seed(seed: int, epoch: int, rank: int = 0) -> int:
@@ -110,6 +118,8 @@ class Trainer:
         self.x_valid = prepare_eval(bundle.valid.x, self.binarize, cfg.train.seed).to(device)
         self.side_train = side_tensors(self.model, bundle.train, device)
         self.side_valid = side_tensors(self.model, bundle.valid, device)
+        self.batch_norm = uses_batch_statistics(self.model)  # then a last batch of one example cannot train
+        check_batch_size(self.model, cfg.train.batch_size, ctx.world_size)
         self.optimizer, self.step = self._make_step()
         self.term_names = self.step.term_names(*self._batch(torch.arange(min(2, len(self.x_train)), device=device)))
         self.meta = {"event_shape": list(bundle.event_shape), "kind": bundle.kind, "n_classes": bundle.n_classes,
@@ -180,14 +190,26 @@ class Trainer:
     def _steps(self) -> tuple[int, int]:
         """(steps per epoch, examples used per epoch).
 
-        Data-parallel, a last partial batch smaller than the number of processes would
-        leave a rank without examples: it is dropped (at most W - 1 examples an epoch).
+        A last partial batch that cannot train is dropped: data-parallel, one smaller than
+        the number of processes W (a rank would get no examples; at most W - 1 examples an
+        epoch); with batch norm, one that would give a process a single example, whose batch
+        statistics do not exist (torch refuses it).
         """
         n, bs, world = self.x_train.shape[0], self.cfg.train.batch_size, self.ctx.world_size
         steps = math.ceil(n / bs)
-        if world > 1 and n - bs * (steps - 1) < world:
+        last = n - bs * (steps - 1)
+        if (world > 1 and last < world) or (self.batch_norm and steps > 1 and last < 2 * world):
             return steps - 1, bs * (steps - 1)
         return steps, n
+
+    def warn_dropped_batch(self) -> None:
+        """Say once, at the start of a fit, that batch norm leaves the last batch of every epoch out."""
+        steps, used = self._steps()
+        n = self.x_train.shape[0]
+        if self.batch_norm and used < n and self.ctx.is_main:
+            warnings.warn(f"batch norm needs two examples a batch: the last batch of each epoch ({n - used} of "
+                          f"{n} training examples) is left out; choose a train.batch_size that does not leave one "
+                          "over to use it", stacklevel=3)
 
     def train_epoch(self, epoch: int, beta: float, progress: ProgressReporter) -> dict[str, float]:
         n_all, bs, ctx = self.x_train.shape[0], self.cfg.train.batch_size, self.ctx
@@ -258,6 +280,7 @@ class Trainer:
     def fit(self) -> TrainState:
         cfg, st = self.cfg, self.state
         self.warn_schedule()
+        self.warn_dropped_batch()
         with ProgressReporter(cfg.train.progress, cfg.train.epochs) as progress:
             for epoch in range(st.epoch, cfg.train.epochs):
                 if st.stopped_early:
