@@ -156,9 +156,11 @@ def test_relative_data_paths_are_stored_absolute(tmp_path, monkeypatch):
     assert run.config.data.options["path"] == str(tmp_path / "x.npy")
 
 
-@pytest.mark.parametrize("model", [{"batch_norm": True}, {"name": "bn-vae", "posterior": "bn-gaussian"}])
-def test_batch_norm_leaves_out_a_last_batch_of_one_example_and_says_so(tmp_path, model):
-    """480 training examples in batches of 479: torch's batch norm refuses a batch of one (it was an internal error)."""
+@pytest.mark.parametrize("model", [{"batch_norm": True}, {"name": "bn-vae", "posterior": "bn-gaussian"},
+                                   {"name": "wae-mmd"}])
+def test_batch_statistics_leave_out_a_last_batch_of_one_example_and_say_so(tmp_path, model):
+    """480 training examples in batches of 479: torch's batch norm refuses a batch of one, and an MMD needs two
+    codes (both were internal errors)."""
     cfg = tiny_config(epochs=2, batch_size=479)
     cfg["model"].update(model)
     with pytest.warns(UserWarning, match=r"the last batch of each epoch \(1 of 480 training examples\) is left out"):
@@ -167,7 +169,7 @@ def test_batch_norm_leaves_out_a_last_batch_of_one_example_and_says_so(tmp_path,
     assert [r["epoch"] for r in rows] == [1, 2] and all(torch.isfinite(torch.tensor(r["train_loss"])) for r in rows)
 
 
-def test_without_batch_norm_a_last_batch_of_one_example_trains(tmp_path):
+def test_without_batch_statistics_a_last_batch_of_one_example_trains(tmp_path):
     import warnings
 
     with warnings.catch_warnings():

@@ -72,7 +72,8 @@ class BatchNormMeanHead(GaussianPosteriorHead):
     small, which is exactly where the floor must hold.
     """
 
-    uses_batch_statistics = True  # a training batch needs two examples (vaelab.nn.batching)
+    min_batch_size = 2  # vaelab.nn.batching.batch_minimum
+    min_batch_reason = "BN-VAE's head normalises the posterior means over the batch"
 
     def __init__(self, in_features: int, latent_dim: int, gamma: float = 0.6, momentum: float = 0.1,
                  eps: float = 1e-8):

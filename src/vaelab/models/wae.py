@@ -38,6 +38,8 @@ class WAEMMD(DeterministicAutoencoder):
     """
 
     batch_loss = "its MMD penalty is a statistic of the whole batch"
+    min_batch_size = 2  # vaelab.nn.batching.batch_minimum
+    min_batch_reason = "the MMD compares the batch's codes with each other"
 
     def kernel_scales(self, device) -> torch.Tensor:
         """The kernel constants C_s = s * C: (S,)."""

@@ -26,8 +26,18 @@ def batches(fn: Callable, x: torch.Tensor, side: dict | None = None, batch_size:
         yield fn(x[index], **take(side, index))
 
 
-def uses_batch_statistics(model: torch.nn.Module) -> bool:
-    """Whether training ``model`` normalises over the batch (batch norm, or a module that says so by
-    ``uses_batch_statistics = True``), so that a batch of one example cannot train it."""
-    return any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) or getattr(m, "uses_batch_statistics", False)
-               for m in model.modules())
+def batch_minimum(model: torch.nn.Module) -> tuple[int, str]:
+    """(examples a training batch needs, why) for ``model``: 1 unless a part computes statistics over the batch.
+
+    Batch norm needs two examples to normalise; other modules state their need with the
+    class attributes ``min_batch_size`` and ``min_batch_reason`` (the WAE's MMD, BN-VAE's head).
+    """
+    need, why = 1, ""
+    for m in model.modules():
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+            m_need, m_why = 2, "batch norm normalises over the batch"
+        else:
+            m_need, m_why = getattr(m, "min_batch_size", 1), getattr(m, "min_batch_reason", "")
+        if m_need > need:
+            need, why = m_need, m_why
+    return need, why

@@ -25,7 +25,7 @@ from vaelab.distributions import kl_divergence
 from vaelab.errors import CheckpointError, ConfigError, TrainingDiverged
 from vaelab.fileio import append_jsonl
 from vaelab.models import resolve_likelihood, vocab_size_of
-from vaelab.nn.batching import take, uses_batch_statistics
+from vaelab.nn.batching import batch_minimum, take
 from vaelab.rundir import checkpoint as ckpt
 from vaelab.rundir.layout import RunLayout
 from vaelab.threads import update_threads
@@ -42,11 +42,11 @@ COMPILE_AUTO_STEPS = 20_000
 
 
 def check_batch_size(model, batch_size: int, world_size: int = 1) -> None:
-    """ConfigError when every batch of a process would hold one example and the model normalises over the batch."""
-    if uses_batch_statistics(model) and batch_size < 2 * world_size:
-        raise ConfigError(f"train.batch_size={batch_size} gives each process batches of one example, and this model "
-                          "normalises over the batch (batch norm), which needs two; "
-                          f"use train.batch_size >= {2 * world_size}")
+    """ConfigError when a process's batches would be too small for the model (batch norm, an MMD: two examples)."""
+    need, why = batch_minimum(model)
+    if batch_size < need * world_size:
+        raise ConfigError(f"train.batch_size={batch_size} gives each process batches of fewer than {need} examples, "
+                          f"and {why}, which needs {need}; use train.batch_size >= {need * world_size}")
 
 
 def epoch_seed(seed: int, epoch: int, rank: int = 0) -> int:
@@ -118,7 +118,7 @@ class Trainer:
         self.x_valid = prepare_eval(bundle.valid.x, self.binarize, cfg.train.seed).to(device)
         self.side_train = side_tensors(self.model, bundle.train, device)
         self.side_valid = side_tensors(self.model, bundle.valid, device)
-        self.batch_norm = uses_batch_statistics(self.model)  # then a last batch of one example cannot train
+        self.min_batch, self._min_batch_why = batch_minimum(self.model)  # a smaller last batch is left out
         check_batch_size(self.model, cfg.train.batch_size, ctx.world_size)
         self.optimizer, self.step = self._make_step()
         self.term_names = self.step.term_names(*self._batch(torch.arange(min(2, len(self.x_train)), device=device)))
@@ -192,24 +192,25 @@ class Trainer:
 
         A last partial batch that cannot train is dropped: data-parallel, one smaller than
         the number of processes W (a rank would get no examples; at most W - 1 examples an
-        epoch); with batch norm, one that would give a process a single example, whose batch
-        statistics do not exist (torch refuses it).
+        epoch); for a model whose loss or layers take statistics over the batch (batch norm,
+        an MMD: :func:`vaelab.nn.batching.batch_minimum`), one that would give a process fewer
+        examples than those statistics need (torch's batch norm refuses a batch of one).
         """
         n, bs, world = self.x_train.shape[0], self.cfg.train.batch_size, self.ctx.world_size
         steps = math.ceil(n / bs)
         last = n - bs * (steps - 1)
-        if (world > 1 and last < world) or (self.batch_norm and steps > 1 and last < 2 * world):
+        if (world > 1 and last < world) or (steps > 1 and last < self.min_batch * world):
             return steps - 1, bs * (steps - 1)
         return steps, n
 
     def warn_dropped_batch(self) -> None:
-        """Say once, at the start of a fit, that batch norm leaves the last batch of every epoch out."""
+        """Say once, at the start of a fit, that the model's batch statistics leave the last batch of every epoch out."""
         steps, used = self._steps()
         n = self.x_train.shape[0]
-        if self.batch_norm and used < n and self.ctx.is_main:
-            warnings.warn(f"batch norm needs two examples a batch: the last batch of each epoch ({n - used} of "
-                          f"{n} training examples) is left out; choose a train.batch_size that does not leave one "
-                          "over to use it", stacklevel=3)
+        if self.min_batch > 1 and used < n and self.ctx.is_main:
+            warnings.warn(f"{self._min_batch_why}, which needs {self.min_batch} examples a batch: the last batch of "
+                          f"each epoch ({n - used} of {n} training examples) is left out; choose a train.batch_size "
+                          "that leaves no smaller remainder to use it", stacklevel=3)
 
     def train_epoch(self, epoch: int, beta: float, progress: ProgressReporter) -> dict[str, float]:
         n_all, bs, ctx = self.x_train.shape[0], self.cfg.train.batch_size, self.ctx
