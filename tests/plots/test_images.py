@@ -87,3 +87,16 @@ def test_grid_and_column_helpers():
     idx = column_subsample(100, 11)
     assert idx[0] == 0 and idx[-1] == 99 and len(idx) == 11
     assert column_subsample(5, 11).tolist() == [0, 1, 2, 3, 4]
+
+
+def test_a_lattice_over_one_latent_dimension_is_not_applicable():
+    """A 1-D run's lattice arrays repeat dimension 0 on both axes: a figure of one line drawn G times."""
+    from vaelab.plots.lattice import draw_lattice
+
+    arrays = _arrays((1, 4, 4), "unit", n=3)
+    arrays["x"] = np.zeros((3, 3, 1, 4, 4), dtype=np.float16)
+    arrays.update(grid=np.linspace(-1, 1, 3), dims=np.array([0, 0]))
+    with pytest.raises(FigureNotApplicable, match="1-D latent space"):
+        draw_lattice(arrays)
+    arrays["dims"] = np.array([0, 1])
+    assert draw_lattice(arrays) is not None

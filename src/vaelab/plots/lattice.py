@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
+from vaelab.plots.errors import FigureNotApplicable
 from vaelab.plots.images import Pixels
 from vaelab.plots.inputs import require
 from vaelab.plots.panels import mosaic_size, show_tiles
@@ -23,6 +24,9 @@ def draw_lattice(lattice: dict) -> Figure:
     grid_rows = np.asarray(lattice["grid_rows"], dtype=np.float64) if "grid_rows" in lattice else grid
     fitted = "center" in lattice  # a model without a prior: quantiles of a Gaussian fitted to its codes
     dims = np.asarray(lattice["dims"]).reshape(-1)
+    if dims[0] == dims[1]:  # a 1-D latent space: rows and columns would walk the same line
+        raise FigureNotApplicable("1-D latent space: a lattice needs two dimensions (the traversals figure "
+                                  "walks the one)")
     tiles = pixels.tiles(lattice["x"])[::-1]  # (G, G, h, w, 3), row 0 = largest grid value
     rows, cols, h, w, _ = tiles.shape
     width, height = mosaic_size(rows, cols, h, w, tile_inches=min(pixels.tile_inches, 9.0 / max(rows, cols)))
