@@ -93,6 +93,11 @@ CASES = [
     Case("config-unknown-key", _damaged(_write("config.yaml", "modle: {}\n"), "evaluate"), "config.yaml"),
     Case("config-missing", _damaged(_remove("config.yaml"), "evaluate"), "config.yaml"),
     Case("config-binary-resume", _damaged(_write("config.yaml", bytes(range(256))), "resume"), "config.yaml"),
+    # curves read metrics.jsonl only; the damaged config is still named
+    Case("config-binary-plot-curves", _damaged(_write("config.yaml", bytes(range(256))), "plot", "--kind", "curves"),
+         "config.yaml"),
+    Case("config-unknown-key-plot-curves", _damaged(_write("config.yaml", "modle: {}\n"), "plot", "--kind", "curves"),
+         "config.yaml"),
     Case("weights-truncated", _damaged(_weights(cut=100), "evaluate"), "corrupt"),
     Case("weights-garbage", _damaged(_weights(data=b"\x00" * 64), "evaluate"), "corrupt"),
     Case("weights-empty", _damaged(_weights(data=b""), "evaluate"), "corrupt"),

@@ -5,13 +5,14 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
+from vaelab.config import load_config
 from vaelab.errors import ConfigError
 from vaelab.pipeline.writer import writing
 from vaelab.plots import draw
 from vaelab.plots.registry import FIGURES, resolve_kinds
 from vaelab.progress import stage
 from vaelab.rundir import RunLayout, load_run
-from vaelab.rundir.layout import ARRAYS, split_file
+from vaelab.rundir.layout import ARRAYS, require_run, split_file
 from vaelab.tracking.attach import attach_files
 from vaelab.views import BUILDERS, ensure_arrays
 
@@ -48,6 +49,7 @@ def plot_run(run_dir, kinds=None, *, recompute: bool = False, checkpoint: str = 
     to the drawing functions (see :func:`vaelab.plot`).
     """
     run_dir = Path(run_dir)
+    load_config(require_run(run_dir).config, saved_run=True)  # a damaged config.yaml is named, needed or not
     try:
         names = resolve_kinds(kinds)
     except ValueError as err:
