@@ -80,6 +80,10 @@ def ensemble_members(specs) -> dict[str, list]:
             raise ConfigError(f"--ensemble takes KEY=V1,V2,... (e.g. seeds=0,1,2,3), got {spec!r}")
         key = SHORTCUTS[name].key if name in SHORTCUTS else name
         members[key] = [_scalar(yaml.safe_load(v.strip())) for v in values.split(",")]
+        twice = sorted({str(v) for v in members[key] if members[key].count(v) > 1})
+        if twice:
+            raise ConfigError(f"--ensemble {spec}: {', '.join(twice)} given twice, so members would repeat the "
+                              "same run; give each value once")
     if not members:
         raise ConfigError("--ensemble needs members, e.g. --ensemble seeds=0,1,2,3")
     return members

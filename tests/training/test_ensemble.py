@@ -144,6 +144,10 @@ def test_ensemble_members_parse_shortcuts_and_keys():
     assert ensemble_members(["model.options.gamma=0.5,1"]) == {"model.options.gamma": [0.5, 1]}
     with pytest.raises(ConfigError):
         ensemble_members(["seeds"])
+    with pytest.raises(ConfigError, match="0 given twice"):  # two identical members: a typo, not a wish
+        ensemble_members(["seeds=0,1,0"])
+    with pytest.raises(ConfigError, match="given twice"):
+        ensemble_members(["lr=1e-3,0.001"])
 
 
 def test_vectorized_sweep_groups_trials_and_runs_the_rest_alone(tmp_path):
