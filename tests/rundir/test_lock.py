@@ -87,7 +87,9 @@ class ByteRangeLocks:  # msvcrt.locking's contract, from POSIX byte-range locks,
 
 if sys.argv[3] == "windows":
     lock.fcntl, lock.msvcrt = None, ByteRangeLocks
-time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
+print("ready", flush=True)  # imports done: the test releases every racer at once
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.001)
 try:
     with run_lock(sys.argv[1]):
         print("took", flush=True)
@@ -101,11 +103,11 @@ except CheckpointError as err:
 def test_processes_racing_for_a_stale_lock_leave_exactly_one_writer(tmp_path, backend):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     (tmp_path / LOCK).write_text(json.dumps({"pid": int(dead.stdout), "host": socket.gethostname()}))
-    import time
-
-    start = time.time() + 3.0
-    procs = [subprocess.Popen([sys.executable, "-W", "ignore", "-c", _RACER, str(tmp_path), str(start), backend],
+    go = tmp_path.parent / f"{tmp_path.name}-go"
+    procs = [subprocess.Popen([sys.executable, "-W", "ignore", "-c", _RACER, str(tmp_path), str(go), backend],
                               stdout=subprocess.PIPE, text=True) for _ in range(6)]
+    assert all(p.stdout.readline().strip() == "ready" for p in procs)
+    go.touch()
     outs = [p.communicate(timeout=60)[0].strip() for p in procs]
     assert sum(out == "took" for out in outs) == 1, outs
     assert all(out == "took" or "in use by process" in out for out in outs), outs
