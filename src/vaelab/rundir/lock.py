@@ -108,8 +108,8 @@ def _claim(fd: int, path: Path) -> None:
     left = _parse(os.read(fd, 4096).decode("utf-8", "replace"))
     pid = left.get("pid")
     if isinstance(pid, int) and pid != os.getpid():
-        why = "which has ended" if not _alive(pid) or left.get("host") != socket.gethostname() else \
-            "which no longer holds it"
+        ended = left.get("host") == socket.gethostname() and not _alive(pid)  # another host's pid cannot be asked
+        why = "which has ended" if ended else "which no longer holds it"
         warnings.warn(f"{path} was left by process {pid}, {why}; taking it over", stacklevel=4)
     os.ftruncate(fd, 0)
     os.lseek(fd, 0, os.SEEK_SET)
